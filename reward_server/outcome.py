@@ -1,0 +1,41 @@
+"""What a verifier says about one completion: plain data that crosses process boundaries."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Verdict(enum.IntEnum):
+    """Mirrors `reward.v1.Verdict` (a test keeps the two in step)."""
+
+    VERDICT_UNSPECIFIED = 0
+    CORRECT = 1
+    WRONG = 2
+    NO_ANSWER = 3
+    COMPILE_ERROR = 4
+    RUNTIME_ERROR = 5
+    TIME_LIMIT = 6
+    MEMORY_LIMIT = 7
+    OUTPUT_LIMIT = 8
+    INFRA_ERROR = 9
+
+
+@dataclass
+class Outcome:
+    """The judgement of one completion before reward shaping.
+
+    `correctness` is in [0, 1]: 1.0 for CORRECT, the fraction of tests passed when partial
+    credit is on, else 0.0. An INFRA_ERROR outcome means "could not be judged", never "wrong".
+    """
+
+    verdict: Verdict
+    correctness: float = 0.0
+    extracted_answer: str = ""
+    detail: str = ""
+    tests_passed: int = 0
+    tests_total: int = 0
+
+    @classmethod
+    def infra_error(cls, detail: str) -> Outcome:
+        return cls(verdict=Verdict.INFRA_ERROR, detail=detail)
