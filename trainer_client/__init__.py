@@ -1,0 +1,1 @@
+"""The bundled GRPO trainer: advantages, log-probs, loss and the policy update."""
