@@ -261,19 +261,20 @@ def grpo_loss(
         mask = mask_truncated_completions(mask, truncated)
     active = mask.bool()  # (B, T)
     m = active.to(logp.dtype)  # (B, T) float mask
+    zero = torch.zeros((), dtype=logp.dtype)
     adv = advantages.unsqueeze(1) if advantages.dim() == 1 else advantages
-    if not torch.isfinite(torch.where(active, adv, 0.0)).all():
+    adv = torch.where(active, adv.to(logp.dtype), zero)  # (B, T), 0 on padding
+    if not torch.isfinite(adv).all():
         raise ValueError(
             "advantages are NaN/inf on active tokens; drop unjudged samples "
             "(Advantages.keep) before the loss"
         )
-    zero = torch.zeros((), dtype=logp.dtype)
     # Padding may hold anything (-inf, NaN): zero it so no NaN reaches the gradient.
     logp = torch.where(active, logp, zero)
     old_logp = torch.where(active, old_logp, zero)
 
     per_token, ratio = clipped_pg_loss(
-        logp, old_logp, advantages, config.eps_low, config.eps_high
+        logp, old_logp, adv, config.eps_low, config.eps_high
     )  # (B, T) -min(r*A, clip(r)*A), (B, T) r
     kl = None
     if ref_logp is not None:
