@@ -1,0 +1,120 @@
+"""asyncio client: the same calls as RewardClient, for trainers that await."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+
+import grpc
+
+from reward_server.api import reward_pb2, reward_pb2_grpc
+from reward_server.client.channel import RetryPolicy, channel_options, resolve_target
+
+
+class AsyncRewardClient:
+    """Create inside a running event loop; `async with AsyncRewardClient(...) as client`."""
+
+    def __init__(
+        self,
+        targets: str | Sequence[str] | None = None,
+        timeout: float = 120.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.target = resolve_target(targets)
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self._channel = grpc.aio.insecure_channel(self.target, options=channel_options())
+        self._stub = reward_pb2_grpc.RewardServiceStub(self._channel)
+
+    async def close(self) -> None:
+        await self._channel.close()
+
+    async def __aenter__(self) -> AsyncRewardClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def wait_ready(self, timeout: float = 30.0) -> None:
+        try:
+            await asyncio.wait_for(self._channel.channel_ready(), timeout)
+        except TimeoutError:
+            raise ConnectionError(
+                f"no reward server answered at {self.target} within {timeout:g}s; start one "
+                "with 'reward-server serve --port PORT' or set REWARD_SERVER_TARGETS"
+            ) from None
+
+    async def _call(self, fn, request, timeout: float | None = None):
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await fn(
+                    request, timeout=timeout or self.timeout, wait_for_ready=attempt > 1
+                )
+            except grpc.aio.AioRpcError as err:
+                if attempt >= self.retry.attempts or not self.retry.retryable(err.code()):
+                    raise
+                await asyncio.sleep(self.retry.backoff(attempt))
+
+    async def info(self) -> reward_pb2.ServerInfo:
+        return await self._call(self._stub.GetServerInfo, reward_pb2.GetServerInfoRequest())
+
+    async def score(
+        self, groups: Sequence[reward_pb2.Group], timeout: float | None = None
+    ) -> list[reward_pb2.GroupResult]:
+        response = await self._call(
+            self._stub.Score, reward_pb2.ScoreRequest(groups=list(groups)), timeout
+        )
+        by_id = {r.group_id: r for r in response.results}
+        return [by_id[g.group_id] for g in groups]
+
+    async def score_stream(
+        self,
+        groups: AsyncIterable[reward_pb2.Group] | Iterable[reward_pb2.Group],
+        timeout: float | None = None,
+    ) -> AsyncIterator[reward_pb2.GroupResult]:
+        """Yields each group's result as it arrives; unanswered groups are re-sent on a new
+        stream after a retryable failure, so each group is answered exactly once."""
+        source = _aiter(groups)
+        pending: dict[str, reward_pb2.Group] = {}
+
+        async def requests(
+            resend: list[reward_pb2.Group],
+        ) -> AsyncIterator[reward_pb2.ScoreRequest]:
+            for group in resend:
+                yield reward_pb2.ScoreRequest(groups=[group])
+            async for group in source:
+                pending[group.group_id] = group  # recorded before it is sent
+                yield reward_pb2.ScoreRequest(groups=[group])
+
+        attempt = 0
+        resend: list[reward_pb2.Group] = []
+        while True:
+            call = self._stub.ScoreStream(
+                requests(resend), timeout=timeout, wait_for_ready=attempt > 0
+            )
+            try:
+                async for result in call:
+                    if pending.pop(result.group_id, None) is None:
+                        continue
+                    attempt = 0
+                    yield result
+            except grpc.aio.AioRpcError as err:
+                attempt += 1
+                if attempt >= self.retry.attempts or not self.retry.retryable(err.code()):
+                    raise
+                call.cancel()
+                await asyncio.sleep(self.retry.backoff(attempt))
+            resend = list(pending.values())
+            if not resend:
+                return
+
+
+async def _aiter(items: AsyncIterable | Iterable) -> AsyncIterator:
+    if isinstance(items, AsyncIterable):
+        async for item in items:
+            yield item
+    else:
+        for item in items:
+            yield item

@@ -1,0 +1,56 @@
+"""Prometheus metrics of one server, in a registry of its own (no module-level globals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+
+
+@dataclass
+class Metrics:
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        r = self.registry
+        self.requests = Counter(
+            "reward_requests_total",
+            "RPCs handled, by method and status code.",
+            ["method", "code"],
+            registry=r,
+        )
+        self.groups = Counter(
+            "reward_groups_total", "Groups scored, by verifier.", ["verifier"], registry=r
+        )
+        self.completions = Counter(
+            "reward_completions_total",
+            "Completions scored, by verifier and verdict.",
+            ["verifier", "verdict"],
+            registry=r,
+        )
+        self.group_latency = Histogram(
+            "reward_group_latency_seconds",
+            "Time to score one group, by verifier.",
+            ["verifier"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.queued = Gauge(
+            "reward_queued_completions", "Completions admitted and not yet scored.", registry=r
+        )
+        self.worker_restarts = Counter(
+            "reward_worker_restarts_total",
+            "Verifier worker processes replaced, by reason.",
+            ["reason"],
+            registry=r,
+        )
+        self.rejected = Counter(
+            "reward_rejected_total", "Groups refused, by reason.", ["reason"], registry=r
+        )
+
+    def serve(self, host: str, port: int) -> int:
+        """Starts the /metrics HTTP endpoint; returns the bound port."""
+        server, _thread = start_http_server(port, addr=host, registry=self.registry)
+        return server.server_port

@@ -1,0 +1,81 @@
+"""Scores one group: route its task to a verifier, shape each outcome, sum up the group."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from reward_server.api import reward_pb2
+from reward_server.metrics import Metrics
+from reward_server.outcome import Outcome, Verdict
+from reward_server.shaping import Shaping, group_stats, shape
+from reward_server.workers.pool import MathPool
+
+
+class CodeScorer(Protocol):
+    async def score(self, task: reward_pb2.CodeTask, completions: list[str]) -> list[Outcome]: ...
+
+
+@dataclass
+class Verifiers:
+    math: MathPool
+    code: CodeScorer | None = None
+
+
+def shaping_of(spec: reward_pb2.RewardSpec) -> Shaping:
+    return Shaping(
+        correctness_weight=spec.correctness_weight or 1.0,
+        format_weight=spec.format_weight,
+        max_length=spec.max_length,
+        overlong_buffer=spec.overlong_buffer,
+        overlong_penalty=spec.overlong_penalty or 1.0,
+    )
+
+
+async def judge(group: reward_pb2.Group, verifiers: Verifiers) -> list[Outcome]:
+    """One Outcome per completion. Raises BadGold for an unusable math gold answer."""
+    completions = list(group.completions)
+    if group.task.WhichOneof("kind") == "math":
+        gold = await verifiers.math.parse_gold(group.task.math.gold)  # once per group
+        return await verifiers.math.verify(gold, completions)
+    if verifiers.code is None:  # validation refuses these first; kept as a guard
+        return [Outcome.infra_error("code verifier is not running")] * len(completions)
+    return await verifiers.code.score(group.task.code, completions)
+
+
+async def score_group(
+    group: reward_pb2.Group, verifiers: Verifiers, metrics: Metrics
+) -> reward_pb2.GroupResult:
+    verifier = group.task.WhichOneof("kind") or "none"
+    started = time.perf_counter()
+    outcomes = await judge(group, verifiers)
+    shaping = shaping_of(group.reward)
+    lengths = list(group.completion_lengths) or [len(c) for c in group.completions]
+    scores = []
+    for outcome, completion, length in zip(outcomes, group.completions, lengths, strict=True):
+        reward, components = shape(outcome, completion, length, shaping)
+        scores.append(
+            reward_pb2.CompletionScore(
+                reward=reward,
+                verdict=int(outcome.verdict),
+                components=components,
+                extracted_answer=outcome.extracted_answer,
+                tests_passed=outcome.tests_passed,
+                tests_total=outcome.tests_total,
+                detail=outcome.detail,
+            )
+        )
+        metrics.completions.labels(verifier, Verdict(outcome.verdict).name).inc()
+    rewards = [s.reward for s in scores]
+    mean, std = group_stats(rewards)
+    metrics.groups.labels(verifier).inc()
+    metrics.group_latency.labels(verifier).observe(time.perf_counter() - started)
+    return reward_pb2.GroupResult(
+        group_id=group.group_id,
+        scores=scores,
+        reward_mean=mean,
+        reward_std=std,
+        infra_errors=sum(1 for r in rewards if math.isnan(r)),
+    )

@@ -1,0 +1,201 @@
+"""The RewardService RPC handlers: validation, admission, and streaming of group results."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+import grpc
+
+from reward_server import __version__
+from reward_server.admission import Admission, Overloaded
+from reward_server.api import reward_pb2, reward_pb2_grpc
+from reward_server.config import ServerConfig
+from reward_server.metrics import Metrics
+from reward_server.scoring import Verifiers, score_group
+from reward_server.validation import (
+    InvalidRequest,
+    NotServed,
+    RequestLimits,
+    validate_group,
+    validate_request,
+)
+from reward_server.workers.pool import BadGold
+
+log = logging.getLogger(__name__)
+
+
+class _Refusal(Exception):
+    """Ends an RPC with a status code and a message that says what is wrong."""
+
+    def __init__(self, code: grpc.StatusCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _refusal(err: Exception) -> _Refusal:
+    if isinstance(err, _Refusal):
+        return err
+    if isinstance(err, (InvalidRequest, BadGold)):
+        return _Refusal(grpc.StatusCode.INVALID_ARGUMENT, str(err))
+    if isinstance(err, NotServed):
+        return _Refusal(grpc.StatusCode.UNIMPLEMENTED, str(err))
+    if isinstance(err, Overloaded):
+        return _Refusal(grpc.StatusCode.RESOURCE_EXHAUSTED, str(err))
+    log.exception("internal error while scoring", exc_info=err)
+    return _Refusal(grpc.StatusCode.INTERNAL, f"internal error: {type(err).__name__}: {err}")
+
+
+_SHUTTING_DOWN = _Refusal(
+    grpc.StatusCode.UNAVAILABLE, "server is shutting down; send the remaining groups elsewhere"
+)
+
+
+class RewardService(reward_pb2_grpc.RewardServiceServicer):
+    def __init__(self, config: ServerConfig, verifiers: Verifiers, metrics: Metrics) -> None:
+        self.config = config
+        self.verifiers = verifiers
+        self.metrics = metrics
+        self.admission = Admission(config.max_queued_completions, metrics.queued.set)
+        self.limits = RequestLimits(
+            max_completions_per_group=config.max_completions_per_group,
+            max_completion_bytes=config.max_completion_bytes,
+            max_groups_per_request=config.max_groups_per_request,
+        )
+        self.draining = False
+
+    @property
+    def _validate_code(self):
+        code = self.verifiers.code
+        return None if code is None else code.validate
+
+    async def _score(self, group: reward_pb2.Group) -> reward_pb2.GroupResult:
+        try:
+            return await score_group(group, self.verifiers, self.metrics)
+        finally:
+            await self.admission.release(len(group.completions))
+
+    async def _end(self, context: grpc.aio.ServicerContext, method: str, err: Exception) -> None:
+        refusal = _refusal(err)
+        self.metrics.requests.labels(method, refusal.code.name).inc()
+        if refusal.code != grpc.StatusCode.INTERNAL:
+            self.metrics.rejected.labels(refusal.code.name).inc()
+        log.info("refused %s: %s %s", method, refusal.code.name, refusal.message)
+        await context.abort(refusal.code, refusal.message)
+
+    async def Score(
+        self, request: reward_pb2.ScoreRequest, context: grpc.aio.ServicerContext
+    ) -> reward_pb2.ScoreResponse:
+        try:
+            if self.draining:
+                raise _SHUTTING_DOWN
+            validate_request(request, self.limits, self._validate_code)
+            self.admission.try_acquire(sum(len(g.completions) for g in request.groups))
+        except Exception as err:
+            await self._end(context, "Score", err)
+        tasks = [asyncio.create_task(self._score(g)) for g in request.groups]
+        try:
+            results = await asyncio.gather(*tasks)
+        except Exception as err:
+            for task in tasks:
+                task.cancel()
+            await self._end(context, "Score", err)
+        finally:
+            for task in tasks:  # on cancellation by the client, stop the work too
+                task.cancel()
+        self.metrics.requests.labels("Score", "OK").inc()
+        return reward_pb2.ScoreResponse(results=results)
+
+    async def ScoreStream(
+        self,
+        request_iterator: AsyncIterator[reward_pb2.ScoreRequest],
+        context: grpc.aio.ServicerContext,
+    ) -> AsyncIterator[reward_pb2.GroupResult]:
+        done: asyncio.Queue = asyncio.Queue()
+        reader_finished = object()
+        in_flight: set[asyncio.Task] = set()
+        active_ids: set[str] = set()
+        failure: list[Exception] = []
+
+        async def read() -> None:
+            try:
+                async for request in request_iterator:
+                    for group in request.groups:
+                        if self.draining:
+                            raise _SHUTTING_DOWN
+                        if group.group_id in active_ids:
+                            raise InvalidRequest(
+                                f"group_id {group.group_id!r} is already being scored on "
+                                "this stream"
+                            )
+                        validate_group(group, self.limits, self._validate_code)
+                        await self.admission.acquire(
+                            len(group.completions), self.config.stream_admission_wait_s
+                        )
+                        active_ids.add(group.group_id)
+                        task = asyncio.create_task(self._score(group))
+                        in_flight.add(task)
+                        task.add_done_callback(done.put_nowait)
+            except Exception as err:
+                failure.append(err)
+            finally:
+                done.put_nowait(reader_finished)
+
+        reader = asyncio.create_task(read())
+        reading = True
+        try:
+            while reading or in_flight:
+                item = await done.get()
+                if item is reader_finished:
+                    reading = False
+                    continue
+                in_flight.discard(item)
+                if item.cancelled():
+                    continue
+                if item.exception() is not None:
+                    # Stop taking groups, but still deliver what is in flight.
+                    failure.append(item.exception())
+                    reader.cancel()
+                    continue
+                result = item.result()
+                active_ids.discard(result.group_id)
+                yield result
+        finally:
+            reader.cancel()
+            for task in in_flight:
+                task.cancel()
+        if failure:
+            await self._end(context, "ScoreStream", failure[0])
+        self.metrics.requests.labels("ScoreStream", "OK").inc()
+
+    async def GetServerInfo(
+        self, request: reward_pb2.GetServerInfoRequest, context: grpc.aio.ServicerContext
+    ) -> reward_pb2.ServerInfo:
+        self.metrics.requests.labels("GetServerInfo", "OK").inc()
+        return server_info(self.config, self.verifiers)
+
+
+def server_info(config: ServerConfig, verifiers: Verifiers) -> reward_pb2.ServerInfo:
+    limits = reward_pb2.ServerLimits(
+        max_completions_per_group=config.max_completions_per_group,
+        max_completion_bytes=config.max_completion_bytes,
+        max_groups_per_request=config.max_groups_per_request,
+        max_message_bytes=config.max_message_bytes,
+        max_queued_completions=config.max_queued_completions,
+        math_timeout_s=config.math_timeout_s,
+    )
+    info = reward_pb2.ServerInfo(version=__version__, verifiers=["math"], limits=limits)
+    code = verifiers.code
+    if code is not None:
+        info.verifiers.append("code")
+        for name, version, image in code.languages():
+            info.languages.append(name)
+            info.language_info.add(name=name, version=version, image=image)
+        code_limits = code.limits()
+        limits.default_time_limit_s = code_limits.default_time_limit_s
+        limits.max_time_limit_s = code_limits.max_time_limit_s
+        limits.default_memory_mb = code_limits.default_memory_mb
+        limits.max_memory_mb = code_limits.max_memory_mb
+    return info

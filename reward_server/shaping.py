@@ -1,0 +1,88 @@
+"""Turns a verifier's Outcome into the reward a trainer sees.
+
+reward = correctness_weight * correctness + format_weight * format + length
+- correctness: the verifier's score in [0, 1].
+- format (R1): 1.0 when the completion reasons inside one <think>...</think> block and then
+  gives a non-empty answer after it, else 0.0. A template that opens the block in the
+  prompt leaves only "reasoning</think>answer" in the completion; that counts too.
+- length (DAPO soft overlong punishment): 0 up to max_length - overlong_buffer, then a
+  linear ramp down to -overlong_penalty at max_length, and -overlong_penalty beyond.
+  Length is in tokens when the client sends them (Group.completion_lengths), else in
+  characters.
+A completion that could not be judged (INFRA_ERROR) gets reward NaN: never a silent 0.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from reward_server.outcome import Outcome, Verdict
+from reward_server.reasoning import split_reasoning
+
+_TAG = re.compile(r"</?think>", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Shaping:
+    correctness_weight: float = 1.0
+    format_weight: float = 0.0
+    max_length: int = 0
+    overlong_buffer: int = 0
+    overlong_penalty: float = 1.0
+
+
+def format_score(completion: str) -> float:
+    """1.0 for one reasoning block followed by a non-empty answer, else 0.0."""
+    split = split_reasoning(completion)
+    if split.reasoning is None or not split.closed:
+        return 0.0
+    opens = len(re.findall(r"<think>", completion, re.IGNORECASE))
+    closes = len(re.findall(r"</think>", completion, re.IGNORECASE))
+    if closes != 1 or opens > 1:
+        return 0.0
+    if not split.reasoning.strip() or not split.answer.strip():
+        return 0.0
+    if _TAG.search(split.answer):
+        return 0.0
+    return 1.0
+
+
+def overlong_penalty(length: int, shaping: Shaping) -> float:
+    """DAPO's soft overlong punishment (0 or negative)."""
+    if shaping.max_length <= 0:
+        return 0.0
+    soft_start = shaping.max_length - shaping.overlong_buffer
+    if length <= soft_start:
+        return 0.0
+    if length > shaping.max_length:
+        return -shaping.overlong_penalty
+    return -shaping.overlong_penalty * (length - soft_start) / max(shaping.overlong_buffer, 1)
+
+
+def shape(outcome: Outcome, completion: str, length: int, shaping: Shaping) -> tuple[float, dict]:
+    """Returns (reward, components) for one completion."""
+    components = {
+        "correctness": outcome.correctness,
+        "format": format_score(completion),
+        "length": overlong_penalty(length, shaping),
+    }
+    if outcome.verdict == Verdict.INFRA_ERROR:
+        return math.nan, components
+    reward = (
+        shaping.correctness_weight * components["correctness"]
+        + shaping.format_weight * components["format"]
+        + components["length"]
+    )
+    return reward, components
+
+
+def group_stats(rewards: list[float]) -> tuple[float, float]:
+    """Mean and population std over the rewards that are not NaN (0, 0 when none are)."""
+    judged = [r for r in rewards if not math.isnan(r)]
+    if not judged:
+        return 0.0, 0.0
+    mean = sum(judged) / len(judged)
+    var = sum((r - mean) ** 2 for r in judged) / len(judged)
+    return mean, math.sqrt(var)

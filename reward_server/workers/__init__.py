@@ -1,0 +1,1 @@
+"""Worker processes that run verification off the gRPC event loop."""

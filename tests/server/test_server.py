@@ -1,0 +1,312 @@
+"""The real server on loopback: RPCs, errors, health, reflection, metrics, shutdown."""
+
+from __future__ import annotations
+
+import math
+import signal
+import threading
+import time
+import urllib.request
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+from reward_server.api import reward_pb2, reward_pb2_grpc
+from reward_server.client import RetryPolicy, RewardClient, code_group, math_group, reward_spec
+
+V = reward_pb2.Verdict
+
+
+def stub(address: str) -> reward_pb2_grpc.RewardServiceStub:
+    return reward_pb2_grpc.RewardServiceStub(grpc.insecure_channel(address))
+
+
+def test_score_batch(server):
+    with RewardClient(server.address, retry=RetryPolicy(attempts=1)) as client:
+        results = client.score(
+            [
+                math_group(
+                    "42", ["<think>6*7</think> \\boxed{42}", "\\boxed{41}", "no idea"], group_id="a"
+                ),
+                math_group(
+                    "Janet sells 9 eggs.\n#### 1,234", ["The answer is 1,234."], group_id="b"
+                ),
+            ]
+        )
+    a, b = results
+    assert [s.verdict for s in a.scores] == [V.CORRECT, V.WRONG, V.NO_ANSWER]
+    assert [s.reward for s in a.scores] == [1.0, 0.0, 0.0]
+    assert a.reward_mean == pytest.approx(1 / 3)
+    assert a.reward_std == pytest.approx(math.sqrt(2 / 9))
+    assert a.scores[0].extracted_answer == "42"
+    assert b.scores[0].verdict == V.CORRECT
+
+
+def test_reward_spec_components(server):
+    spec = reward_spec(format_weight=0.5, max_length=40, overlong_buffer=10)
+    [result] = RewardClient(server.address).score(
+        [math_group("4", ["<think>2+2</think> \\boxed{4}", "\\boxed{4}" + " " * 60], reward=spec)]
+    )
+    good, long = result.scores
+    assert dict(good.components) == {"correctness": 1.0, "format": 1.0, "length": 0.0}
+    assert good.reward == pytest.approx(1.5)
+    assert long.components["length"] == -1.0 and long.components["format"] == 0.0
+    assert long.reward == pytest.approx(0.0)
+
+
+def test_completion_lengths_in_tokens_drive_overlong_shaping(server):
+    spec = reward_spec(max_length=100, overlong_buffer=20)
+    group = math_group("4", ["\\boxed{4}", "\\boxed{4}"], reward=spec, completion_lengths=[50, 90])
+    [result] = RewardClient(server.address).score([group])
+    assert [s.components["length"] for s in result.scores] == [0.0, pytest.approx(-0.5)]
+
+
+def test_stream_sends_each_group_when_ready(server):
+    # The slow group needs symbolic work on many completions; the fast one is one number.
+    slow = math_group(
+        "\\frac{\\sqrt{2}}{2}",
+        [f"\\boxed{{\\frac{{1}}{{\\sqrt{{2}}}} + {i} - {i}}}" for i in range(200)],
+        group_id="slow",
+    )
+    fast = math_group("7", ["\\boxed{7}"], group_id="fast")
+    with RewardClient(server.address) as client:
+        order = [r.group_id for r in client.score_stream(iter([slow, fast]))]
+    assert order == ["fast", "slow"]
+
+
+def test_stream_results_are_all_delivered(server):
+    groups = [
+        math_group(str(i), [f"\\boxed{{{i}}}", "\\boxed{-1}"], group_id=f"g{i}") for i in range(50)
+    ]
+    with RewardClient(server.address) as client:
+        results = {r.group_id: r for r in client.score_stream(groups)}
+    assert set(results) == {f"g{i}" for i in range(50)}
+    assert all(r.reward_mean == 0.5 for r in results.values())
+
+
+@pytest.mark.parametrize(
+    ("group", "message"),
+    [
+        (reward_pb2.Group(group_id="x", completions=["1"]), "has no task"),
+        (math_group("1", [], group_id="x"), "has no completions"),
+        (math_group("  ", ["1"], group_id="x"), "empty math gold"),
+        (math_group("1", ["1"], group_id=""), "empty group_id"),
+        (math_group("1", ["1"] * 300, group_id="x"), "at most 256"),
+        (math_group("1", ["x" * (3 << 20)], group_id="x"), "bytes; at most"),
+        (math_group("1", ["1"], group_id="x", completion_lengths=[1, 2]), "completion_lengths"),
+        (
+            math_group(
+                "1", ["1"], group_id="x", reward=reward_spec(max_length=5, overlong_buffer=9)
+            ),
+            "exceeds max_length",
+        ),
+    ],
+)
+def test_bad_requests_get_invalid_argument(server, group, message):
+    with pytest.raises(grpc.RpcError) as err:
+        stub(server.address).Score(reward_pb2.ScoreRequest(groups=[group]), timeout=30)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert message in err.value.details()
+
+
+def test_empty_request_and_duplicate_ids(server):
+    s = stub(server.address)
+    with pytest.raises(grpc.RpcError, match="no groups") as err:
+        s.Score(reward_pb2.ScoreRequest(), timeout=10)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    g = math_group("1", ["1"], group_id="same")
+    with pytest.raises(grpc.RpcError, match="appears twice"):
+        s.Score(reward_pb2.ScoreRequest(groups=[g, g]), timeout=10)
+
+
+def test_unusable_gold_is_invalid_argument(server):
+    with pytest.raises(grpc.RpcError) as err:
+        stub(server.address).Score(
+            reward_pb2.ScoreRequest(groups=[math_group("\\frac{", ["1"], group_id="x")]),
+            timeout=30,
+        )
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "gold" in err.value.details()
+
+
+def test_code_task_without_sandbox_is_unimplemented(server):
+    group = code_group("python", ["print(1)"], io_cases=[("", "1\n")], group_id="c")
+    with pytest.raises(grpc.RpcError) as err:
+        stub(server.address).Score(reward_pb2.ScoreRequest(groups=[group]), timeout=10)
+    assert err.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert "--code" in err.value.details()
+
+
+def test_stream_error_keeps_results_already_scored(server):
+    good = math_group("3", ["\\boxed{3}"], group_id="good")
+    bad = math_group("3", [], group_id="bad")
+    call = stub(server.address).ScoreStream(
+        iter([reward_pb2.ScoreRequest(groups=[good]), reward_pb2.ScoreRequest(groups=[bad])]),
+        timeout=30,
+    )
+    got = []
+    with pytest.raises(grpc.RpcError) as err:
+        for result in call:
+            got.append(result.group_id)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "group 'bad' has no completions" in err.value.details()
+    assert got == ["good"]
+
+
+def test_server_info(server):
+    info = RewardClient(server.address).info()
+    assert info.version
+    assert list(info.verifiers) == ["math"]
+    assert info.limits.max_completions_per_group == 256
+    assert info.limits.math_timeout_s == 3.0
+
+
+def test_health_and_reflection(server):
+    channel = grpc.insecure_channel(server.address)
+    health = health_pb2_grpc.HealthStub(channel)
+    for name in ("", "reward.v1.RewardService"):
+        reply = health.Check(health_pb2.HealthCheckRequest(service=name), timeout=10)
+        assert reply.status == health_pb2.HealthCheckResponse.SERVING
+    reflection = reflection_pb2_grpc.ServerReflectionStub(channel)
+    requests = [
+        reflection_pb2.ServerReflectionRequest(list_services=""),
+        reflection_pb2.ServerReflectionRequest(file_containing_symbol="reward.v1.RewardService"),
+    ]
+    listed, files = list(reflection.ServerReflectionInfo(iter(requests), timeout=10))
+    names = {s.name for s in listed.list_services_response.service}
+    assert {"reward.v1.RewardService", "grpc.health.v1.Health"} <= names
+    assert files.file_descriptor_response.file_descriptor_proto  # enough for grpcurl
+
+
+def test_admission_control_refuses_beyond_the_queue(fresh_server):
+    srv = fresh_server("--max-queued-completions", "256", "--math-workers", "1")
+    s = stub(srv.address)
+    slow = math_group(
+        "\\frac{\\sqrt{2}}{2}",
+        [f"\\boxed{{\\frac{{1}}{{\\sqrt{{2}}}} + {i} - {i}}}" for i in range(256)],
+        group_id="fills-the-queue",
+    )
+    future = s.Score.future(reward_pb2.ScoreRequest(groups=[slow]), timeout=120)
+    time.sleep(0.5)
+    with pytest.raises(grpc.RpcError) as err:
+        s.Score(reward_pb2.ScoreRequest(groups=[math_group("1", ["1"], group_id="x")]), timeout=10)
+    assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "at capacity" in err.value.details()
+    assert len(future.result().results[0].scores) == 256
+    # Room again once the first request is done.
+    s.Score(reward_pb2.ScoreRequest(groups=[math_group("1", ["1"], group_id="x")]), timeout=30)
+
+
+def test_metrics_endpoint(fresh_server):
+    srv = fresh_server("--metrics-port", "0")
+    RewardClient(srv.address).score([math_group("2", ["\\boxed{2}", "\\boxed{3}"])])
+    text = urllib.request.urlopen(f"http://127.0.0.1:{srv.metrics_port}/metrics").read().decode()
+    assert 'reward_completions_total{verdict="CORRECT",verifier="math"} 1.0' in text
+    assert 'reward_completions_total{verdict="WRONG",verifier="math"} 1.0' in text
+    assert 'reward_requests_total{code="OK",method="Score"} 1.0' in text
+    assert "reward_group_latency_seconds_bucket" in text
+    assert "reward_queued_completions 0.0" in text
+
+
+def test_environment_configures_the_server(fresh_server):
+    srv = fresh_server(env={"REWARD_SERVER_MAX_COMPLETIONS_PER_GROUP": "8"})
+    assert RewardClient(srv.address).info().limits.max_completions_per_group == 8
+
+
+def test_bad_option_stops_the_server_with_a_message():
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "reward_server", "serve", "--port", "-3"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "port must be in 0..65535" in proc.stderr
+
+
+def test_sigterm_finishes_in_flight_groups_then_exits(fresh_server):
+    srv = fresh_server("--math-workers", "1")
+    slow = math_group(
+        "\\frac{\\sqrt{2}}{2}",
+        [f"\\boxed{{\\frac{{1}}{{\\sqrt{{2}}}} + {i} - {i}}}" for i in range(120)],
+        group_id="in-flight",
+    )
+    future = stub(srv.address).Score.future(reward_pb2.ScoreRequest(groups=[slow]), timeout=120)
+    time.sleep(0.5)
+    srv.process.send_signal(signal.SIGTERM)
+    result = future.result()
+    assert len(result.results[0].scores) == 120
+    assert all(s.verdict == V.CORRECT for s in result.results[0].scores)
+    assert srv.process.wait(timeout=30) == 0
+    with pytest.raises(grpc.RpcError) as err:
+        stub(srv.address).Score(reward_pb2.ScoreRequest(groups=[math_group("1", ["1"])]), timeout=5)
+    assert err.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+def test_client_cli(server):
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reward_server.client.cli",
+            "--target",
+            server.address,
+            "score",
+            "--math-gold",
+            "42",
+            "<think>6*7</think> \\boxed{42}",
+            "41",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert ("CORRECT" in proc.stdout and "NO_ANSWER" in proc.stdout) or "WRONG" in proc.stdout
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reward_server.client.cli",
+            "--target",
+            server.address,
+            "score",
+            "--math-gold",
+            "",
+            "x",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 1 and "INVALID_ARGUMENT" in bad.stderr
+
+
+def test_unavailable_is_retried_until_the_server_comes_up(fresh_server):
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+
+    def late_start() -> None:
+        time.sleep(1.5)
+        fresh_server("--port", str(port))
+
+    thread = threading.Thread(target=late_start)
+    thread.start()
+    try:
+        client = RewardClient(f"127.0.0.1:{port}", retry=RetryPolicy(attempts=10, max_backoff_s=1))
+        [result] = client.score([math_group("5", ["\\boxed{5}"])], timeout=60)
+        assert result.scores[0].verdict == V.CORRECT
+    finally:
+        thread.join()
