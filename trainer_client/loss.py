@@ -246,8 +246,8 @@ def grpo_loss(
         1 - eps_low with A < 0), ``clip_frac_high`` (above 1 + eps_high with A > 0),
         ``clip_frac_region`` (either: the tokens whose gradient the clip removes),
         ``ratio_mean``, ``kl`` (when ``ref_logp`` is given), ``entropy`` (when
-        ``entropies`` is given), ``frac_truncated`` (when ``truncated`` is given); all
-        are means over active tokens.
+        ``entropies`` is given), all means over active tokens; and ``frac_truncated``
+        (when ``truncated`` is given), a fraction of rows.
     """
     _check_shapes(logp, old_logp, ref_logp, advantages, mask, entropies)
     if config.beta > 0.0 and ref_logp is None:
@@ -261,7 +261,7 @@ def grpo_loss(
         mask = mask_truncated_completions(mask, truncated)
     active = mask.bool()  # (B, T)
     m = active.to(logp.dtype)  # (B, T) float mask
-    zero = torch.zeros((), dtype=logp.dtype)
+    zero = torch.zeros((), dtype=logp.dtype, device=logp.device)
     adv = advantages.unsqueeze(1) if advantages.dim() == 1 else advantages
     adv = torch.where(active, adv.to(logp.dtype), zero)  # (B, T), 0 on padding
     if not torch.isfinite(adv).all():
