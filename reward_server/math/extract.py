@@ -1,0 +1,132 @@
+"""Finds the final answer(s) in the visible part of a completion.
+
+Precedence, first form present wins:
+1. `\\boxed{...}` / `\\fbox{...}` / `\\boxed 5` (every box, so that hedging can be seen);
+2. an answer phrase: "the answer is ...", "final answer: ...", "Answer: ...";
+3. a GSM8K line `#### n`;
+4. fallback, only for a bare answer: the whole visible answer is one line of at most
+   100 characters, and it holds exactly one math span (taken), or exactly one number
+   (taken), or is at most three tokens (taken whole: "x = 5", "\\frac{1}{2}", "1, 2").
+   Anything longer yields nothing: unlike Math-Verify's "last number anywhere" we never
+   pick one number out of several, so dumping candidates cannot score.
+
+All answers of the winning form are returned, in order; verify.py decides what several
+different answers mean (a hedge).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from reward_server.math.normalize import strip_wrappers
+from reward_server.math.scan import matching_braces
+
+FALLBACK_MAX_CHARS = 100
+_PHRASE_MAX_CHARS = 300
+
+_BOX = re.compile(r"\\(?:boxed|fbox)(?![a-zA-Z])\s*")
+_BARE_BOX = re.compile(r"[^\s$\\{}]+")
+_PHRASE = re.compile(
+    r"(?:\bfinal\s+answer|\bthe\s+answer|\banswer)\s*\**\s*(?:is\b\s*:?|[:=])\s*\**",
+    re.IGNORECASE,
+)
+_GSM8K = re.compile(r"^\s*####\s*(.*?)\s*$", re.MULTILINE)
+_MATH_SPAN = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
+_SENTENCE_END = re.compile(r"\.(?=\s+[A-Z(]|\s*$)|\n")
+_NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*/\s*\d+)?%?")
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """`answers` are the raw final-answer strings; `source` names the form they came from."""
+
+    answers: tuple[str, ...]
+    source: str  # "boxed", "answer phrase", "####", "fallback" or "none"
+
+
+def extract_final_answers(text: str) -> Extraction:
+    """All final answers of the highest-precedence form present in `text`."""
+    for source, finder in (
+        ("boxed", _boxed),
+        ("answer phrase", _phrases),
+        ("####", _gsm8k),
+        ("fallback", _fallback),
+    ):
+        answers = [a for a in finder(text) if a.strip()]
+        if answers:
+            return Extraction(tuple(answers), source)
+    return Extraction((), "none")
+
+
+def _boxed(text: str) -> list[str]:
+    boxes = list(_BOX.finditer(text))
+    if not boxes:
+        return []
+    pairs = matching_braces(text, boxes[0].start())
+    found: list[tuple[int, int, str]] = []  # (start, end, content)
+    for m in boxes:
+        start = m.end()
+        if start < len(text) and text[start] == "{":
+            end = pairs.get(start)
+            if end is None:
+                continue  # never closed: not an answer
+            content, stop = text[start + 1 : end], end + 1
+        else:
+            bare = _BARE_BOX.match(text, start)
+            if bare is None:
+                continue
+            content, stop = bare.group(0), bare.end()
+        if found and m.start() < found[-1][1]:
+            # A box inside the previous box: "\boxed{\boxed{5}}" means 5 once.
+            outer = found[-1]
+            if text[outer[0] : m.start()].strip().endswith("{") and stop == outer[1] - 1:
+                found[-1] = (outer[0], outer[1], content)
+            continue
+        found.append((m.start(), stop, content))
+    return [content for _, _, content in found]
+
+
+def _phrases(text: str) -> list[str]:
+    answers = []
+    for m in _PHRASE.finditer(text):
+        answer = _phrase_answer(text, m.end())
+        if answer:
+            answers.append(answer)
+    return answers
+
+
+def _phrase_answer(text: str, start: int) -> str:
+    rest = text[start : start + _PHRASE_MAX_CHARS].lstrip(" \t")
+    if rest.startswith("\n"):
+        # "Final answer:\n\n$$42$$": the answer is on the next non-empty line.
+        rest = rest.lstrip()
+    span = _MATH_SPAN.match(rest)
+    if span:
+        return next(g for g in span.groups() if g is not None)
+    end = _SENTENCE_END.search(rest)
+    return strip_wrappers(rest[: end.start()] if end else rest)
+
+
+def _gsm8k(text: str) -> list[str]:
+    return [m.group(1) for m in _GSM8K.finditer(text)]
+
+
+def _fallback(text: str) -> list[str]:
+    line = text.strip()
+    if not line or len(line) > FALLBACK_MAX_CHARS or "\n" in line:
+        return []
+    spans = list(_MATH_SPAN.finditer(line))
+    if len(spans) == 1:
+        return [next(g for g in spans[0].groups() if g is not None)]
+    if spans:
+        return []
+    bare = strip_wrappers(line)
+    numbers = _NUMBER.findall(bare)
+    if len(numbers) == 1:
+        return numbers
+    # A short bare expression is judged whole ("\frac{1}{2}", "x = 5", "1, 2"): a list
+    # here can only score if the whole list is the gold, so nothing is picked out of it.
+    if len(bare.split()) <= 3:
+        return [bare]
+    return []

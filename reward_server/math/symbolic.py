@@ -1,0 +1,90 @@
+"""The sympy side: LaTeX to sympy through math-verify, and exact comparisons.
+
+Only called for answers that `guard.blocked_reason` let through. math-verify's own
+timeouts are disabled (they use SIGALRM): the caller runs us in a worker process that it
+kills on a wall-clock limit.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import sympy
+from math_verify import LatexExtractionConfig, parse
+from math_verify import verify as mv_verify
+
+_LATEX_ONLY = [LatexExtractionConfig()]
+# Digits for the numeric fallback when sympy cannot prove two constants equal. Constants
+# that agree to 50 digits but differ (1/2^99 vs 1/2^98 differ at the 30th) are not a
+# concern for answers short enough to pass the guard.
+_DIGITS = 60
+_TOLERANCE = sympy.Float(10) ** -50
+
+
+def to_sympy(text: str) -> Any | None:
+    """The sympy value of one LaTeX answer, or None when it does not parse."""
+    results = parse(
+        "$\\boxed{" + text + "}$",
+        extraction_config=_LATEX_ONLY,
+        fallback_mode="no_fallback",
+        parsing_timeout=None,
+    )
+    return results[0] if results else None
+
+
+def from_fraction(value: Fraction) -> Any:
+    return sympy.Rational(value.numerator, value.denominator)
+
+
+def degrees_to_radians(value: Any) -> Any:
+    return value * sympy.pi / 180
+
+
+def is_constant(value: Any) -> bool:
+    return isinstance(value, sympy.Expr) and not value.free_symbols and bool(value.is_number)
+
+
+def constants_equal(a: Any, b: Any) -> bool:
+    """Exact for rationals; else sympy's simplification, then 60-digit numerics."""
+    if a.is_Rational and b.is_Rational:
+        return bool(a == b)
+    if sympy.simplify(a - b) == 0:
+        return True
+    va, vb = a.evalf(_DIGITS), b.evalf(_DIGITS)
+    if not (va.is_number and vb.is_number) or va.has(sympy.nan, sympy.zoo):
+        return False
+    scale = max(sympy.Integer(1), abs(va), abs(vb))
+    return bool(abs(va - vb) <= _TOLERANCE * scale)
+
+
+def values_equal(gold: Any, answer: Any) -> bool:
+    """Equality of two parsed values (constants exactly, expressions via math-verify)."""
+    if is_constant(gold) and is_constant(answer):
+        return constants_equal(gold, answer)
+    exprs = isinstance(gold, sympy.Expr) and isinstance(answer, sympy.Expr)
+    if exprs and sympy.simplify(gold - answer) == 0:
+        return True
+    return bool(
+        mv_verify(gold, answer, float_rounding=12, numeric_precision=40, timeout_seconds=None)
+    )
+
+
+def proportional(gold_diff: Any, answer_diff: Any) -> bool:
+    """Whether lhs - rhs of two equations differ by a nonzero constant factor."""
+    if not (isinstance(gold_diff, sympy.Expr) and isinstance(answer_diff, sympy.Expr)):
+        return False
+    if answer_diff == 0 or gold_diff == 0:
+        return bool(gold_diff == answer_diff)
+    ratio = sympy.simplify(gold_diff / answer_diff)
+    return bool(not ratio.free_symbols and ratio.is_number and ratio != 0 and ratio.is_finite)
+
+
+def rational_approximation(value: Any, digits: int) -> Fraction | None:
+    """A Fraction within 10^-(digits) of a real constant, for the decimal rounding rule."""
+    if not is_constant(value):
+        return None
+    approx = value.evalf(digits + 20)
+    if not approx.is_real or approx.has(sympy.nan, sympy.zoo):
+        return None
+    return Fraction(str(sympy.Float(approx, digits + 20)))

@@ -1,0 +1,210 @@
+"""Math answer verification: is the final answer of a completion the gold answer?
+
+Public interface (the worker pool calls it; parse the gold once per group):
+
+    gold = parse_gold("\\frac{1}{2}")      # ValueError if the gold has no usable answer
+    outcome = verify(gold, completion)      # never raises
+
+`verify` returns an `Outcome` with verdict CORRECT (correctness 1.0), WRONG or NO_ANSWER
+(both 0.0), the judged answer in `extracted_answer` (at most 200 characters) and a short
+`detail`. On CORRECT the detail starts with how it was decided: "exact" (equal after
+normalisation), "numeric" (exact `Fraction` arithmetic, no sympy) or "symbolic" (sympy /
+math-verify). Most GSM8K answers are decided "exact" or "numeric" without touching sympy.
+
+Gold answers
+    LaTeX or plain: "42", "\\frac{1}{2}", "[1,3)", "x=5", "25\\%", "\\$1,000", sets, tuples,
+    matrices, equations. A GSM8K solution ending in "#### n" gives n (commas allowed); a
+    solution with \\boxed{} gives its last box. Everything expensive (numbers, sympy values,
+    set members) is computed in `parse_gold`; `Gold` is a picklable frozen dataclass.
+
+Which text is judged (extract.py)
+    Only the text after the reasoning block (`split_reasoning(c).answer`). An unclosed
+    <think> is NO_ANSWER; an answer only inside the reasoning block does not count.
+    Within that text, the first form present wins: every \\boxed{} / \\fbox{} / "\\boxed 5";
+    else answer phrases ("the answer is ...", "final answer: ...", "Answer: ..."); else
+    GSM8K "#### n"; else a fallback for bare answers only: a single line of at most 100
+    characters that holds one math span, or one number, or at most three tokens. We never
+    take "the last number anywhere": a completion listing candidate numbers has no answer.
+
+Hedging
+    Different final answers ("\\boxed{2} or \\boxed{3}", "the answer is 2 or 3", two
+    different boxes after the reasoning) score WRONG with detail "hedged", even when one
+    of them is right. Repeating an answer, or restating it in an equivalent form
+    (\\boxed{1/2} ... \\boxed{0.5}), is fine: every answer given must be correct. When the
+    gold is a list of several values, the separate answers (boxes, or "x=1 or x=2") are
+    read together as one list instead. More than 4 different answers: WRONG at once.
+
+Sets, tuples, intervals, matrices
+    A bare list ("1, 2", "x=1, x=2"), a set "\\{1,2\\}" and a list of solutions compare in
+    any order; tuples/points "(1,2)" and vectors compare in order; matrices
+    (pmatrix/bmatrix/...) element-wise with equal shapes. Whether order matters is decided
+    by the gold. A missing or an extra member is WRONG ("incomplete" / "too many values").
+    "x=1, y=2" (different variables) is an ordered solution: variables must match.
+    Intervals: open/closed ends must match exactly; "(a,b)" may be a point or an open
+    interval and matches either reading. Inequalities are intervals: gold "[2,5)" matches
+    "2 \\le x < 5", "(-\\infty,3]" matches "x \\le 3"; unions ("\\cup", "or") compare as sets
+    of intervals (not merged: "[1,2]\\cup[2,3]" is not "[1,3]").
+
+Numbers (numbers.py, no sympy)
+    Integers, decimals, fractions "a/b" and "\\frac{a}{b}", mixed numbers "2\\frac{1}{2}" and
+    "2 1/2" (= 5/2, not 2*1/2), "1.5\\times10^{3}", number words up to billions
+    ("twenty-three", "one hundred and five", also "five apples"). Compared exactly with
+    `fractions.Fraction`: 1/2^99 and 1/2^98 differ, 1-1/e and 1+1/e differ.
+    Decimals: a decimal the model wrote equals a value whose expansion does not end
+    (1/3, \\sqrt{2}, \\pi) only if it has at least 3 significant digits and is that value
+    rounded (half away from zero) or truncated to the digits written: 1/3 accepts 0.333,
+    0.3333 and 0.33333, not 0.33 or 0.334. A value with a finite expansion (1/8) must be
+    written exactly (0.125, not 0.13). A decimal gold is exact as written (gold 0.33 does
+    not accept 1/3).
+    Thousands separators: "1,000,000", "1{,}000", "1\\,000", "1 000" — only groups of exactly
+    three digits, so "1,2" stays the list (1, 2) and "1, 234" is two values. Inside
+    brackets a comma always separates members.
+    Percent: "25\\%" is 0.25 and a percent sign may also simply be dropped: gold "25\\%"
+    accepts "25", "25\\%" and "0.25"; gold "0.25" accepts "25\\%"; gold 25 accepts "25\\%".
+    Units and currency are dropped: "\\$18", "18 dollars", "18 cm", "18\\text{ meters}",
+    "USD 18", "€18".
+    Degrees: a degree mark may be dropped or converted: gold "90^\\circ" accepts "90",
+    "90°" and "\\frac{\\pi}{2}"; gold "\\frac{\\pi}{2}" accepts "90^\\circ" (but not a bare 90,
+    which is ambiguous); gold "90" accepts "90^\\circ".
+
+Equations
+    Gold "5" accepts "x = 5" and "x=5"; gold "x=5" accepts "5" (the variable name of a
+    single assignment is not checked). "2+3=5" and chains "x = 10/2 = 5" are judged by
+    their last side. Other equations are equal when lhs - rhs agree up to a nonzero
+    constant factor: "y = 2x + 1" accepts "2x - y + 1 = 0", not "y = 2x + 2".
+
+Everything else: symbolic equivalence
+    sympy / math-verify decide (\\sqrt{8} = 2\\sqrt{2}, \\frac{\\sqrt3}{2}, e^{i\\pi} forms).
+    Constants are compared exactly (sympy simplification, then 60 significant digits),
+    never with math-verify's 6-digit float rounding. math-verify's timeouts are off
+    (parsing_timeout=None, timeout_seconds=None): they use SIGALRM, and our caller
+    enforces a wall-clock limit by killing the worker process instead.
+
+Robustness
+    Nothing reaches sympy unless guard.py allows it: at most 400 characters, bracket depth
+    at most 24, no power tower or exponent above 10^4, no factorial above 1000, no literal
+    of more than 400 digits. Other answers are compared as text only: equal text is
+    CORRECT ("exact"), anything else WRONG with detail "too large" / "too complex"
+    (10^{10^{10}} vs 10^{10^{10}}+1 is WRONG, 5^{5^{5^{5^5}}} vs itself is CORRECT).
+    Braces are matched iteratively (20,000 nested braces are fine). `verify` never raises:
+    an internal error is WRONG with the error class in the detail (INFRA_ERROR is kept for
+    the infrastructure).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reward_server.math.answer import Items, Node, parse_answer
+from reward_server.math.compare import equivalent, prepare_gold
+from reward_server.math.extract import extract_final_answers
+from reward_server.math.normalize import basic
+from reward_server.math.scan import split_top
+from reward_server.outcome import Outcome, Verdict
+from reward_server.reasoning import split_reasoning
+
+MAX_SHOWN_CHARS = 200
+MAX_DIFFERENT_ANSWERS = 4
+_ALTERNATIVE = (" or ", "\\lor ", "\\vee ")
+_RELATIONS = ("<", ">", "\\le", "\\ge")
+
+
+@dataclass(frozen=True)
+class Gold:
+    """A parsed gold answer. Picklable: it is sent to worker processes once per group."""
+
+    raw: str
+    answer: str  # the answer part of `raw` (after "####", inside the last \boxed{})
+    tree: Node  # parsed, with sympy values precomputed
+
+    @property
+    def is_list(self) -> bool:
+        return isinstance(self.tree, Items) and len(self.tree.members) > 1
+
+
+def parse_gold(gold: str) -> Gold:
+    """Parses a gold answer once; raises ValueError when it has no usable answer."""
+    if not isinstance(gold, str) or not gold.strip():
+        raise ValueError("gold answer is empty")
+    answer = _gold_answer(gold)
+    tree = parse_answer(answer)
+    if tree is None:
+        raise ValueError(f"gold answer has no usable value: {gold[:80]!r}")
+    return Gold(raw=gold, answer=answer, tree=prepare_gold(tree))
+
+
+def _gold_answer(gold: str) -> str:
+    if "####" in gold:
+        answer = gold.rsplit("####", 1)[1].strip()
+        if not answer:
+            raise ValueError("gold solution has '####' but no answer after it")
+        return answer
+    extraction = extract_final_answers(gold)
+    if extraction.source == "boxed":
+        return extraction.answers[-1]
+    return gold.strip()
+
+
+def verify(gold: Gold, completion: str) -> Outcome:
+    """Judges the final answer of `completion` against `gold`. Never raises."""
+    try:
+        return _verify(gold, completion)
+    except Exception as error:  # a broken answer must not take the worker down
+        return Outcome(verdict=Verdict.WRONG, detail=f"internal error: {type(error).__name__}")
+
+
+def _verify(gold: Gold, completion: str) -> Outcome:
+    if not isinstance(completion, str):
+        return Outcome(verdict=Verdict.NO_ANSWER, detail="completion is not text")
+    split = split_reasoning(completion)
+    if not split.closed:
+        return Outcome(verdict=Verdict.NO_ANSWER, detail="reasoning block never closed")
+    extraction = extract_final_answers(split.answer)
+    if not extraction.answers:
+        return Outcome(verdict=Verdict.NO_ANSWER, detail="no final answer found")
+    candidates = _candidates(extraction.answers)
+    shown = " ; ".join(candidates)[:MAX_SHOWN_CHARS]
+    if not candidates:
+        return Outcome(verdict=Verdict.NO_ANSWER, detail="final answer is empty")
+
+    def outcome(ok: bool, detail: str) -> Outcome:
+        verdict = Verdict.CORRECT if ok else Verdict.WRONG
+        return Outcome(verdict, 1.0 if ok else 0.0, extracted_answer=shown, detail=detail)
+
+    where = f"from {extraction.source}"
+    if len(candidates) > 1 and gold.is_list:
+        ok, how = _judge(gold, ", ".join(candidates))
+        if ok:
+            return outcome(True, f"{how}; {where}")
+    if len(candidates) > MAX_DIFFERENT_ANSWERS:
+        return outcome(False, f"hedged: {len(candidates)} different answers; {where}")
+    results = [_judge(gold, c) for c in candidates]
+    if all(ok for ok, _ in results):
+        how = max((h for _, h in results), key=("exact", "numeric", "symbolic").index)
+        return outcome(True, f"{how}; {where}")
+    if len(candidates) > 1:
+        return outcome(False, f"hedged: {len(candidates)} different answers; {where}")
+    return outcome(False, f"{results[0][1]}; {where}")
+
+
+def _candidates(answers: tuple[str, ...]) -> list[str]:
+    """Distinct answers in order, with "2 or 3" split into its alternatives."""
+    seen: dict[str, None] = {}
+    for answer in answers:
+        text = basic(answer)
+        parts = [text]
+        if not any(r in text for r in _RELATIONS):
+            parts = [p for p in split_top(text, _ALTERNATIVE) if p]
+        for part in parts:
+            seen.setdefault(part, None)
+        if len(seen) > MAX_DIFFERENT_ANSWERS + 1:
+            break
+    return list(seen)
+
+
+def _judge(gold: Gold, candidate: str) -> tuple[bool, str]:
+    node = parse_answer(candidate)
+    if node is None:
+        return False, "empty answer"
+    match = equivalent(gold.tree, node)
+    return match.ok, match.how
