@@ -135,3 +135,60 @@ def sample_groups(
     for i in range(groups):
         problem = problems[i % len(problems)]
         yield problem, sample_group(problem, size, rng)
+
+
+def reasoning_filler(rng: random.Random, chars: int) -> str:
+    """Unique, R1-looking scratch work of about `chars` characters (numbers and LaTeX)."""
+    parts: list[str] = []
+    size = 0
+    while size < chars:
+        a, b = rng.randint(2, 999), rng.randint(2, 999)
+        line = rng.choice(
+            [
+                f"Let me check: {a} + {b} = {a + b}.",
+                f"Then $\\frac{{{a}}}{{{b}}}$ of the rest, hmm, wait.",
+                f"Alternatively {a} \\times {b} = {a * b}, which seems too big.",
+                f"So far we have {a} items and {b} left over.",
+            ]
+        )
+        parts.append(line)
+        size += len(line) + 1
+    return "\n".join(parts)
+
+
+def with_long_reasoning(sample: Sample, rng: random.Random, chars: int) -> Sample:
+    """The same sample with `chars` of extra scratch work in its reasoning."""
+    filler = reasoning_filler(rng, chars)
+    if "<think>" in sample.completion:
+        text = sample.completion.replace("<think>", "<think>\n" + filler + "\n", 1)
+    else:
+        text = filler + "\n" + sample.completion
+    return Sample(text, sample.expected, sample.style)
+
+
+def pathological_samples() -> list[Sample]:
+    """Inputs built to hang or crash a naive verifier; none is correct for a gold other than 1
+    or 50001 (the values some of them really have)."""
+    tower = "5^{5^{5^{5^5}}}"
+    return [
+        Sample(f"<think>big</think> \\boxed{{{tower}}}", Verdict.WRONG, "power_tower"),
+        Sample(
+            "\\boxed{10^{10^{10^{10}}} - 10^{10^{10^{10}}} + 9^{9^{9^9}}}",
+            Verdict.WRONG,
+            "tower_difference",
+        ),
+        Sample(
+            "x" * 400_000 + " 7 " * 200_000 + "\\boxed{" + "1+" * 50_000 + "1}",
+            Verdict.WRONG,
+            "one_megabyte",
+        ),
+        Sample(
+            "\\boxed{" + "{" * 20_000 + "1" + "}" * 20_000 + "}", Verdict.WRONG, "nested_braces"
+        ),
+        Sample(
+            "\\boxed{" + "\\frac{1}{" * 3_000 + "2" + "}" * 3_000 + "}",
+            Verdict.WRONG,
+            "nested_fractions",
+        ),
+        Sample("\\boxed{(x+1)^{100000} - (x+1)^{100000} + 1}", Verdict.WRONG, "huge_expand"),
+    ]

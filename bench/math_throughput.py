@@ -1,0 +1,211 @@
+"""Math scoring throughput: the reward server vs serial in-process math-verify.
+
+Workload: groups of 16 R1-style completions (long reasoning, then an answer in one of
+several styles; correct, wrong, hedged, left inside the reasoning, cut off) for GSM8K test
+problems, with pathological completions mixed in. The same inputs go (a) through a real
+reward server over gRPC, a bounded number of groups in flight as a trainer would keep,
+and (b) through math-verify serially in this process (gold parsed once per group).
+
+    python bench/math_throughput.py [--groups 256] [--target HOST:PORT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from reward_server.api import reward_pb2  # noqa: E402
+from reward_server.client.aio import AsyncRewardClient  # noqa: E402
+from reward_server.client.groups import math_group  # noqa: E402
+from reward_server.samples import (  # noqa: E402
+    Problem,
+    Sample,
+    load_problems,
+    pathological_samples,
+    sample_group,
+    with_long_reasoning,
+)
+
+GSM8K_TEST = REPO.parent / "shared" / "data" / "gsm8k" / "test.jsonl"
+
+
+def build_workload(args: argparse.Namespace) -> list[tuple[Problem, list[Sample]]]:
+    path = Path(args.data) if args.data else (GSM8K_TEST if GSM8K_TEST.exists() else None)
+    problems = load_problems(path)
+    rng = random.Random(args.seed)
+    bad = pathological_samples()
+    workload = []
+    for i in range(args.groups):
+        problem = problems[i % len(problems)]
+        samples = [
+            with_long_reasoning(s, rng, rng.randint(1000, 6000))
+            for s in sample_group(problem, args.group_size, rng)
+        ]
+        if args.pathological_every and i % args.pathological_every == 0:
+            samples[0] = bad[(i // args.pathological_every) % len(bad)]
+        workload.append((problem, samples))
+    return workload
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def run_server(target: str, workload, in_flight: int) -> tuple[float, list[float], list]:
+    requests = [
+        math_group(p.solution, [s.completion for s in samples], group_id=str(i))
+        for i, (p, samples) in enumerate(workload)
+    ]
+    sent_at: dict[str, float] = {}
+    latencies: list[float] = []
+    verdicts: dict[str, list[int]] = {}
+    window = asyncio.Semaphore(in_flight)
+
+    async def feed():
+        for group in requests:
+            await window.acquire()
+            sent_at[group.group_id] = time.perf_counter()
+            yield group
+
+    async with AsyncRewardClient(target, timeout=600) as client:
+        await client.wait_ready()
+        started = time.perf_counter()
+        async for result in client.score_stream(feed()):
+            latencies.append(time.perf_counter() - sent_at[result.group_id])
+            verdicts[result.group_id] = [s.verdict for s in result.scores]
+            window.release()
+        elapsed = time.perf_counter() - started
+    ordered = [verdicts[str(i)] for i in range(len(workload))]
+    return elapsed, latencies, ordered
+
+
+def run_math_verify(workload) -> tuple[float, list[float], list]:
+    from math_verify import parse, verify
+
+    latencies: list[float] = []
+    correct: list[list[bool]] = []
+    started = time.perf_counter()
+    for problem, samples in workload:
+        t0 = time.perf_counter()
+        gold = parse(problem.solution)
+        row = []
+        for s in samples:
+            try:
+                row.append(bool(verify(gold, parse(s.completion))))
+            except Exception:
+                row.append(False)
+        correct.append(row)
+        latencies.append(time.perf_counter() - t0)
+    return time.perf_counter() - started, latencies, correct
+
+
+def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "reward_server",
+        "serve",
+        "--port",
+        "0",
+        "--no-log-json",
+        "--log-level",
+        "WARNING",
+        "--math-timeout-s",
+        str(args.timeout),
+    ]
+    if args.math_workers:
+        cmd += ["--math-workers", str(args.math_workers)]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, text=True)
+    for line in proc.stdout:
+        if line.startswith("reward-server listening on"):
+            return proc, "127.0.0.1:" + line.strip().rsplit(":", 1)[1]
+    raise RuntimeError("server did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--groups", type=int, default=256)
+    parser.add_argument("--group-size", type=int, default=16)
+    parser.add_argument("--in-flight", type=int, default=32, help="groups in flight at once")
+    parser.add_argument(
+        "--pathological-every",
+        type=int,
+        default=16,
+        help="replace one completion of every Nth group by a pathological one",
+    )
+    parser.add_argument("--timeout", type=float, default=3.0, help="server math timeout (s)")
+    parser.add_argument("--math-workers", type=int, default=0)
+    parser.add_argument("--target", help="an already running server (default: start one)")
+    parser.add_argument("--data", help="GSM8K-style JSONL (default: ../shared/data/gsm8k)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    workload = build_workload(args)
+    n = sum(len(s) for _, s in workload)
+    chars = sum(len(x.completion) for _, s in workload for x in s)
+    print(
+        f"workload: {len(workload)} groups, {n} completions, mean {chars / n:,.0f} chars, "
+        f"1 pathological completion every {args.pathological_every} groups"
+    )
+
+    proc = None
+    target = args.target
+    if target is None:
+        proc, target = start_server(args)
+    try:
+        elapsed, latencies, verdicts = asyncio.run(run_server(target, workload, args.in_flight))
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait()
+    mv_elapsed, mv_latencies, mv_correct = run_math_verify(workload)
+
+    expected = [[x.expected for x in s] for _, s in workload]
+    ours_agree = sum(
+        v == e
+        for vs, es in zip(verdicts, expected, strict=True)
+        for v, e in zip(vs, es, strict=True)
+    )
+    mv_agree = sum(
+        (c == (e == reward_pb2.CORRECT))
+        for cs, es in zip(mv_correct, expected, strict=True)
+        for c, e in zip(cs, es, strict=True)
+    )
+    server_rate, mv_rate = n / elapsed, n / mv_elapsed
+    print(
+        f"reward server : {server_rate:8.0f} completions/s  group latency p50 "
+        f"{percentile(latencies, 0.5) * 1000:7.1f} ms  p99 "
+        f"{percentile(latencies, 0.99) * 1000:7.1f} ms  max {max(latencies) * 1000:7.1f} ms"
+        f"  ({args.in_flight} groups in flight)"
+    )
+    print(
+        f"math-verify   : {mv_rate:8.0f} completions/s  group latency p50 "
+        f"{percentile(mv_latencies, 0.5) * 1000:7.1f} ms  p99 "
+        f"{percentile(mv_latencies, 0.99) * 1000:7.1f} ms  (serial, one process)"
+    )
+    print(f"ratio         : {server_rate / mv_rate:8.1f}x")
+    print(
+        f"agreement with expected verdicts: server {ours_agree}/{n} "
+        f"({ours_agree / n:.1%}), math-verify correct/incorrect {mv_agree}/{n} ({mv_agree / n:.1%})"
+    )
+    print(
+        f"mean latency {statistics.mean(latencies) * 1000:.1f} ms; "
+        f"p99 bounded by the timeout ({args.timeout:g}s): "
+        f"{percentile(latencies, 0.99) <= args.timeout}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""The worker pool's hard limits, with fake workers that hang or crash on command."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import fake_math_workers
+import pytest
+
+from reward_server.outcome import Verdict
+from reward_server.workers.pool import BadGold, MathPool
+
+
+async def make_pool(workers: int = 2, timeout: float = 0.5) -> tuple[MathPool, list[str]]:
+    restarts: list[str] = []
+    pool = MathPool(
+        workers, timeout, on_restart=restarts.append, worker_target=fake_math_workers.worker_main
+    )
+    await pool.start()
+    return pool, restarts
+
+
+async def test_hung_verification_is_killed_and_replaced():
+    pool, restarts = await make_pool()
+    try:
+        started = time.perf_counter()
+        outcomes = await pool.verify("1", ["1", "hang", "2", "1"])
+        elapsed = time.perf_counter() - started
+        assert [o.verdict for o in outcomes] == [
+            Verdict.CORRECT,
+            Verdict.WRONG,
+            Verdict.WRONG,
+            Verdict.CORRECT,
+        ]
+        assert outcomes[1].detail == "timeout"
+        assert elapsed < 0.5 + 1.0  # the limit, plus a replacement fork
+        assert restarts == ["timeout"]
+        # The pool is whole again: both workers answer.
+        again = await pool.verify("1", ["1"] * 8)
+        assert all(o.verdict == Verdict.CORRECT for o in again)
+        assert len(pool._all) == 2
+    finally:
+        await pool.close()
+
+
+async def test_hung_work_does_not_stall_other_groups():
+    pool, _ = await make_pool(workers=2, timeout=2.0)
+    try:
+        hung = asyncio.create_task(pool.verify("1", ["hang"]))
+        await asyncio.sleep(0.1)
+        started = time.perf_counter()
+        outcomes = await pool.verify("1", ["1", "1", "1"])
+        assert time.perf_counter() - started < 0.5
+        assert all(o.verdict == Verdict.CORRECT for o in outcomes)
+        assert (await hung)[0].detail == "timeout"
+    finally:
+        await pool.close()
+
+
+async def test_worker_crash_retries_once_then_scores_wrong():
+    pool, restarts = await make_pool()
+    try:
+        outcomes = await pool.verify("1", ["1", "crash", "1"])
+        assert [o.verdict for o in outcomes] == [Verdict.CORRECT, Verdict.WRONG, Verdict.CORRECT]
+        assert outcomes[1].detail == "verifier crashed on answer"
+        assert restarts == ["crash", "crash"]
+    finally:
+        await pool.close()
+
+
+async def test_gold_parse_errors_and_timeouts():
+    pool, _ = await make_pool(timeout=0.3)
+    try:
+        assert await pool.parse_gold("7") == "7"
+        with pytest.raises(BadGold, match="bad gold"):
+            await pool.parse_gold("bad")
+        with pytest.raises(BadGold, match=r"within 0\.3s"):
+            await pool.parse_gold("hang")
+    finally:
+        await pool.close()
+
+
+async def test_slow_group_does_not_hold_back_a_small_one():
+    pool, _ = await make_pool(workers=2, timeout=5)
+    try:
+        big = asyncio.create_task(pool.verify("1", ["sleep 0.05"] * 80))  # ~2 s of work
+        await asyncio.sleep(0.1)
+        started = time.perf_counter()
+        await pool.verify("1", ["1"])
+        assert time.perf_counter() - started < 0.6  # a chunk or two of the big group
+        assert not big.done()
+        await big
+    finally:
+        await pool.close()
+
+
+async def test_cancelled_work_frees_its_worker():
+    pool, _ = await make_pool(workers=1, timeout=10)
+    try:
+        task = asyncio.create_task(pool.verify("1", ["hang"]))
+        await asyncio.sleep(0.2)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        outcomes = await asyncio.wait_for(pool.verify("1", ["1"]), 5)
+        assert outcomes[0].verdict == Verdict.CORRECT
+    finally:
+        await pool.close()
+
+
+async def test_close_leaves_no_worker_processes():
+    pool, _ = await make_pool(workers=3)
+    processes = [w.process for w in pool._all]
+    await pool.close()
+    assert all(not p.is_alive() for p in processes)
