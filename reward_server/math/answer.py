@@ -10,7 +10,7 @@ from typing import Any, Union
 
 from reward_server.math.guard import blocked_reason
 from reward_server.math.normalize import basic, clean
-from reward_server.math.numbers import Number, parse_number
+from reward_server.math.numbers import Number, parse_number, words_to_int
 from reward_server.math.scan import is_enclosed, remove_group_commas, split_top
 
 
@@ -95,7 +95,7 @@ def _parse(text: str) -> Node | None:
     if m := _MATRIX.fullmatch(text):
         return _matrix(m.group(2))
     parts = [p for p in split_top(text, ("\\cup",)) if p]
-    if len(parts) > 1 and (intervals := [_interval(p) for p in parts]) and all(intervals):
+    if len(parts) > 1 and (intervals := [_interval(p, True) for p in parts]) and all(intervals):
         return Intervals(tuple(i for i in intervals if i is not None))
     if (interval := _interval(text)) is not None:
         return Intervals((interval,))
@@ -108,6 +108,8 @@ def _parse(text: str) -> Node | None:
             members = split_top(inner, (",", ";"))
             if bracket == "{" or len(members) > 1:
                 return _items(members, bracket)
+    if words_to_int(text) is not None:
+        return scalar(text)  # "one hundred and five" is one number, not a list
     members = split_top(text, (",", ";", " and "), thousands=True)
     if len(members) > 1:
         return _items(members, "")
@@ -165,11 +167,11 @@ def _bound(text: str) -> Scalar | None:
     return scalar(text)
 
 
-def _interval(text: str) -> Interval | None:
-    """ "[2, 5)" -> Interval; "(1, 2)" is left to the tuple rule (it may be a point)."""
+def _interval(text: str, in_union: bool = False) -> Interval | None:
+    """ "[2, 5)" -> Interval; "(1, 2)" alone is left to the tuple rule (it may be a point)."""
     if len(text) < 5 or text[0] not in "([" or text[-1] not in ")]":
         return None
-    if text[0] == "(" and text[-1] == ")":
+    if text[0] == "(" and text[-1] == ")" and not in_union:
         return None
     if not is_enclosed(text, text[0], text[-1]):
         return None

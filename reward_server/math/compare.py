@@ -64,6 +64,8 @@ def equivalent(gold: Node, answer: Node) -> Match:
     """Whether `answer` states the same mathematical object as `gold`."""
     if isinstance(gold, Items):
         return _items(gold, answer)
+    if isinstance(gold, Matrix) or isinstance(answer, Matrix):
+        return _matrices(gold, answer)
     if isinstance(answer, Items):
         if len(answer.members) == 1:
             return equivalent(gold, answer.members[0])
@@ -74,8 +76,6 @@ def equivalent(gold: Node, answer: Node) -> Match:
         if isinstance(answer, Intervals):
             return _intervals(gold, answer)
         return Match(False, "expected an interval")
-    if isinstance(gold, Matrix) or isinstance(answer, Matrix):
-        return _matrices(gold, answer)
     if isinstance(gold, Equation) or isinstance(answer, Equation):
         return _equations(gold, answer)
     if isinstance(gold, Scalar) and isinstance(answer, Scalar):
@@ -95,7 +95,8 @@ def _items(gold: Items, answer: Node) -> Match:
         return Match(False, f"incomplete: {len(members)} of {len(gold.members)} values")
     if len(members) > len(gold.members):
         return Match(False, f"too many values: {len(members)}, expected {len(gold.members)}")
-    if gold.ordered or _distinct_vars(gold):
+    named = all(isinstance(m, Scalar) and m.var for m in members)
+    if gold.ordered or (_distinct_vars(gold) and not named):
         matches = [_member(g, a) for g, a in zip(gold.members, members, strict=True)]
         failed = next((m for m in matches if not m.ok), None)
         return failed or _worst(matches)

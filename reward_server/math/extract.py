@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from reward_server.math.normalize import strip_wrappers
+from reward_server.math.numbers import NUMBER_WORDS
 from reward_server.math.scan import matching_braces
 
 FALLBACK_MAX_CHARS = 100
@@ -114,6 +115,8 @@ def _gsm8k(text: str) -> list[str]:
 
 def _fallback(text: str) -> list[str]:
     line = text.strip()
+    if _BOX.search(line):
+        return []  # an empty or unclosed box is a failed answer, not a bare one
     if not line or len(line) > FALLBACK_MAX_CHARS or "\n" in line:
         return []
     spans = list(_MATH_SPAN.finditer(line))
@@ -127,6 +130,12 @@ def _fallback(text: str) -> list[str]:
         return numbers
     # A short bare expression is judged whole ("\frac{1}{2}", "x = 5", "1, 2"): a list
     # here can only score if the whole list is the gold, so nothing is picked out of it.
-    if len(bare.split()) <= 3:
+    if len(bare.split()) <= 3 and not _has_prose(bare):
         return [bare]
     return []
+
+
+def _has_prose(text: str) -> bool:
+    """Words that are neither LaTeX commands nor number words ("I don't know")."""
+    words = re.findall(r"(?<![\\A-Za-z])[A-Za-z]{2,}", text)
+    return any(w.lower() not in NUMBER_WORDS for w in words)

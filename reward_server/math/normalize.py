@@ -22,7 +22,7 @@ _UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
 # Pure layout commands that never change a value.
 _LAYOUT = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg|displaystyle|textstyle|!)(?![a-zA-Z])")
 _FRAC_ALIASES = re.compile(r"\\[dt]frac(?![a-zA-Z])")
-_SPACING = re.compile(r"\\(?:quad|qquad|;|:|enspace|thinspace)(?![a-zA-Z])|~")
+_SPACING = re.compile(r"\\(?:quad|qquad|;|:|,|enspace|thinspace)(?![a-zA-Z])|~")
 _TEXT_JOINER = re.compile(r"\\(?:text|textrm|mbox|mathrm)\{\s*(or|and)\s*\}", re.IGNORECASE)
 _TEXT_WRAPPER = re.compile(r"\\(?:text|textrm|textbf|mbox|mathrm|mathbf|operatorname)\{([^{}]*)\}")
 
@@ -37,7 +37,7 @@ _DEGREES = re.compile(
 _CURRENCY = re.compile(r"\\\$|\$|US\$|\bUSD\b|€|£|¥|₹|\\euro|\\pounds|\bRs\.?(?=\s*\d)")
 # A unit after a number: "18\text{ meters}", "18 cm", "18\,\mathrm{kg}^2".
 _TEXT_UNIT = re.compile(
-    r"(?<=[\d}])\s*(?:\\,)?\s*\\(?:text|mbox|mathrm|textrm)\{\s*[A-Za-z][A-Za-z\s.]*\}"
+    r"(?<=[\d}])\s*\\(?:text|mbox|mathrm|textrm)\{\s*[A-Za-z][A-Za-z\s.]*\}"
     r"(?:\^\s*\{?[23]\}?)?"
 )
 _WORD_UNIT = re.compile(r"^([-+]?[\d.,/]+)\s+(?:[A-Za-z]{2,}|[mgslhL])(?:[A-Za-z\s.]*)$")
@@ -59,12 +59,12 @@ def basic(text: str) -> str:
     text = strip_wrappers(text)
     text = _LAYOUT.sub("", text)
     text = _FRAC_ALIASES.sub(r"\\frac", text)
+    text = _GROUP_SEP.sub("", text)
     text = _SPACING.sub(" ", text)
     text = text.replace("<=", "\\le ").replace(">=", "\\ge ").replace("!=", "\\ne ")
     text = text.replace("\\leq", "\\le").replace("\\geq", "\\ge").replace("\\neq", "\\ne")
     text = text.replace("\\lt", "<").replace("\\gt", ">")
     text = _TEXT_JOINER.sub(lambda m: f" {m.group(1).lower()} ", text)
-    text = _GROUP_SEP.sub("", text)
     return re.sub(r"\s+", " ", text).strip()
 
 

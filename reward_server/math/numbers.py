@@ -129,20 +129,33 @@ def words_to_int(text: str) -> int | None:
     if not tokens or any(t not in NUMBER_WORDS for t in tokens):
         return None
     total, current, last_scale = 0, 0, None
+    previous = None  # kind of the previous token: "unit", "teen", "ten", "hundred", "scale"
     for token in tokens:
         if token in _UNITS:
+            kind = _kind(_UNITS[token])
+            # "one two" or "twenty thirty" is a list of numbers, not one number.
+            if previous in ("unit", "teen") or (previous == "ten" and kind != "unit"):
+                return None
             current += _UNITS[token]
+            previous = kind
         elif token == "hundred":
+            if previous in ("hundred", "scale") or current >= 100:
+                return None
             current = (current or 1) * 100
+            previous = "hundred"
         else:
             scale = _SCALES[token]
             # "thousand million" is not how people write numbers; refuse rather than guess.
             if last_scale is not None and scale >= last_scale:
                 return None
             total += (current or 1) * scale
-            current, last_scale = 0, scale
+            current, last_scale, previous = 0, scale, "scale"
     value = total + current
     return -value if negative else value
+
+
+def _kind(value: int) -> str:
+    return "ten" if value >= 20 else "teen" if value >= 10 else "unit"
 
 
 def number_word_prefix(text: str) -> tuple[int, str] | None:

@@ -30,7 +30,12 @@ def to_sympy(text: str) -> Any | None:
         fallback_mode="no_fallback",
         parsing_timeout=None,
     )
-    return results[0] if results else None
+    if not results:
+        return None
+    value = results[0]
+    # latex2sympy keeps "i" a plain symbol; answers mean the imaginary unit by it.
+    units = [s for s in getattr(value, "free_symbols", ()) if s.name == "i"]
+    return value.subs({s: sympy.I for s in units}) if units else value
 
 
 def from_fraction(value: Fraction) -> Any:
