@@ -127,8 +127,8 @@ def _items(members: list[str], bracket: str) -> Node | None:
 
 def _relation_or_value(text: str) -> Node | None:
     sides = split_top(text, ("=",))
-    if len(sides) == 1:
-        return scalar(text)
+    if len(sides) == 1 or not all(sides):
+        return scalar(text)  # "x = = 3" is not an equation; it will not parse either
     lhs, value = sides[0], sides[-1]
     if _VARIABLE.fullmatch(lhs):
         node = _relation_or_value(value)

@@ -52,12 +52,16 @@ def is_constant(value: Any) -> bool:
 
 def constants_equal(a: Any, b: Any) -> bool:
     """Exact for rationals; else sympy's simplification, then 60-digit numerics."""
-    if a.is_Rational and b.is_Rational:
+    if (a.is_Rational and b.is_Rational) or a == b:
         return bool(a == b)
+    if not (a.is_finite and b.is_finite):
+        # oo - oo is nan, and zoo (1/0) would pass any tolerance: infinities and
+        # undefined values are only equal to themselves (checked above).
+        return False
     if sympy.simplify(a - b) == 0:
         return True
     va, vb = a.evalf(_DIGITS), b.evalf(_DIGITS)
-    if not (va.is_number and vb.is_number) or va.has(sympy.nan, sympy.zoo):
+    if not (va.is_finite and vb.is_finite):
         return False
     scale = max(sympy.Integer(1), abs(va), abs(vb))
     return bool(abs(va - vb) <= _TOLERANCE * scale)

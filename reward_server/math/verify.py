@@ -98,6 +98,7 @@ from dataclasses import dataclass
 from reward_server.math.answer import Items, Node, parse_answer
 from reward_server.math.compare import equivalent, prepare_gold
 from reward_server.math.extract import extract_final_answers
+from reward_server.math.guard import MAX_SYMBOLIC_CHARS
 from reward_server.math.normalize import basic
 from reward_server.math.scan import split_top
 from reward_server.outcome import Outcome, Verdict
@@ -142,6 +143,8 @@ def _gold_answer(gold: str) -> str:
     extraction = extract_final_answers(gold)
     if extraction.source == "boxed":
         return extraction.answers[-1]
+    if "\\boxed" in gold or "\\fbox" in gold:
+        raise ValueError(f"gold answer has an empty or unclosed box: {gold[:80]!r}")
     return gold.strip()
 
 
@@ -193,7 +196,8 @@ def _candidates(answers: tuple[str, ...]) -> list[str]:
     for answer in answers:
         text = basic(answer)
         parts = [text]
-        if not any(r in text for r in _RELATIONS):
+        # Answers too long for sympy are compared as text anyway; skip the character scan.
+        if len(text) <= MAX_SYMBOLIC_CHARS and not any(r in text for r in _RELATIONS):
             parts = [p for p in split_top(text, _ALTERNATIVE) if p]
         for part in parts:
             seen.setdefault(part, None)
