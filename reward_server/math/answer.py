@@ -76,6 +76,8 @@ _RELATION = re.compile(r"\\le(?![a-zA-Z])|\\ge(?![a-zA-Z])|<|>")
 _VARIABLE = re.compile(r"[A-Za-z](?:_\{?\w+\}?)?|\\[A-Za-z]+|[A-Za-z]\s*\(\s*[A-Za-z]\s*\)")
 _INFINITY = re.compile(r"([-+]?)\s*\\infty|([-+]?)\s*\\inf(?![a-z])|([-+]?)\s*inf(?:inity)?")
 _MATRIX = re.compile(r"\\begin\{([pbBvV]?matrix|array)\}(?:\{[^{}]*\})?(.*?)\\end\{\1\}", re.DOTALL)
+_MEMBERSHIP = re.compile(r"[A-Za-z]\s*\\in\s*(.+)", re.DOTALL)
+_SET_BUILDER = re.compile(r"\\\{\s*[A-Za-z]\s*(?::|\\mid|\|)\s*(.+)\\\}", re.DOTALL)
 _LETTERS = re.compile(r"\\[A-Za-z]+|[A-Za-z]")
 _ARITHMETIC_COMMANDS = {"\\frac", "\\sqrt", "\\cdot", "\\times", "\\div", "\\pi"}
 _MAX_MEMBERS = 64
@@ -94,6 +96,10 @@ def parse_answer(text: str) -> Node | None:
 def _parse(text: str) -> Node | None:
     if m := _MATRIX.fullmatch(text):
         return _matrix(m.group(2))
+    if m := _MEMBERSHIP.fullmatch(text):
+        return _parse(m.group(1))  # "x \in [1, 2]" is the interval
+    if m := _SET_BUILDER.fullmatch(text):
+        return _parse(m.group(1))  # "\{x : x > 3\}" is the condition
     parts = [p for p in split_top(text, ("\\cup",)) if p]
     if len(parts) > 1 and (intervals := [_interval(p, True) for p in parts]) and all(intervals):
         return Intervals(tuple(i for i in intervals if i is not None))

@@ -106,7 +106,8 @@ def _phrase_answer(text: str, start: int) -> str:
     if span:
         return next(g for g in span.groups() if g is not None)
     end = _SENTENCE_END.search(rest)
-    return strip_wrappers(rest[: end.start()] if end else rest)
+    # Markdown bold may close after the answer: "The answer is: **5**".
+    return strip_wrappers((rest[: end.start()] if end else rest).strip().strip("*"))
 
 
 def _gsm8k(text: str) -> list[str]:

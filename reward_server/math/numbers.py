@@ -23,6 +23,7 @@ _FRAC_ARG = r"(?:\{\s*(\d+)\s*\}|(\d))"
 _FRAC = re.compile(rf"({_SIGN})\\frac{_FRAC_ARG}{_FRAC_ARG}")
 _MIXED_LATEX = re.compile(rf"({_SIGN})(\d+)\s*\\frac{_FRAC_ARG}{_FRAC_ARG}")
 _MIXED_PLAIN = re.compile(rf"({_SIGN})(\d+)\s+(\d+)\s*/\s*(\d+)")
+_E_NOTATION = re.compile(rf"({_SIGN})({_DEC}|{_INT})[eE]([-+]?\d{{1,3}})")
 _SCI = re.compile(
     rf"({_SIGN})({_DEC}|{_INT})\s*(?:\\times|\\cdot|\*|x)\s*10\^\{{?([-+]?\d{{1,3}})\}}?"
 )
@@ -78,15 +79,19 @@ def parse_number(text: str) -> Number | None:
         return _mixed(_sign(m.group(1)), m.group(2), num, den)
     if m := _MIXED_PLAIN.fullmatch(text):
         return _mixed(_sign(m.group(1)), m.group(2), m.group(3), m.group(4))
+    if m := _E_NOTATION.fullmatch(text):
+        return _scientific(_decimal(m.group(1), m.group(2)), int(m.group(3)))
     if m := _SCI.fullmatch(text):
-        base = _decimal(m.group(1), m.group(2))
-        exponent = int(m.group(3))
-        # The written digits times a power of ten is still an exact claim of the same
-        # precision; decimals shift with the exponent.
-        decimals = None if base.decimals is None else max(base.decimals - exponent, 0)
-        return Number(base.value * Fraction(10) ** exponent, decimals)
+        return _scientific(_decimal(m.group(1), m.group(2)), int(m.group(3)))
     value = words_to_int(text)
     return None if value is None else Number(Fraction(value))
+
+
+def _scientific(base: Number, exponent: int) -> Number:
+    # The written digits times a power of ten is still an exact claim of the same
+    # precision; the digits after the point shift with the exponent.
+    decimals = None if base.decimals is None else max(base.decimals - exponent, 0)
+    return Number(base.value * Fraction(10) ** exponent, decimals)
 
 
 def _decimal(sign: str, digits: str) -> Number:

@@ -20,11 +20,12 @@ Gold answers
 Which text is judged (extract.py)
     Only the text after the reasoning block (`split_reasoning(c).answer`). An unclosed
     <think> is NO_ANSWER; an answer only inside the reasoning block does not count.
-    Within that text, the first form present wins: every \\boxed{} / \\fbox{} / "\\boxed 5";
-    else answer phrases ("the answer is ...", "final answer: ...", "Answer: ..."); else
-    GSM8K "#### n"; else a fallback for bare answers only: a single line of at most 100
-    characters that holds one math span, or one number, or at most three tokens. We never
-    take "the last number anywhere": a completion listing candidate numbers has no answer.
+    Within that text the first form present wins and the others are ignored: every
+    \\boxed{} / \\fbox{} / "\\boxed 5"; else answer phrases ("the answer is ...",
+    "final answer: ...", "Answer: ..."); else GSM8K "#### n"; else a fallback for bare
+    answers only: a single line of at most 100 characters that holds one math span, or
+    one number, or at most three tokens without prose. We never take "the last number
+    anywhere": a completion listing candidate numbers has no answer (NO_ANSWER).
 
 Hedging
     Different final answers ("\\boxed{2} or \\boxed{3}", "the answer is 2 or 3", two
@@ -43,11 +44,12 @@ Sets, tuples, intervals, matrices
     Intervals: open/closed ends must match exactly; "(a,b)" may be a point or an open
     interval and matches either reading. Inequalities are intervals: gold "[2,5)" matches
     "2 \\le x < 5", "(-\\infty,3]" matches "x \\le 3"; unions ("\\cup", "or") compare as sets
-    of intervals (not merged: "[1,2]\\cup[2,3]" is not "[1,3]").
+    of intervals (not merged: "[1,2]\\cup[2,3]" is not "[1,3]"). "x \\in [1,2]" is the
+    interval and a set-builder "\\{x : x > 3\\}" is its condition.
 
 Numbers (numbers.py, no sympy)
     Integers, decimals, fractions "a/b" and "\\frac{a}{b}", mixed numbers "2\\frac{1}{2}" and
-    "2 1/2" (= 5/2, not 2*1/2), "1.5\\times10^{3}", number words up to billions
+    "2 1/2" (= 5/2, not 2*1/2), "1.5\\times10^{3}", "1e2", number words up to billions
     ("twenty-three", "one hundred and five", also "five apples"). Compared exactly with
     `fractions.Fraction`: 1/2^99 and 1/2^98 differ, 1-1/e and 1+1/e differ.
     Decimals: a decimal the model wrote equals a value whose expansion does not end
@@ -74,7 +76,8 @@ Equations
     constant factor: "y = 2x + 1" accepts "2x - y + 1 = 0", not "y = 2x + 2".
 
 Everything else: symbolic equivalence
-    sympy / math-verify decide (\\sqrt{8} = 2\\sqrt{2}, \\frac{\\sqrt3}{2}, e^{i\\pi} forms).
+    sympy / math-verify decide (\\sqrt{8} = 2\\sqrt{2}, \\frac{\\sqrt3}{2}, e^{i\\pi} forms;
+    "i" is the imaginary unit, Python's "x**2" is x^2). Unicode digits count as digits.
     Constants are compared exactly (sympy simplification, then 60 significant digits),
     never with math-verify's 6-digit float rounding. math-verify's timeouts are off
     (parsing_timeout=None, timeout_seconds=None): they use SIGALRM, and our caller

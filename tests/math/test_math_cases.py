@@ -59,6 +59,8 @@ CASES: dict[str, list[tuple[str, str, Verdict]]] = {
         ("7", "The answer is 8.", W),
         ("3.5", "The answer is 3.5. Done.", C),
         ("7", "Final answer:\n\n$$7$$", C),
+        ("5", "The answer is: **5**", C),
+        ("5", "The answer is: **6**", W),
     ],
     "gsm8k marker": [
         ("72", "She sold 72 clips.\n#### 72", C),
@@ -163,6 +165,9 @@ CASES: dict[str, list[tuple[str, str, Verdict]]] = {
         (r"\sqrt{2}", r"\boxed{1.4}", W),
         (r"\pi", r"\boxed{3.1416}", C),
         (r"\pi", r"\boxed{3.15}", W),
+        ("100", r"\boxed{1e2}", C),
+        ("100", r"\boxed{1e3}", W),
+        ("1500", r"\boxed{1.5 \times 10^{3}}", C),
         ("0.33", r"\boxed{\frac{1}{3}}", W),
         ("2.5", r"\boxed{\frac{5}{2}}", C),
         ("-1.5", r"\boxed{-\frac{3}{2}}", C),
@@ -232,6 +237,10 @@ CASES: dict[str, list[tuple[str, str, Verdict]]] = {
         (r"(-\infty, 1) \cup (3, \infty)", r"\boxed{(-\infty, 1)}", W),
         ("(1, 2)", r"\boxed{1 < x < 2}", C),
         (r"[\frac12, 2]", r"\boxed{[0.5, 2]}", C),
+        (r"x \in [1,2]", r"\boxed{[1,2]}", C),
+        (r"\{x : x > 3\}", r"\boxed{x > 3}", C),
+        (r"\{x : x > 3\}", r"\boxed{x \ge 3}", W),
+        (r"\infty", r"\boxed{-\infty}", W),
     ],
     "mixed numbers and number words": [
         (r"2\frac{1}{2}", r"\boxed{\frac52}", C),
@@ -279,6 +288,8 @@ CASES: dict[str, list[tuple[str, str, Verdict]]] = {
         (r"\binom{5}{2}", r"\boxed{10}", C),
         (r"3+4i", r"\boxed{4i+3}", C),
         (r"3+4i", r"\boxed{3-4i}", W),
+        ("x^2", r"\boxed{x**2}", C),
+        ("x^2", r"\boxed{x**3}", W),
     ],
     "too large": [
         (r"5^{5^{5^{5^5}}}", r"\boxed{5^{5^{5^{5^5}}}}", C),
