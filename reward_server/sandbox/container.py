@@ -1,0 +1,205 @@
+"""One hardened sandbox container and the line protocol to its supervisor (blocking calls).
+
+Every function here blocks; the pool runs them in worker threads, never on the event loop.
+The container is created with every restriction the engine offers (see `create`); the
+supervisor inside (sandboxes/common/supervisor.py) is PID 1 and speaks JSON lines over
+the attached stdin/stdout, which Docker multiplexes into 8-byte-header frames.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import struct
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import docker
+import docker.errors
+from docker.types import LogConfig, Ulimit
+
+from reward_server.sandbox.config import SandboxConfig
+
+LABEL = "reward-server.managed"
+OWNER_LABEL = "reward-server.owner"
+HOST_LABEL = "reward-server.host"
+PID_LABEL = "reward-server.pid"
+SANDBOX_UID = "10001:10001"
+PROTOCOL_SLACK_S = 3.0  # supervisor reply deadline beyond the op's own time limit
+
+
+class SandboxDied(Exception):
+    """The container stopped answering; `oom` says whether the kernel OOM-killed it."""
+
+    def __init__(self, msg: str, oom: bool = False) -> None:
+        super().__init__(msg)
+        self.oom = oom
+
+
+@dataclass(eq=False)  # identity semantics: pools keep sandboxes in sets
+class Sandbox:
+    container: object  # docker.models.containers.Container
+    sock: socket.socket
+    language: str
+    runs: int = 0
+    broken: str | None = None  # why it must be destroyed instead of reused
+    _buf: bytearray = field(default_factory=bytearray)
+    _pending: bytearray = field(default_factory=bytearray)
+
+    def request(self, msg: dict, timeout: float) -> dict:
+        """Sends one op and waits for its reply line."""
+        try:
+            self.sock.sendall(json.dumps(msg, separators=(",", ":")).encode() + b"\n")
+            return json.loads(self._read_line(time.monotonic() + timeout))
+        except (OSError, ValueError) as exc:
+            self.broken = f"protocol failure: {exc}"
+            raise SandboxDied(self.broken, oom=_oom_killed(self.container)) from exc
+
+    def _read_line(self, deadline: float) -> bytes:
+        while True:
+            i = self._buf.find(b"\n")
+            if i >= 0:
+                line = bytes(self._buf[:i])
+                del self._buf[: i + 1]
+                return line
+            self._fill(deadline)
+
+    def _fill(self, deadline: float) -> None:
+        """Reads one chunk of the multiplexed stream and keeps the stdout payload."""
+        while len(self._pending) < 8 or len(self._pending) < 8 + _frame_len(self._pending):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("supervisor did not answer in time")
+            self.sock.settimeout(remaining)
+            chunk = self.sock.recv(1 << 20)
+            if not chunk:
+                raise ConnectionError("container closed its stream")
+            self._pending += chunk
+        size = _frame_len(self._pending)
+        if self._pending[0] == 1:  # stdout; stderr frames are never sent (logs off)
+            self._buf += self._pending[8 : 8 + size]
+        del self._pending[: 8 + size]
+
+
+def _frame_len(buf: bytearray) -> int:
+    return struct.unpack(">I", bytes(buf[4:8]))[0]
+
+
+def _oom_killed(container: object) -> bool:
+    try:
+        container.reload()
+        return bool(container.attrs["State"].get("OOMKilled"))
+    except docker.errors.DockerException:
+        return False
+
+
+def owner_labels(owner: str) -> dict[str, str]:
+    return {
+        LABEL: "true",
+        OWNER_LABEL: owner,
+        HOST_LABEL: socket.gethostname(),
+        PID_LABEL: str(os.getpid()),
+    }
+
+
+def new_owner_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def create(
+    client: docker.DockerClient, image: str, language: str, config: SandboxConfig, owner: str
+) -> Sandbox:
+    """Creates, attaches and starts one container with every restriction applied."""
+    tmpfs_opts = f"rw,nosuid,nodev,size={config.tmpfs_mb}m,mode=1777"
+    mem = (config.max_memory_mb + 2 * config.tmpfs_mb + 128) << 20
+    container = client.containers.create(
+        image,
+        name=f"rs-{language}-{owner}-{uuid.uuid4().hex[:8]}",
+        user=SANDBOX_UID,
+        stdin_open=True,
+        tty=False,
+        network_mode="none",
+        read_only=True,
+        tmpfs={"/work": tmpfs_opts + ",exec", "/tmp": tmpfs_opts + ",noexec"},
+        shm_size=8 << 20,
+        cap_drop=["ALL"],
+        security_opt=["no-new-privileges"],  # default seccomp applies: we never unset it
+        mem_limit=mem,
+        memswap_limit=mem,  # no swap: memory beyond the limit is an OOM kill
+        pids_limit=config.pids_limit,
+        nano_cpus=int(config.cpus * 1e9),
+        ulimits=[
+            Ulimit(name="fsize", soft=config.fsize_mb << 20, hard=config.fsize_mb << 20),
+            Ulimit(name="nofile", soft=config.nofile, hard=config.nofile),
+            Ulimit(name="core", soft=0, hard=0),
+        ],
+        environment={"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/work", "LANG": "C.UTF-8"},
+        labels={**owner_labels(owner), "reward-server.language": language},
+        log_config=LogConfig(type="none"),
+        runtime=config.runtime,
+        ipc_mode="private",
+        init=False,  # the supervisor must be PID 1 (signals to PID 1 are dropped)
+        detach=True,
+    )
+    try:
+        raw = client.api.attach_socket(container.id, params={"stdin": 1, "stdout": 1, "stream": 1})
+        sock = getattr(raw, "_sock", raw)
+        container.start()
+        box = Sandbox(container=container, sock=sock, language=language)
+        pong = box.request({"op": "ping"}, timeout=30.0)
+        if pong.get("pid") != 1:
+            raise SandboxDied(f"supervisor is not PID 1: {pong}")
+        return box
+    except BaseException:
+        remove(container)
+        raise
+
+
+def remove(container: object) -> None:
+    try:
+        container.remove(force=True)
+    except docker.errors.NotFound:
+        pass
+    except docker.errors.APIError as exc:
+        if exc.status_code != 409:  # 409: a removal is already in progress
+            raise
+
+
+def destroy(box: Sandbox) -> None:
+    with contextlib.suppress(OSError):
+        box.sock.close()
+    with contextlib.suppress(docker.errors.DockerException):
+        remove(box.container)
+
+
+def list_managed(client: docker.DockerClient, owner: str | None = None) -> list:
+    filters = {"label": [f"{LABEL}=true"] + ([f"{OWNER_LABEL}={owner}"] if owner else [])}
+    return client.containers.list(all=True, filters=filters, ignore_removed=True)
+
+
+def reap_leftovers(client: docker.DockerClient) -> int:
+    """Removes labelled containers of servers on this host that are no longer running."""
+    host = socket.gethostname()
+    reaped = 0
+    for c in list_managed(client):
+        pid = int(c.labels.get(PID_LABEL, "0") or 0)
+        if pid == os.getpid():
+            continue  # ours: another verifier in this process owns it
+        crashed = c.labels.get(HOST_LABEL) == host and not _pid_alive(pid)
+        if crashed or c.status in ("exited", "dead", "created"):
+            remove(c)
+            reaped += 1
+    return reaped
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True

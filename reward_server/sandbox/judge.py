@@ -1,0 +1,131 @@
+"""Pass/fail decisions. Runs in the server, on plain data that came out of the sandbox.
+
+Nothing the candidate prints or returns is taken as a claim of success: a test passes
+only when these functions, applied to the candidate's output bytes or decoded values
+(fresh builtins), say it matches what the task expected.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from reward_server.outcome import Outcome, Verdict
+
+
+@dataclass(frozen=True)
+class TestResult:
+    passed: bool
+    verdict: Verdict  # CORRECT when passed, else why it failed
+    detail: str = ""
+
+
+def passed() -> TestResult:
+    return TestResult(True, Verdict.CORRECT)
+
+
+def failed(verdict: Verdict, detail: str) -> TestResult:
+    return TestResult(False, verdict, detail[:500])
+
+
+def _lines(text: str) -> list[str]:
+    lines = [ln.rstrip() for ln in text.replace("\r\n", "\n").split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+_NUM = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def _close(a: float, b: float, tol: float) -> bool:
+    return math.isclose(a, b, rel_tol=tol, abs_tol=tol)
+
+
+def _tokens_match(got: str, want: str, tol: float) -> bool:
+    g, w = got.split(), want.split()
+    if len(g) != len(w):
+        return False
+    for x, y in zip(g, w, strict=True):
+        if x == y:
+            continue
+        if not (tol > 0 and _NUM.match(x) and _NUM.match(y) and _close(float(x), float(y), tol)):
+            return False
+    return True
+
+
+def output_matches(got: str, want: str, float_tolerance: float = 0.0) -> bool:
+    """Whole-output line compare, tolerant of trailing whitespace and trailing blank lines."""
+    g, w = _lines(got), _lines(want)
+    if g == w:
+        return True
+    if float_tolerance <= 0 or len(g) != len(w):
+        return False
+    return all(_tokens_match(x, y, float_tolerance) for x, y in zip(g, w, strict=True))
+
+
+def plain_equal(got: object, want: object, float_tolerance: float = 0.0) -> bool:
+    """Compares a decoded return value with JSON-decoded expected data.
+
+    JSON has no tuples, so tuples compare as lists; bool never equals a number; ints and
+    floats compare by value (with the tolerance for floats).
+    """
+    if isinstance(want, bool) or isinstance(got, bool):
+        return type(got) is bool and type(want) is bool and got == want
+    if isinstance(want, (int, float)) and isinstance(got, (int, float)):
+        if isinstance(want, float) or isinstance(got, float):
+            if math.isnan(want) or math.isnan(got):
+                return math.isnan(want) and math.isnan(got)
+            return got == want or (float_tolerance > 0 and _close(got, want, float_tolerance))
+        return got == want
+    if isinstance(want, list) and isinstance(got, (list, tuple)):
+        return len(got) == len(want) and all(
+            plain_equal(g, w, float_tolerance) for g, w in zip(got, want, strict=True)
+        )
+    if isinstance(want, dict) and isinstance(got, dict):
+        return set(got) == set(want) and all(
+            plain_equal(got[k], want[k], float_tolerance) for k in want
+        )
+    if want is None or isinstance(want, str):
+        return type(got) is type(want) and got == want
+    return False
+
+
+def run_failure(res: dict, memory_mb: int) -> TestResult | None:
+    """Maps a supervisor run report to a failure, or None when the program ran cleanly."""
+    reason = res.get("reason")
+    stderr = res.get("stderr", "")
+    if reason == "timeout":
+        return failed(Verdict.TIME_LIMIT, f"exceeded the time limit ({res.get('wall')}s wall)")
+    if reason == "output_limit":
+        return failed(Verdict.OUTPUT_LIMIT, "output exceeded the limit")
+    if res.get("leftover"):
+        return failed(Verdict.RUNTIME_ERROR, "left processes running after it exited")
+    code, sig = res.get("exit_code"), res.get("signal")
+    if code == 0 and sig is None and reason in ("exited", "ok"):
+        return None
+    tail = stderr.strip().splitlines()[-1:] or [""]
+    if "MemoryError" in stderr or "bad_alloc" in stderr or "Cannot allocate memory" in stderr:
+        return failed(Verdict.MEMORY_LIMIT, f"exceeded the memory limit ({memory_mb} MiB)")
+    if sig == 9:  # not our kill (that is "timeout"): the cgroup OOM killer's signal
+        return failed(Verdict.MEMORY_LIMIT, f"killed, most likely out of memory ({memory_mb} MiB)")
+    if sig is not None:
+        return failed(Verdict.RUNTIME_ERROR, f"killed by signal {sig}: {tail[0]}")
+    if reason == "died":
+        return failed(Verdict.RUNTIME_ERROR, f"the program exited during the test: {tail[0]}")
+    return failed(Verdict.RUNTIME_ERROR, f"exit code {code}: {tail[0]}")
+
+
+def combine(results: list[TestResult], total: int, partial_credit: bool, extracted: str) -> Outcome:
+    """One Outcome from per-test results; tests never run (early stop) count as failed."""
+    n_pass = sum(r.passed for r in results)
+    first_fail = next((r for r in results if not r.passed), None)
+    if first_fail is None and n_pass == total and total > 0:
+        return Outcome(
+            Verdict.CORRECT, 1.0, extracted, f"passed {n_pass}/{total} tests", n_pass, total
+        )
+    verdict = first_fail.verdict if first_fail else Verdict.WRONG
+    credit = n_pass / total if partial_credit and total else 0.0
+    detail = first_fail.detail if first_fail else "not every test ran"
+    return Outcome(verdict, credit, extracted, detail, n_pass, total)

@@ -1,0 +1,132 @@
+"""A pool of judge_worker processes (host side), each used by one session at a time."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import selectors
+import shutil
+import stat
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+WORKER = Path(__file__).with_name("judge_worker.py")
+MAX_JOBS_PER_WORKER = 500
+NOBODY = 65534
+
+
+def _world_runnable(path: str) -> bool:
+    """True when an unprivileged user can execute `path` (every parent dir searchable)."""
+    p = Path(os.path.realpath(path))
+    try:
+        if not p.stat().st_mode & stat.S_IXOTH:
+            return False
+        return all(d.stat().st_mode & stat.S_IXOTH for d in p.parents)
+    except OSError:
+        return False
+
+
+def judge_command(codec_dir: str) -> tuple[list[str], dict]:
+    """The judge's argv and Popen privileges: as nobody when the server runs as root.
+
+    The judge only needs the standard library, so when the server's own interpreter is
+    not reachable by nobody (e.g. under /root) a system python3 is used instead.
+    """
+    if os.geteuid() != 0:
+        return [sys.executable, "-I", str(WORKER), codec_dir], {}
+    for exe in (sys.executable, shutil.which("python3") or "", "/usr/bin/python3"):
+        if exe and _world_runnable(exe):
+            drop = {"user": NOBODY, "group": NOBODY, "extra_groups": []}
+            return [exe, "-I", str(WORKER), codec_dir], drop
+    return [sys.executable, "-I", str(WORKER), codec_dir], {}
+
+
+class JudgeProcess:
+    def __init__(self, codec_dir: str) -> None:
+        # The judge never shares a uid with anything the candidate could reach: when the
+        # server runs as root the judge drops to nobody (the candidate's uid is 10001).
+        argv, drop = judge_command(codec_dir)
+        self.proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd="/",
+            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+            **drop,
+        )
+        self.jobs = 0
+        self._buf = bytearray()
+        self._sel = selectors.DefaultSelector()
+        self._sel.register(self.proc.stdout, selectors.EVENT_READ)
+
+    def send(self, msg: dict) -> None:
+        self.proc.stdin.write(json.dumps(msg, separators=(",", ":")).encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def send_raw(self, line: str) -> None:
+        self.proc.stdin.write(line.encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def recv(self, deadline: float) -> dict:
+        fd = self.proc.stdout.fileno()
+        while True:
+            i = self._buf.find(b"\n")
+            if i >= 0:
+                line = bytes(self._buf[:i])
+                del self._buf[: i + 1]
+                return json.loads(line)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self._sel.select(remaining):
+                raise TimeoutError("the judge did not finish in time")
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                raise ConnectionError("the judge process exited")
+            self._buf += chunk
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+        self._sel.close()
+
+
+class JudgePool:
+    def __init__(self, codec_dir: str) -> None:
+        self._codec_dir = codec_dir
+        self._idle: queue.SimpleQueue[JudgeProcess] = queue.SimpleQueue()
+        self._all: set[JudgeProcess] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def acquire(self) -> JudgeProcess:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            proc = JudgeProcess(self._codec_dir)
+            with self._lock:
+                self._all.add(proc)
+            return proc
+
+    def release(self, proc: JudgeProcess, healthy: bool) -> None:
+        proc.jobs += 1
+        if healthy and proc.jobs < MAX_JOBS_PER_WORKER and not self._closed:
+            self._idle.put(proc)
+            return
+        with self._lock:
+            self._all.discard(proc)
+        proc.kill()
+
+    def warm(self, n: int) -> None:
+        for _ in range(n):
+            self.release(self.acquire(), healthy=True)
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            procs, self._all = list(self._all), set()
+        for proc in procs:
+            proc.kill()

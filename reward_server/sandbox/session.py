@@ -1,0 +1,279 @@
+"""Judges one completion inside one checked-out sandbox (blocking; runs in a worker thread).
+
+Lifecycle: write the source -> compile once (if the language compiles) -> run every test
+-> reset the container (kill everything, wipe the work dirs). Anything that suggests the
+container may hold state of this run (timeout, kill, leftover process, protocol error)
+marks it broken so the pool destroys it instead of reusing it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+from reward_server.api import reward_pb2
+from reward_server.outcome import Outcome, Verdict
+from reward_server.sandbox import judge
+from reward_server.sandbox.config import SandboxConfig
+from reward_server.sandbox.container import PROTOCOL_SLACK_S, Sandbox
+from reward_server.sandbox.judge import TestResult, failed, passed
+from reward_server.sandbox.judge_worker import plan_tests
+from reward_server.sandbox.judges import JudgePool
+from reward_server.sandbox.runtimes import Runtime
+from reward_server.sandbox.valuecodec_loader import valuecodec
+
+BREAKS_CONTAINER = ("timeout", "output_limit", "died")
+
+
+@dataclass(frozen=True)
+class Job:
+    code: str
+    task: reward_pb2.CodeTask
+    time_limit_s: float
+    memory_mb: int
+
+
+@dataclass
+class Context:
+    box: Sandbox
+    runtime: Runtime
+    config: SandboxConfig
+    judges: JudgePool
+
+    def op(self, msg: dict, limit: float) -> dict:
+        res = self.box.request(msg, timeout=limit + PROTOCOL_SLACK_S)
+        if res.get("reason") in BREAKS_CONTAINER or res.get("leftover"):
+            self.box.broken = f"run ended with {res.get('reason')}"
+        if res.get("reason") == "bad_request":
+            self.box.broken = f"supervisor rejected a request: {res.get('error')}"
+            raise RuntimeError(self.box.broken)
+        return res
+
+    def run_args(self, job: Job, argv: tuple[str, ...], limit: float, memory_mb: int) -> dict:
+        return {
+            "argv": list(argv),
+            "time_limit": limit,
+            "memory_mb": memory_mb,
+            "max_output": self.config.max_output_bytes,
+            "stack_mb": self.runtime.stack_mb,
+            "fsize_mb": self.config.fsize_mb,
+            "nofile": self.config.nofile,
+            "env": {
+                "PATH": "/usr/local/bin:/usr/bin:/bin",
+                "HOME": "/work",
+                "TMPDIR": "/tmp",
+                "LANG": "C.UTF-8",
+                **self.runtime.env,
+            },
+        }
+
+
+def count_tests(task: reward_pb2.CodeTask) -> int:
+    kind = task.WhichOneof("tests")
+    if kind == "io":
+        return len(task.io.cases)
+    if kind == "function":
+        return len(task.function.cases)
+    if kind == "asserts":
+        return sum(1 for k, _ in plan_tests(task.asserts.test_code) if k == "test")
+    return 0
+
+
+def judge_completion(ctx: Context, job: Job) -> Outcome:
+    """Runs every test of the task against the code; always resets the container."""
+    total = count_tests(job.task)
+    try:
+        results = _run(ctx, job)
+        return judge.combine(results, total, ctx.config.partial_credit, job.code)
+    finally:
+        try:
+            res = ctx.box.request({"op": "reset"}, timeout=10.0)
+            if res.get("dirty") or res.get("leftover"):
+                ctx.box.broken = f"reset found leftovers: {res}"
+        except Exception as exc:  # any failure here retires the container
+            ctx.box.broken = f"reset failed: {exc}"
+
+
+def _run(ctx: Context, job: Job) -> list[TestResult]:
+    rt = ctx.runtime
+    ctx.op({"op": "write", "name": rt.source_file, "data": job.code}, 5.0)
+    if rt.compile:
+        limit = ctx.config.compile_time_limit_s
+        res = ctx.op(
+            {"op": "exec", **ctx.run_args(job, rt.compile, limit, ctx.config.compile_memory_mb)},
+            limit,
+        )
+        if res["reason"] != "exited" or res.get("exit_code") != 0:
+            why = "compilation timed out" if res["reason"] == "timeout" else res["stderr"]
+            return [failed(Verdict.COMPILE_ERROR, why.strip()[-500:] or "compilation failed")]
+    kind = job.task.WhichOneof("tests")
+    if kind == "io":
+        return _run_io(ctx, job)
+    if kind == "function":
+        return _run_function(ctx, job)
+    return _run_asserts(ctx, job)
+
+
+def _stop(ctx: Context, result: TestResult) -> bool:
+    return not result.passed and (not ctx.config.partial_credit or ctx.box.broken is not None)
+
+
+def _run_io(ctx: Context, job: Job) -> list[TestResult]:
+    results = []
+    for case in job.task.io.cases:
+        res = ctx.op(
+            {
+                "op": "exec",
+                "stdin": case.stdin,
+                **ctx.run_args(job, ctx.runtime.run, job.time_limit_s, job.memory_mb),
+            },
+            job.time_limit_s,
+        )
+        bad = judge.run_failure(res, job.memory_mb)
+        if bad is None:
+            ok = judge.output_matches(
+                res["stdout"], case.expected_stdout, ctx.config.float_tolerance
+            )
+            bad = None if ok else failed(Verdict.WRONG, "output differs from the expected output")
+        results.append(bad or passed())
+        if _stop(ctx, results[-1]):
+            break
+    return results
+
+
+def _spawn(ctx: Context, job: Job) -> tuple[dict | None, TestResult | None]:
+    """Starts the candidate's call server; returns its top-level names or a failure."""
+    res = ctx.op(
+        {"op": "spawn", **ctx.run_args(job, ctx.runtime.serve, job.time_limit_s, job.memory_mb)},
+        job.time_limit_s,
+    )
+    if res["reason"] != "ok":
+        return None, judge.run_failure(res, job.memory_mb) or failed(
+            Verdict.RUNTIME_ERROR, "the program stopped while loading"
+        )
+    try:
+        hello = json.loads(res["line"])
+        if hello.get("loaded") is True and isinstance(hello.get("names"), dict):
+            return hello["names"], None
+        detail = str(hello.get("error", "the program failed to load"))
+    except (ValueError, AttributeError):
+        detail = "the program wrote over the harness channel while loading"
+    return None, failed(Verdict.RUNTIME_ERROR, detail)
+
+
+def _call(ctx: Context, job: Job, name: str, wire_args: object, limit: float) -> dict:
+    line = json.dumps({"name": name, "args": wire_args}, separators=(",", ":"))
+    return ctx.op(
+        {
+            "op": "call",
+            "line": line,
+            "time_limit": limit,
+            "max_output": ctx.config.max_output_bytes,
+        },
+        limit,
+    )
+
+
+def _run_function(ctx: Context, job: Job) -> list[TestResult]:
+    names, bad = _spawn(ctx, job)
+    if bad is not None:
+        return [bad]
+    spec = job.task.function
+    if names.get(spec.entry_point, {}).get("kind") != "callable":
+        return [failed(Verdict.WRONG, f"the program does not define {spec.entry_point}()")]
+    results = []
+    for case in spec.cases:
+        args = valuecodec.to_wire(json.loads(case.args_json))
+        res = _call(ctx, job, spec.entry_point, args, job.time_limit_s)
+        results.append(_function_result(ctx, job, res, json.loads(case.expected_json)))
+        if _stop(ctx, results[-1]) or res["reason"] != "ok":
+            break
+    return results
+
+
+def _function_result(ctx: Context, job: Job, res: dict, expected: object) -> TestResult:
+    if res["reason"] != "ok":
+        return judge.run_failure(res, job.memory_mb) or failed(Verdict.RUNTIME_ERROR, "died")
+    try:
+        reply = json.loads(res["line"])
+        if "raise" in reply:
+            return failed(Verdict.RUNTIME_ERROR, f"{reply['raise']}: {reply.get('msg', '')}")
+        got = valuecodec.from_wire(reply["ok"])
+    except (ValueError, TypeError, KeyError, RecursionError) as exc:
+        return failed(Verdict.WRONG, f"unreadable return value: {exc}")
+    if judge.plain_equal(got, expected, ctx.config.float_tolerance):
+        return passed()
+    return failed(Verdict.WRONG, f"returned {_short(got)}")
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
+FAIL_VERDICTS = {"timeout": Verdict.TIME_LIMIT, "output_limit": Verdict.OUTPUT_LIMIT}
+
+
+def _run_asserts(ctx: Context, job: Job) -> list[TestResult]:
+    names, bad = _spawn(ctx, job)
+    if bad is not None:
+        return [bad]
+    spec = job.task.asserts
+    proc = ctx.judges.acquire()
+    healthy = False
+    limit = job.time_limit_s
+    failures: list[TestResult] = []  # boundary failures seen by the host, in order
+    try:
+        proc.send(
+            {
+                "op": "run",
+                "test_code": spec.test_code,
+                "entry_point": spec.entry_point,
+                "names": names,
+                "stop_on_fail": not ctx.config.partial_credit,
+            }
+        )
+        budget = limit
+        deadline = time.monotonic() + limit + ctx.config.judge_time_limit_s
+        while True:
+            msg = proc.recv(deadline)
+            if msg["op"] == "begin":
+                budget = limit
+                deadline = time.monotonic() + limit + ctx.config.judge_time_limit_s
+            elif msg["op"] == "call":
+                res = _call(ctx, job, msg["name"], msg["args"], max(budget, 0.001))
+                budget -= float(res.get("wall", 0.0))
+                if res["reason"] == "ok":
+                    proc.send_raw(res["line"])
+                else:
+                    failures.append(
+                        judge.run_failure(res, job.memory_mb)
+                        or failed(Verdict.RUNTIME_ERROR, "the program died")
+                    )
+                    proc.send({"fail": res["reason"], "detail": failures[-1].detail})
+            elif msg["op"] == "done":
+                healthy = True
+                return _assert_results(msg["results"], failures)
+    except (TimeoutError, ConnectionError, ValueError, KeyError) as exc:
+        return [failed(Verdict.INFRA_ERROR, f"the judge failed: {exc}")]
+    finally:
+        ctx.judges.release(proc, healthy)
+
+
+def _assert_results(results: list[dict], failures: list[TestResult]) -> list[TestResult]:
+    out = []
+    for r in results:
+        if r.get("passed"):
+            out.append(passed())
+        elif r.get("kind") == "candidate_fail":
+            out.append(
+                failures.pop(0) if failures else failed(Verdict.RUNTIME_ERROR, r.get("detail", ""))
+            )
+        elif r.get("kind") == "candidate_raise":
+            out.append(failed(Verdict.RUNTIME_ERROR, r.get("detail", "")))
+        elif r.get("kind") == "judge_error":
+            out.append(failed(Verdict.INFRA_ERROR, r.get("detail", "")))
+        else:
+            out.append(failed(Verdict.WRONG, r.get("detail", "") or "a test failed"))
+    return out

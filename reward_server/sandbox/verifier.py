@@ -1,0 +1,251 @@
+"""CodeVerifier: the public entry of the code sandbox (what the gRPC server calls).
+
+Usage: `v = await CodeVerifier.start(SandboxConfig())`, then `await v.score(task,
+completions)` per group, `await v.close()` at shutdown. Docker SDK calls block, so they
+run in thread pools; the event loop only awaits.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import json
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+import docker
+import docker.errors
+
+from reward_server.api import reward_pb2
+from reward_server.outcome import Outcome, Verdict
+from reward_server.sandbox import container
+from reward_server.sandbox.build import build_all
+from reward_server.sandbox.config import SandboxConfig
+from reward_server.sandbox.container import SandboxDied
+from reward_server.sandbox.extract import extract_code, python_syntax_error
+from reward_server.sandbox.images import image_tag, missing_images
+from reward_server.sandbox.judge_worker import plan_tests
+from reward_server.sandbox.judges import JudgePool
+from reward_server.sandbox.pool import LanguagePool
+from reward_server.sandbox.runtimes import Runtime, load_runtimes
+from reward_server.sandbox.session import Context, Job, count_tests, judge_completion
+from reward_server.sandbox.valuecodec_loader import CODEC_DIR
+
+log = logging.getLogger(__name__)
+BUILD_COMMAND = "python -m reward_server.sandbox.build"
+
+
+def _connect(config: SandboxConfig) -> docker.DockerClient:
+    try:
+        client = (
+            docker.DockerClient(base_url=config.docker_host)
+            if config.docker_host
+            else docker.from_env()
+        )
+        client.ping()
+        return client
+    except docker.errors.DockerException as exc:
+        where = config.docker_host or "the default socket / DOCKER_HOST"
+        raise RuntimeError(
+            f"no Docker engine reachable at {where} ({exc}); install and start "
+            "one with .ci/install_docker.sh"
+        ) from exc
+
+
+class CodeVerifier:
+    def __init__(
+        self,
+        config: SandboxConfig,
+        client: docker.DockerClient,
+        runtimes: dict[str, Runtime],
+        owner: str,
+    ) -> None:
+        self.config, self._client, self._runtimes, self.owner = config, client, runtimes, owner
+        self._images = {name: image_tag(rt) for name, rt in runtimes.items()}
+        n = config.pool_size * len(runtimes)
+        self._runs = ThreadPoolExecutor(max_workers=n, thread_name_prefix="sandbox-run")
+        self._lifecycle = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sandbox-life")
+        self._pools: dict[str, LanguagePool] = {}
+        self._judges = JudgePool(CODEC_DIR)
+
+    @classmethod
+    async def start(cls, config: SandboxConfig) -> CodeVerifier:
+        """Connects, reaps leftovers of crashed servers, ensures images, warms the pools."""
+        client = await asyncio.to_thread(_connect, config)
+        if config.runtime != "runc":
+            info = await asyncio.to_thread(client.info)
+            if config.runtime not in info.get("Runtimes", {}):
+                raise RuntimeError(
+                    f"runtime {config.runtime!r} is not registered with dockerd "
+                    f"(have {sorted(info.get('Runtimes', {}))}); see "
+                    ".ci/install_docker.sh"
+                )
+        runtimes = load_runtimes(config.sandboxes_dir, config.languages)
+        reaped = await asyncio.to_thread(container.reap_leftovers, client)
+        if reaped:
+            log.info("removed %d containers left by a crashed server", reaped)
+        missing = await asyncio.to_thread(missing_images, client, runtimes)
+        if missing and not config.build_missing_images:
+            raise RuntimeError(
+                f"sandbox images {missing} are missing; build them with `{BUILD_COMMAND}`"
+            )
+        if missing:
+            await asyncio.to_thread(build_all, client, runtimes)
+        self = cls(config, client, runtimes, container.new_owner_id())
+        try:
+            for name in runtimes:
+                self._pools[name] = LanguagePool(
+                    client, name, self._images[name], config, self.owner, self._lifecycle
+                )
+            await asyncio.gather(
+                *(p.start() for p in self._pools.values()),
+                asyncio.to_thread(self._judges.warm, config.pool_size),
+            )
+        except BaseException:
+            await self.close()
+            raise
+        return self
+
+    def languages(self) -> list[tuple[str, str, str]]:
+        return [(n, rt.version, self._images[n]) for n, rt in self._runtimes.items()]
+
+    def validate(self, task: reward_pb2.CodeTask) -> None:
+        """Raises ValueError saying what is wrong with a task this verifier cannot judge."""
+        rt = self._runtimes.get(task.language)
+        if rt is None:
+            raise ValueError(f"unknown language {task.language!r}; valid: {sorted(self._runtimes)}")
+        kind = task.WhichOneof("tests")
+        if kind is None:
+            raise ValueError("the code task has no tests (set io, function or asserts)")
+        if kind not in rt.test_kinds:
+            raise ValueError(
+                f"{task.language} supports {list(rt.test_kinds)} tests, not "
+                f"{kind!r} (function and assert tests are Python-only)"
+            )
+        _validate_tests(task, kind)
+        lim = task.limits
+        if not 0 <= lim.time_limit_s <= self.config.max_time_limit_s:
+            raise ValueError(
+                f"limits.time_limit_s={lim.time_limit_s} must be in [0, "
+                f"{self.config.max_time_limit_s}] (0 = default)"
+            )
+        if lim.memory_mb and not 16 <= lim.memory_mb <= self.config.max_memory_mb:
+            raise ValueError(
+                f"limits.memory_mb={lim.memory_mb} must be in [16, "
+                f"{self.config.max_memory_mb}] (0 = default)"
+            )
+
+    async def score(self, task: reward_pb2.CodeTask, completions: list[str]) -> list[Outcome]:
+        """One Outcome per completion, in order. Raises ValueError only for a bad task."""
+        self.validate(task)
+        rt = self._runtimes[task.language]
+        time_limit = task.limits.time_limit_s or self.config.default_time_limit_s
+        memory_mb = task.limits.memory_mb or self.config.default_memory_mb
+        total = count_tests(task)
+        jobs = [
+            self._score_one(rt, task, text, time_limit, memory_mb, total) for text in completions
+        ]
+        return list(await asyncio.gather(*jobs))
+
+    async def _score_one(
+        self,
+        rt: Runtime,
+        task: reward_pb2.CodeTask,
+        text: str,
+        time_limit: float,
+        memory_mb: int,
+        total: int,
+    ) -> Outcome:
+        code = extract_code(text, rt.name, rt.fence_tags)
+        if code is None:
+            return Outcome(
+                Verdict.NO_ANSWER,
+                detail=f"no {rt.name} code block in the answer",
+                tests_total=total,
+            )
+        if rt.name == "python" and (err := python_syntax_error(code)):
+            return Outcome(
+                Verdict.COMPILE_ERROR, extracted_answer=code, detail=err, tests_total=total
+            )
+        pool = self._pools[rt.name]
+        try:
+            box = await pool.acquire()
+        except (TimeoutError, asyncio.TimeoutError, RuntimeError) as exc:
+            return _infra(f"no {rt.name} sandbox became free: {exc}", code, total)
+        ctx = Context(box=box, runtime=rt, config=self.config, judges=self._judges)
+        job = Job(code=code, task=task, time_limit_s=time_limit, memory_mb=memory_mb)
+        future = asyncio.get_running_loop().run_in_executor(self._runs, _judge_safely, ctx, job)
+        try:
+            outcome = await asyncio.shield(future)
+        except asyncio.CancelledError:
+            # The thread still uses the container: return it only when the thread is done.
+            future.add_done_callback(lambda _f: pool.release(box))
+            raise
+        pool.release(box)
+        outcome.extracted_answer = code
+        outcome.tests_total = total
+        return outcome
+
+    async def close(self) -> None:
+        """Removes every container this verifier created and stops its judge processes."""
+        await asyncio.gather(*(p.close() for p in self._pools.values()), return_exceptions=True)
+        leftovers = await asyncio.to_thread(container.list_managed, self._client, self.owner)
+        for c in leftovers:  # anything a pool lost track of (e.g. a create racing close)
+            await asyncio.to_thread(container.remove, c)
+        await asyncio.to_thread(self._judges.close)
+        self._runs.shutdown(wait=False, cancel_futures=True)
+        self._lifecycle.shutdown(wait=False, cancel_futures=True)
+
+
+def _judge_safely(ctx: Context, job: Job) -> Outcome:
+    """Maps sandbox failures to INFRA_ERROR (or MEMORY_LIMIT when the kernel OOM-killed)."""
+    try:
+        return judge_completion(ctx, job)
+    except SandboxDied as exc:
+        ctx.box.broken = str(exc)
+        if exc.oom:
+            return Outcome(Verdict.MEMORY_LIMIT, detail="the container ran out of memory")
+        return Outcome.infra_error(f"sandbox failure: {exc}")
+    except Exception as exc:  # never let one completion fail the group
+        ctx.box.broken = f"{type(exc).__name__}: {exc}"
+        log.exception("sandbox error")
+        return Outcome.infra_error(f"sandbox error: {type(exc).__name__}: {exc}")
+
+
+def _infra(detail: str, code: str, total: int) -> Outcome:
+    out = Outcome.infra_error(detail)
+    out.extracted_answer, out.tests_total = code, total
+    return out
+
+
+def _validate_tests(task: reward_pb2.CodeTask, kind: str) -> None:
+    if kind == "io":
+        if not task.io.cases:
+            raise ValueError("io tests need at least one case")
+        return
+    if kind == "function":
+        spec = task.function
+        if not spec.entry_point.isidentifier():
+            raise ValueError(f"function.entry_point {spec.entry_point!r} is not a name")
+        if not spec.cases:
+            raise ValueError("function tests need at least one case")
+        for i, case in enumerate(spec.cases):
+            try:
+                args = json.loads(case.args_json)
+                json.loads(case.expected_json)
+            except ValueError as exc:
+                raise ValueError(f"function.cases[{i}]: bad JSON ({exc})") from None
+            if not isinstance(args, list):
+                raise ValueError(f"function.cases[{i}].args_json must be a JSON array")
+        return
+    spec = task.asserts
+    if not spec.entry_point.isidentifier():
+        raise ValueError(f"asserts.entry_point {spec.entry_point!r} is not a name")
+    try:
+        ast.parse(spec.test_code)
+    except SyntaxError as exc:
+        raise ValueError(f"asserts.test_code does not parse: {exc}") from None
+    if not any(k == "test" for k, _ in plan_tests(spec.test_code)):
+        raise ValueError(
+            "asserts.test_code must define check(candidate) or hold top-level assert statements"
+        )

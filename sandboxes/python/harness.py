@@ -1,0 +1,82 @@
+"""Candidate-side call server: loads the candidate's program, then calls its functions.
+
+Runs as the unprivileged candidate, in the candidate's process: nothing here is trusted.
+It only turns "call f with these arguments" into "f returned this value" as tagged JSON
+(see valuecodec.py); the judge, on the other side of the sandbox boundary, decides what
+the value means. Usage: `python3 -I harness.py serve /work/main.py`.
+
+Protocol on private copies of stdin/stdout (the candidate's own prints go to stderr):
+first line {"loaded": true, "names": {...}} or {"loaded": false, "error": ...}; then one
+reply per request {"name": ..., "args": [...]}: {"ok": value} | {"raise": type, "msg": ...}.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import types
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import contextlib
+
+import valuecodec
+
+sys.path.pop(0)
+
+
+def _describe(ns: dict) -> dict:
+    """Top-level names the judge may use: callables become proxies, plain data is copied."""
+    names = {}
+    for key, value in list(ns.items()):
+        if key.startswith("__"):
+            continue
+        if isinstance(value, types.ModuleType):
+            names[key] = {"kind": "module", "module": getattr(value, "__name__", "")}
+        elif callable(value):
+            names[key] = {"kind": "callable"}
+        else:
+            with contextlib.suppress(TypeError, ValueError, RecursionError):
+                names[key] = {"kind": "value", "v": valuecodec.to_wire(value)}
+    return names
+
+
+def _reply(out, msg: dict) -> None:
+    try:
+        text = json.dumps(msg, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        text = json.dumps({"raise": "TypeError", "msg": f"unsendable reply: {exc}"})
+    out.write(text + "\n")
+    out.flush()
+
+
+def serve(path: str) -> None:
+    proto_in = os.fdopen(os.dup(0), "r", encoding="utf-8")
+    proto_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)  # the candidate's prints must not interleave with replies
+    ns: dict = {"__name__": "solution", "__file__": path, "__builtins__": __builtins__}
+    try:
+        with open(path, encoding="utf-8", errors="surrogateescape") as f:
+            source = f.read()
+        exec(compile(source, path, "exec"), ns)
+    except BaseException as exc:  # SystemExit included: loading failed
+        _reply(proto_out, {"loaded": False, "error": f"{type(exc).__name__}: {exc}"[:2000]})
+        return
+    _reply(proto_out, {"loaded": True, "names": _describe(ns)})
+    for line in proto_in:
+        try:
+            req = json.loads(line)
+            fn = ns[req["name"]]
+            args = valuecodec.from_wire(req["args"])
+            result = fn(*args)
+            _reply(proto_out, {"ok": valuecodec.to_wire(result)})
+        except BaseException as exc:  # every failure is the candidate's
+            _reply(proto_out, {"raise": type(exc).__name__, "msg": str(exc)[:2000]})
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] != "serve":
+        sys.exit("usage: harness.py serve PROGRAM")
+    serve(sys.argv[2])
