@@ -114,12 +114,24 @@ def _parse(text: str) -> Node | None:
             members = split_top(inner, (",", ";"))
             if bracket == "{" or len(members) > 1:
                 return _items(members, bracket)
+    if len(plus_minus := split_top(text, ("\\pm",))) == 2:
+        return _plus_minus(*plus_minus)
     if words_to_int(text) is not None:
         return scalar(text)  # "one hundred and five" is one number, not a list
     members = split_top(text, (",", ";", " and "), thousands=True)
     if len(members) > 1:
         return _items(members, "")
     return _relation_or_value(text)
+
+
+def _plus_minus(base: str, offset: str) -> Node | None:
+    """ "\\pm 2" is the list {2, -2}; "1 \\pm \\sqrt{2}" is {1+\\sqrt{2}, 1-\\sqrt{2}}."""
+    if not offset:
+        return None
+    minus = f"-{offset}" if parse_number(offset) is not None else f"-({offset})"
+    if base:
+        return _items([f"{base}+{offset}", f"{base}{minus}"], "")
+    return _items([offset, minus], "")
 
 
 def _items(members: list[str], bracket: str) -> Node | None:

@@ -35,6 +35,7 @@ _PHRASE = re.compile(
 _GSM8K = re.compile(r"^\s*####\s*(.*?)\s*$", re.MULTILINE)
 _MATH_SPAN = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
 _SENTENCE_END = re.compile(r"\.(?=\s+[A-Z(]|\s*$)|\n")
+_MATHY = re.compile(r"[\d\\=^+<>/]")
 _NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*/\s*\d+)?%?")
 
 
@@ -89,12 +90,11 @@ def _boxed(text: str) -> list[str]:
 
 
 def _phrases(text: str) -> list[str]:
-    answers = []
-    for m in _PHRASE.finditer(text):
-        answer = _phrase_answer(text, m.end())
-        if answer:
-            answers.append(answer)
-    return answers
+    answers = [a for m in _PHRASE.finditer(text) if (a := _phrase_answer(text, m.end()))]
+    # "... to check the answer is correct. The answer is 5.": when some phrases give
+    # mathematics, the ones that give only prose were not answers (and are no hedge).
+    math = [a for a in answers if not _has_prose(a) or _MATHY.search(a)]
+    return math or answers
 
 
 def _phrase_answer(text: str, start: int) -> str:

@@ -38,10 +38,13 @@ _DEGREES = re.compile(
 _CURRENCY = re.compile(r"\\\$|\$|US\$|\bUSD\b|€|£|¥|₹|\\euro|\\pounds|\bRs\.?(?=\s*\d)")
 # A unit after a number: "18\text{ meters}", "18 cm", "18\,\mathrm{kg}^2".
 _TEXT_UNIT = re.compile(
-    r"(?<=[\d}])\s*\\(?:text|mbox|mathrm|textrm)\{\s*[A-Za-z][A-Za-z\s.]*\}"
+    r"(?<=[\d}])\s*\\(?:text|mbox|mathrm|textrm)\{\s*(?:[A-Za-z]{2,}|[mgslhLKNJWVA]\b)[A-Za-z\s.]*\}"
     r"(?:\^\s*\{?[23]\}?)?"
 )
-_WORD_UNIT = re.compile(r"^([-+]?[\d.,/]+)\s+(?:[A-Za-z]{2,}|[mgslhL])(?:[A-Za-z\s.]*)$")
+_WORD_UNIT = re.compile(r"^([-+]?[\d.,/]+)\s+([A-Za-z]{2,}|[mgslhL])\b[A-Za-z\s.]*$")
+# Words after a number that are mathematics, not a unit: "2 pi" is not 2.
+_NOT_UNITS = frozenset({"pi", "sqrt", "ln", "log", "sin", "cos", "tan", "or", "and", "times",
+                        "mod", "over", "plus", "minus", "inf", "infinity"})  # fmt: skip
 _WRAPPERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"), ("**", "**"))
 
 
@@ -114,7 +117,7 @@ def _unwrap_text(text: str) -> str:
 
 def _drop_word_units(text: str) -> str:
     """ "18 dollars" -> "18", "five apples" -> "5"; leaves anything else alone."""
-    if m := _WORD_UNIT.match(text):
+    if (m := _WORD_UNIT.match(text)) and m.group(2).lower() not in _NOT_UNITS:
         return m.group(1)
     if len(text) < 120 and text[:1].isalpha() and (split := number_word_prefix(text)) is not None:
         value, rest = split

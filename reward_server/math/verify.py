@@ -96,6 +96,7 @@ Robustness
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from reward_server.math.answer import Items, Node, parse_answer
@@ -134,7 +135,10 @@ def parse_gold(gold: str) -> Gold:
     tree = parse_answer(answer)
     if tree is None:
         raise ValueError(f"gold answer has no usable value: {gold[:80]!r}")
-    return Gold(raw=gold, answer=answer, tree=prepare_gold(tree))
+    # If sympy fails on a usable gold, verify() computes what it needs lazily instead.
+    with contextlib.suppress(Exception):
+        tree = prepare_gold(tree)
+    return Gold(raw=gold, answer=answer, tree=tree)
 
 
 def _gold_answer(gold: str) -> str:
