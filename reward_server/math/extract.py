@@ -25,6 +25,7 @@ from reward_server.math.scan import matching_braces
 
 FALLBACK_MAX_CHARS = 100
 _PHRASE_MAX_CHARS = 300
+MAX_PHRASES = 256
 
 _BOX = re.compile(r"\\(?:boxed|fbox)(?![a-zA-Z])\s*")
 _BARE_BOX = re.compile(r"[^\s$\\{}]+")
@@ -90,7 +91,10 @@ def _boxed(text: str) -> list[str]:
 
 
 def _phrases(text: str) -> list[str]:
-    answers = [a for m in _PHRASE.finditer(text) if (a := _phrase_answer(text, m.end()))]
+    # Only the last phrases are read: a section that says "answer:" thousands of times is
+    # spam, and reading 300 characters after each occurrence would cost seconds.
+    starts = [m.end() for m in _PHRASE.finditer(text)][-MAX_PHRASES:]
+    answers = [a for start in starts if (a := _phrase_answer(text, start))]
     # "... to check the answer is correct. The answer is 5.": when some phrases give
     # mathematics, the ones that give only prose were not answers (and are no hedge).
     math = [a for a in answers if not _has_prose(a) or _MATHY.search(a)]

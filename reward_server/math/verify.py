@@ -33,7 +33,9 @@ Hedging
     of them is right. Repeating an answer, or restating it in an equivalent form
     (\\boxed{1/2} ... \\boxed{0.5}), is fine: every answer given must be correct. When the
     gold is a list of several values, the separate answers (boxes, or "x=1 or x=2") are
-    read together as one list instead. More than 4 different answers: WRONG at once.
+    read together as one list instead. More than 4 different answers, or more than 32
+    different answer strings, are WRONG at once; of thousands of answer phrases only the
+    last 256 are read (spam costs no time).
 
 Sets, tuples, intervals, matrices
     A bare list ("1, 2", "x=1, x=2"), a set "\\{1,2\\}" and a list of solutions compare in
@@ -41,6 +43,7 @@ Sets, tuples, intervals, matrices
     (pmatrix/bmatrix/...) element-wise with equal shapes. Whether order matters is decided
     by the gold. A missing or an extra member is WRONG ("incomplete" / "too many values").
     "x=1, y=2" (different variables) is an ordered solution: variables must match.
+    "\\pm 2" is the list {2, -2} and "1 \\pm \\sqrt{2}" is {1+\\sqrt{2}, 1-\\sqrt{2}}.
     Intervals: open/closed ends must match exactly; "(a,b)" may be a point or an open
     interval and matches either reading. Inequalities are intervals: gold "[2,5)" matches
     "2 \\le x < 5", "(-\\infty,3]" matches "x \\le 3"; unions ("\\cup", "or") compare as sets
@@ -110,6 +113,9 @@ from reward_server.reasoning import split_reasoning
 
 MAX_SHOWN_CHARS = 200
 MAX_DIFFERENT_ANSWERS = 4
+# Distinct answer strings before normalisation ("5", "5.", "$5$" are one answer but three
+# strings); beyond this the final section is spam, judged without normalising each one.
+MAX_ANSWER_STRINGS = 32
 _ALTERNATIVE = (" or ", "\\lor ", "\\vee ")
 _RELATIONS = ("<", ">", "\\le", "\\ge")
 
@@ -172,7 +178,14 @@ def _verify(gold: Gold, completion: str) -> Outcome:
     extraction = extract_final_answers(split.answer)
     if not extraction.answers:
         return Outcome(verdict=Verdict.NO_ANSWER, detail="no final answer found")
-    candidates = _candidates(extraction.answers)
+    raw = list(dict.fromkeys(extraction.answers))
+    if len(raw) > MAX_ANSWER_STRINGS:
+        return Outcome(
+            verdict=Verdict.WRONG,
+            extracted_answer=" ; ".join(raw[:3])[:MAX_SHOWN_CHARS],
+            detail=f"hedged: {len(raw)} different answer strings; from {extraction.source}",
+        )
+    candidates = _candidates(raw)
     shown = " ; ".join(candidates)[:MAX_SHOWN_CHARS]
     if not candidates:
         return Outcome(verdict=Verdict.NO_ANSWER, detail="final answer is empty")
@@ -197,7 +210,7 @@ def _verify(gold: Gold, completion: str) -> Outcome:
     return outcome(False, f"{results[0][1]}; {where}")
 
 
-def _candidates(answers: tuple[str, ...]) -> list[str]:
+def _candidates(answers: list[str]) -> list[str]:
     """Distinct answers in order, with "2 or 3" split into its alternatives."""
     seen: dict[str, None] = {}
     for answer in answers:

@@ -78,6 +78,29 @@ def test_megabyte_of_open_braces() -> None:
     assert _timed("42", "{" * 1_000_000 + "42").verdict == Verdict.NO_ANSWER
 
 
+@pytest.mark.parametrize(
+    ("completion", "verdict"),
+    [
+        ("".join(f"Answer: {i}\n" for i in range(90_000)), Verdict.WRONG),
+        ("".join(f"#### {i}\n" for i in range(120_000)), Verdict.WRONG),
+        ("answer:" * 150_000, Verdict.WRONG),
+        ("The answer is 5.\n" * 60_000, Verdict.CORRECT),
+        (r"\boxed{5}" * 110_000, Verdict.CORRECT),
+        ("$" * 1_000_000, Verdict.NO_ANSWER),
+        ("\\(" * 500_000, Verdict.NO_ANSWER),
+        ("5 " * 500_000, Verdict.NO_ANSWER),
+        (r"\boxed{" + r"\frac{" * 100_000 + "}", Verdict.NO_ANSWER),
+        ("x" * 1_000_000 + r"\boxed 5", Verdict.CORRECT),
+        (r"\boxed{" + "1," * 400_000 + "}", Verdict.WRONG),
+        (r"\boxed{" + "[" * 300_000 + "}", Verdict.WRONG),
+        ("The answer is " + r"\text{" * 100_000, Verdict.WRONG),
+    ],
+    ids=lambda v: v.name if isinstance(v, Verdict) else repr(v[:24]),
+)
+def test_megabyte_spam(completion: str, verdict: Verdict) -> None:
+    assert _timed("5", completion).verdict == verdict
+
+
 @pytest.mark.parametrize("depth", [1_000, 20_000])
 def test_deeply_nested_braces(depth: int) -> None:
     completion = r"\boxed{" + "{" * depth + "1" + "}" * depth + "}"
