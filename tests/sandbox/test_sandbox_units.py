@@ -1,0 +1,110 @@
+"""Pure-function tests of the sandbox (no Docker needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from reward_server.sandbox.config import SandboxConfig
+from reward_server.sandbox.extract import extract_code, python_syntax_error
+from reward_server.sandbox.judge import output_matches, plain_equal
+from reward_server.sandbox.judge_worker import plan_tests
+from reward_server.sandbox.runtimes import load_runtimes
+from reward_server.sandbox.valuecodec_loader import valuecodec
+
+PY = ("python", "py", "python3")
+
+
+def test_extract_takes_last_block_of_the_language_after_reasoning():
+    text = (
+        "<think>```python\nprint('thinking')\n```</think>"
+        "```cpp\nint main(){}\n```\n```python\nprint(1)\n```\n```python\nprint(2)\n```"
+    )
+    assert extract_code(text, "python", PY) == "print(2)\n"
+
+
+def test_extract_unfenced_answer_only_when_it_parses():
+    assert extract_code("def f():\n    return 1", "python", PY) == "def f():\n    return 1\n"
+    assert extract_code("The answer is 42.", "python", PY) is None
+
+
+def test_extract_unclosed_reasoning_is_no_answer():
+    assert extract_code("<think>```python\nprint(1)\n```", "python", PY) is None
+
+
+def test_extract_other_language_only_is_no_answer():
+    assert extract_code("```cpp\nint main(){}\n```", "python", PY) is None
+
+
+def test_syntax_check():
+    assert python_syntax_error("def f(:\n") is not None
+    assert python_syntax_error("x = 1\n") is None
+    assert python_syntax_error("(" * 10000) is not None
+
+
+def test_output_compare_trailing_whitespace_and_floats():
+    assert output_matches("1 2  \n3\n\n", "1 2\n3")
+    assert not output_matches("1 2\n", "1 2\n3")
+    assert not output_matches("0.3333", "0.33333", 0.0)
+    assert output_matches("0.3333333", "0.33333333", 1e-6)
+
+
+def test_plain_equal_is_strict_about_types():
+    assert plain_equal((1, 2), [1, 2])
+    assert not plain_equal(True, 1)
+    assert not plain_equal(1, True)
+    assert not plain_equal("1", 1)
+    assert plain_equal(2, 2.0)
+    assert plain_equal({"a": [1.0]}, {"a": [1]})
+    assert not plain_equal({"a": 1, "b": 2}, {"a": 1})
+    assert not plain_equal(None, [])
+
+
+def test_codec_roundtrip_and_rejects_subclasses():
+    value = [
+        1,
+        2.5,
+        float("inf"),
+        "s",
+        None,
+        True,
+        (1, 2),
+        {1: {"x"}},
+        frozenset([3]),
+        b"\x00\xff",
+        1 + 2j,
+    ]
+    assert valuecodec.loads(valuecodec.dumps(value)) == value
+
+    class Sneaky(int):
+        def __eq__(self, other):
+            return True
+
+    with pytest.raises(TypeError):
+        valuecodec.dumps(Sneaky(1))
+    with pytest.raises(TypeError):
+        valuecodec.dumps([object()])
+    with pytest.raises(ValueError):
+        valuecodec.from_wire({"$": "evil", "v": []})
+
+
+def test_plan_tests_check_and_top_level_asserts():
+    assert plan_tests("def check(candidate):\n    assert candidate(1) == 2\n")[-1] == (
+        "test",
+        "check(candidate)",
+    )
+    steps = plan_tests("x = 2\nassert f(1) == x\nassert f(2) == 3\n")
+    assert [k for k, _ in steps] == ["setup", "test", "test"]
+
+
+def test_config_validation_says_what_to_change():
+    with pytest.raises(ValueError, match="pool_size"):
+        SandboxConfig(pool_size=0)
+    with pytest.raises(ValueError, match="runtime"):
+        SandboxConfig(runtime="kata")
+    with pytest.raises(ValueError, match="max_time_limit_s"):
+        SandboxConfig(default_time_limit_s=60)
+
+
+def test_runtime_registry_lists_valid_names():
+    with pytest.raises(ValueError, match=r"valid: \['cpp', 'python'\]"):
+        load_runtimes(SandboxConfig().sandboxes_dir, ("cobol",))
