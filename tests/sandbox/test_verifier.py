@@ -9,6 +9,7 @@ import pytest
 from reward_server.api import reward_pb2
 from reward_server.outcome import Verdict
 from reward_server.sandbox import container
+
 from .conftest import fenced, py_task_io, start_verifier
 
 pytestmark = pytest.mark.docker
