@@ -26,6 +26,9 @@ from reward_server.math.scan import matching_braces
 FALLBACK_MAX_CHARS = 100
 _PHRASE_MAX_CHARS = 300
 MAX_PHRASES = 256
+# More different answer strings than this is spam: verify.py judges it a hedge without
+# normalising each one, so extraction may stop reading there.
+MAX_DISTINCT_ANSWERS = 32
 
 _BOX = re.compile(r"\\(?:boxed|fbox)(?![a-zA-Z])\s*")
 _BARE_BOX = re.compile(r"[^\s$\\{}]+")
@@ -68,6 +71,7 @@ def _boxed(text: str) -> list[str]:
         return []
     pairs = matching_braces(text, boxes[0].start())
     found: list[tuple[int, int, str]] = []  # (start, end, content)
+    distinct: set[str] = set()
     for m in boxes:
         start = m.end()
         if start < len(text) and text[start] == "{":
@@ -87,6 +91,9 @@ def _boxed(text: str) -> list[str]:
                 found[-1] = (outer[0], outer[1], content)
             continue
         found.append((m.start(), stop, content))
+        distinct.add(content)
+        if len(distinct) > MAX_DISTINCT_ANSWERS:
+            break  # already a hedge whatever the remaining boxes say
     return [content for _, _, content in found]
 
 

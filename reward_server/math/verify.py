@@ -104,7 +104,7 @@ from dataclasses import dataclass
 
 from reward_server.math.answer import Items, Node, parse_answer
 from reward_server.math.compare import equivalent, prepare_gold
-from reward_server.math.extract import extract_final_answers
+from reward_server.math.extract import MAX_DISTINCT_ANSWERS, extract_final_answers
 from reward_server.math.guard import MAX_SYMBOLIC_CHARS
 from reward_server.math.normalize import basic
 from reward_server.math.scan import split_top
@@ -113,9 +113,6 @@ from reward_server.reasoning import split_reasoning
 
 MAX_SHOWN_CHARS = 200
 MAX_DIFFERENT_ANSWERS = 4
-# Distinct answer strings before normalisation ("5", "5.", "$5$" are one answer but three
-# strings); beyond this the final section is spam, judged without normalising each one.
-MAX_ANSWER_STRINGS = 32
 _ALTERNATIVE = (" or ", "\\lor ", "\\vee ")
 _RELATIONS = ("<", ">", "\\le", "\\ge")
 
@@ -179,7 +176,8 @@ def _verify(gold: Gold, completion: str) -> Outcome:
     if not extraction.answers:
         return Outcome(verdict=Verdict.NO_ANSWER, detail="no final answer found")
     raw = list(dict.fromkeys(extraction.answers))
-    if len(raw) > MAX_ANSWER_STRINGS:
+    # Distinct strings before normalisation ("5", "5.", "$5$" are one answer, three strings).
+    if len(raw) > MAX_DISTINCT_ANSWERS:
         return Outcome(
             verdict=Verdict.WRONG,
             extracted_answer=" ; ".join(raw[:3])[:MAX_SHOWN_CHARS],
