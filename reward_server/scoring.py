@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import math
 import time
 from dataclasses import dataclass
@@ -34,12 +35,12 @@ def shaping_of(spec: reward_pb2.RewardSpec) -> Shaping:
     )
 
 
-async def judge(group: reward_pb2.Group, verifiers: Verifiers) -> list[Outcome]:
+async def judge(
+    group: reward_pb2.Group, completions: list[str], verifiers: Verifiers
+) -> list[Outcome]:
     """One Outcome per completion. Raises BadGold for an unusable math gold answer."""
-    completions = list(group.completions)
     if group.task.WhichOneof("kind") == "math":
-        gold = await verifiers.math.parse_gold(group.task.math.gold)  # once per group
-        return await verifiers.math.verify(gold, completions)
+        return await verifiers.math.verify(group.task.math.gold, completions)
     if verifiers.code is None:  # validation refuses these first; kept as a guard
         return [Outcome.infra_error("code verifier is not running")] * len(completions)
     return await verifiers.code.score(group.task.code, completions)
@@ -50,11 +51,13 @@ async def score_group(
 ) -> reward_pb2.GroupResult:
     verifier = group.task.WhichOneof("kind") or "none"
     started = time.perf_counter()
-    outcomes = await judge(group, verifiers)
+    completions = list(group.completions)  # each access to the field builds new strings
+    outcomes = await judge(group, completions, verifiers)
     shaping = shaping_of(group.reward)
-    lengths = list(group.completion_lengths) or [len(c) for c in group.completions]
+    lengths = list(group.completion_lengths) or [len(c) for c in completions]
     scores = []
-    for outcome, completion, length in zip(outcomes, group.completions, lengths, strict=True):
+    verdicts: collections.Counter[str] = collections.Counter()
+    for outcome, completion, length in zip(outcomes, completions, lengths, strict=True):
         reward, components = shape(outcome, completion, length, shaping)
         scores.append(
             reward_pb2.CompletionScore(
@@ -67,7 +70,9 @@ async def score_group(
                 detail=outcome.detail,
             )
         )
-        metrics.completions.labels(verifier, Verdict(outcome.verdict).name).inc()
+        verdicts[Verdict(outcome.verdict).name] += 1
+    for name, count in verdicts.items():
+        metrics.completions.labels(verifier, name).inc(count)
     rewards = [s.reward for s in scores]
     mean, std = group_stats(rewards)
     metrics.groups.labels(verifier).inc()

@@ -19,7 +19,6 @@ import re
 from dataclasses import dataclass
 
 from reward_server.outcome import Outcome, Verdict
-from reward_server.reasoning import split_reasoning
 
 _TAG = re.compile(r"</?think>", re.IGNORECASE)
 
@@ -35,18 +34,16 @@ class Shaping:
 
 def format_score(completion: str) -> float:
     """1.0 for one reasoning block followed by a non-empty answer, else 0.0."""
-    split = split_reasoning(completion)
-    if split.reasoning is None or not split.closed:
+    tags = list(_TAG.finditer(completion))  # one scan: this runs on every completion
+    names = [t.group().lower() for t in tags]
+    if names == ["<think>", "</think>"]:
+        reasoning = completion[tags[0].end() : tags[1].start()]
+    elif names == ["</think>"]:  # the template opened the block in the prompt
+        reasoning = completion[: tags[0].start()]
+    else:
         return 0.0
-    opens = len(re.findall(r"<think>", completion, re.IGNORECASE))
-    closes = len(re.findall(r"</think>", completion, re.IGNORECASE))
-    if closes != 1 or opens > 1:
-        return 0.0
-    if not split.reasoning.strip() or not split.answer.strip():
-        return 0.0
-    if _TAG.search(split.answer):
-        return 0.0
-    return 1.0
+    answer = completion[tags[-1].end() :]
+    return 1.0 if reasoning.strip() and answer.strip() else 0.0
 
 
 def overlong_penalty(length: int, shaping: Shaping) -> float:

@@ -60,6 +60,8 @@ def validate_group(
             f"{limits.max_completions_per_group} are allowed"
         )
     for i, completion in enumerate(group.completions):
+        if len(completion) * 4 <= limits.max_completion_bytes:
+            continue  # UTF-8 needs at most 4 bytes a character: no need to encode
         size = len(completion.encode("utf-8", "surrogatepass"))
         if size > limits.max_completion_bytes:
             raise InvalidRequest(

@@ -1,27 +1,32 @@
-"""Stand-in worker loops for pool tests: they sleep, crash or answer on command."""
+"""Stand-in worker loops for pool tests: they sleep, crash or answer on command.
+
+They speak the real worker's protocol (see reward_server.workers.math_worker)."""
 
 from __future__ import annotations
 
 import os
 import time
 from multiprocessing.connection import Connection
+from typing import Any
 
-from reward_server.outcome import Outcome, Verdict
+from reward_server.outcome import Verdict
 
 
-def worker_main(conn: Connection, memory_mb: int) -> None:
+def worker_main(conn: Connection, progress: Any, memory_mb: int) -> None:
     while True:
         try:
-            kind, payload = conn.recv()
+            gold, completions = conn.recv()
         except EOFError:
             return
-        if kind == "parse":
-            if payload == "hang":
-                time.sleep(3600)
-            conn.send(("gold", payload) if payload != "bad" else ("bad_gold", "bad gold"))
+        progress[0], progress[1] = -1.0, time.monotonic()
+        if gold == "hang":
+            time.sleep(3600)
+        if gold == "bad":
+            conn.send(("bad_gold", "bad gold"))
             continue
-        gold, completions = payload
+        results = []
         for index, completion in enumerate(completions):
+            progress[0], progress[1] = float(index), time.monotonic()
             if completion == "hang":
                 time.sleep(3600)
             if completion == "crash":
@@ -29,10 +34,6 @@ def worker_main(conn: Connection, memory_mb: int) -> None:
             if completion.startswith("sleep "):
                 time.sleep(float(completion.split()[1]))
             verdict = Verdict.CORRECT if completion == gold else Verdict.WRONG
-            conn.send(
-                (
-                    "result",
-                    index,
-                    Outcome(verdict, extracted_answer=completion, detail=str(os.getpid())),
-                )
-            )
+            correctness = 1.0 if verdict == Verdict.CORRECT else 0.0
+            results.append((int(verdict), correctness, completion, str(os.getpid()), 0, 0))
+        conn.send(("results", results))

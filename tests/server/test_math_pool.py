@@ -72,11 +72,12 @@ async def test_worker_crash_retries_once_then_scores_wrong():
 async def test_gold_parse_errors_and_timeouts():
     pool, _ = await make_pool(timeout=0.3)
     try:
-        assert await pool.parse_gold("7") == "7"
+        assert (await pool.verify("7", ["7"]))[0].verdict == Verdict.CORRECT
         with pytest.raises(BadGold, match="bad gold"):
-            await pool.parse_gold("bad")
+            await pool.verify("bad", ["1"])
         with pytest.raises(BadGold, match=r"within 0\.3s"):
-            await pool.parse_gold("hang")
+            await pool.verify("hang", ["1"])
+        assert (await pool.verify("7", ["7"]))[0].verdict == Verdict.CORRECT
     finally:
         await pool.close()
 

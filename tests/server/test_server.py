@@ -92,7 +92,12 @@ def test_stream_results_are_all_delivered(server):
         (reward_pb2.Group(group_id="x", completions=["1"]), "has no task"),
         (math_group("1", [], group_id="x"), "has no completions"),
         (math_group("  ", ["1"], group_id="x"), "empty math gold"),
-        (math_group("1", ["1"], group_id=""), "empty group_id"),
+        (
+            reward_pb2.Group(
+                completions=["1"], task=reward_pb2.Task(math=reward_pb2.MathTask(gold="1"))
+            ),
+            "empty group_id",
+        ),
         (math_group("1", ["1"] * 300, group_id="x"), "at most 256"),
         (math_group("1", ["x" * (3 << 20)], group_id="x"), "bytes; at most"),
         (math_group("1", ["1"], group_id="x", completion_lengths=[1, 2]), "completion_lengths"),
@@ -124,7 +129,9 @@ def test_empty_request_and_duplicate_ids(server):
 def test_unusable_gold_is_invalid_argument(server):
     with pytest.raises(grpc.RpcError) as err:
         stub(server.address).Score(
-            reward_pb2.ScoreRequest(groups=[math_group("\\frac{", ["1"], group_id="x")]),
+            reward_pb2.ScoreRequest(
+                groups=[math_group("Solution: it is 4.\n#### ", ["1"], group_id="x")]
+            ),
             timeout=30,
         )
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
