@@ -108,7 +108,7 @@ def run_failure(res: dict, memory_mb: int) -> TestResult | None:
     tail = stderr.strip().splitlines()[-1:] or [""]
     if "MemoryError" in stderr or "bad_alloc" in stderr or "Cannot allocate memory" in stderr:
         return failed(Verdict.MEMORY_LIMIT, f"exceeded the memory limit ({memory_mb} MiB)")
-    if sig == 9:  # not our kill (that is "timeout"): the cgroup OOM killer's signal
+    if sig == 9 and not res.get("killed"):  # our own kills are "timeout" or flagged
         return failed(Verdict.MEMORY_LIMIT, f"killed, most likely out of memory ({memory_mb} MiB)")
     if sig is not None:
         return failed(Verdict.RUNTIME_ERROR, f"killed by signal {sig}: {tail[0]}")

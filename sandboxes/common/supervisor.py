@@ -294,12 +294,22 @@ class _Server:
 
     def fail(self, reason: str, t0: float, status: int | None = None) -> dict:
         wall = time.monotonic() - t0
-        _kill_group(self.pid)
+        killed = False
+        if status is None and reason == "died":  # closed its output: give it time to exit
+            for _ in range(50):
+                pid, st, _ = os.wait4(self.pid, os.WNOHANG)
+                if pid:
+                    status = st
+                    break
+                time.sleep(0.002)
         if status is None:
+            _kill_group(self.pid)
+            killed = True  # so a SIGKILL status is not mistaken for the OOM killer's
             _, status, _ = os.wait4(self.pid, 0)
         result = {
             "reason": reason,
             "wall": round(wall, 4),
+            "killed": killed,
             "stderr": bytes(self.err).decode("utf-8", "replace"),
         }
         result.update(_status(status))
@@ -337,9 +347,12 @@ class Supervisor:
         if op == "spawn":
             self._stop_server()
             self.server = _Server(*_start(req))
-            return self.server.read_line(
+            res = self.server.read_line(
                 float(req.get("time_limit", 5.0)), int(req.get("max_output", 1 << 20))
             )
+            if res["reason"] != "ok":
+                self._stop_server()
+            return res
         if op == "call":
             if self.server is None:
                 return {"reason": "died", "stderr": "no process"}

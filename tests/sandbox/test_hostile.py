@@ -1,0 +1,107 @@
+"""The hostile corpus: every program in hostile/ tries to cheat or to break the sandbox.
+
+Each file names its task in its first line (`# task: NAME`). Each must score anything but
+CORRECT, and right after it a normal correct program must score CORRECT in the same pool
+(one warm container per language, so the next run reuses the attacked container unless
+the pool retired it), with no labelled container left over beyond the pool.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from reward_server.api import reward_pb2
+from reward_server.outcome import Verdict
+from reward_server.sandbox import container
+
+from .conftest import fenced, py_task_io, start_verifier
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+HOSTILE = Path(__file__).parent / "hostile"
+ADD_CASES = [("1 2", "3"), ("40 2", "42"), ("-5 5", "0")]
+LIMITS = reward_pb2.Limits(time_limit_s=2.0, memory_mb=128)
+
+
+def _asserts(entry: str, test_code: str) -> reward_pb2.CodeTask:
+    return reward_pb2.CodeTask(
+        language="python",
+        limits=LIMITS,
+        asserts=reward_pb2.AssertTests(entry_point=entry, test_code=test_code),
+    )
+
+
+TASKS: dict[str, reward_pb2.CodeTask] = {
+    "add_io": py_task_io(ADD_CASES, time_limit_s=2.0, memory_mb=128),
+    "cpp_add_io": reward_pb2.CodeTask(language="cpp", limits=LIMITS, io=py_task_io(ADD_CASES).io),
+    "inc_asserts": _asserts(
+        "inc",
+        "def check(candidate):\n    assert candidate(1) == 2\n"
+        "    assert candidate(41) == 42\n    assert candidate(-3) == -2\n",
+    ),
+    "half_asserts": _asserts(
+        "half",
+        "def check(candidate):\n"
+        "    assert abs(candidate(2.0) - 1.0) < 1e-9\n"
+        "    assert isinstance(candidate(4.0), float)\n",
+    ),
+    "inc_function": reward_pb2.CodeTask(
+        language="python",
+        limits=LIMITS,
+        function=reward_pb2.FunctionTests(
+            entry_point="inc",
+            cases=[
+                reward_pb2.FunctionCase(args_json="[1]", expected_json="2"),
+                reward_pb2.FunctionCase(args_json="[41]", expected_json="42"),
+            ],
+        ),
+    ),
+}
+CORRECT = {
+    "add_io": fenced("a, b = map(int, input().split())\nprint(a + b)"),
+    "cpp_add_io": fenced(
+        "#include <iostream>\nint main(){long long a,b;std::cin>>a>>b;std::cout<<a+b<<'\\n';}",
+        "cpp",
+    ),
+    "inc_asserts": fenced("def inc(x):\n    return x + 1"),
+    "half_asserts": fenced("def half(x):\n    return x / 2"),
+    "inc_function": fenced("def inc(x):\n    return x + 1"),
+}
+# Order matters for one pair: read_left_files must run right after leave_files.
+FILES = sorted(HOSTILE.iterdir(), key=lambda p: (p.name.startswith("read_left"), p.name))
+
+
+def task_name(path: Path) -> str:
+    first = path.read_text().splitlines()[0]
+    return first.split("task:")[1].strip()
+
+
+@pytest.fixture(scope="module")
+def hostile_verifier(docker_client):
+    yield from start_verifier(docker_client, pool_size=1)
+
+
+def test_corpus_is_large_enough():
+    assert len(FILES) >= 25
+    assert all(task_name(p) in TASKS for p in FILES)
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_hostile_program_is_not_correct_and_leaves_nothing(hostile_verifier, docker_client, path):
+    name = task_name(path)
+    task = TASKS[name]
+    lang = "cpp" if path.suffix == ".cpp" else "python"
+    out = hostile_verifier.score(task, [fenced(path.read_text(), lang)])[0]
+    assert out.verdict != Verdict.CORRECT, out
+    assert out.verdict != Verdict.INFRA_ERROR, out  # failures are the candidate's, not ours
+    after = hostile_verifier.score(task, [CORRECT[name]])[0]
+    assert after.verdict == Verdict.CORRECT, (out, after)
+    owner = hostile_verifier.v.owner
+    for _ in range(100):  # a retired container is replaced in the background
+        if len(container.list_managed(docker_client, owner)) <= 2:
+            break
+        time.sleep(0.1)
+    assert len(container.list_managed(docker_client, owner)) <= 2
