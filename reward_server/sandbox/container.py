@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import socket
 import struct
 import time
@@ -50,10 +51,25 @@ class Sandbox:
     _pending: bytearray = field(default_factory=bytearray)
 
     def request(self, msg: dict, timeout: float) -> dict:
-        """Sends one op and waits for its reply line."""
+        """Sends one op and waits for the reply carrying the same random nonce.
+
+        Only the supervisor should ever write to this channel. Any other line (a forged or
+        stale reply) is skipped and retires the container: replies can then never be
+        attributed to the wrong request, in this completion or the next.
+        """
+        nonce = secrets.token_hex(16)
+        deadline = time.monotonic() + timeout
         try:
-            self.sock.sendall(json.dumps(msg, separators=(",", ":")).encode() + b"\n")
-            return json.loads(self._read_line(time.monotonic() + timeout))
+            data = json.dumps({**msg, "id": nonce}, separators=(",", ":")).encode()
+            self.sock.sendall(data + b"\n")
+            while True:
+                try:
+                    reply = json.loads(self._read_line(deadline))
+                except ValueError:
+                    reply = None
+                if isinstance(reply, dict) and reply.get("id") == nonce:
+                    return reply
+                self.broken = "unexpected line on the supervisor channel"
         except (OSError, ValueError) as exc:
             self.broken = f"protocol failure: {exc}"
             raise SandboxDied(self.broken, oom=_oom_killed(self.container)) from exc
@@ -129,7 +145,7 @@ def create(
         security_opt=["no-new-privileges"],  # default seccomp applies: we never unset it
         mem_limit=mem,
         memswap_limit=mem,  # no swap: memory beyond the limit is an OOM kill
-        pids_limit=config.pids_limit,
+        pids_limit=_pids_limit(config),
         nano_cpus=int(config.cpus * 1e9),
         ulimits=[
             Ulimit(name="fsize", soft=config.fsize_mb << 20, hard=config.fsize_mb << 20),
@@ -156,6 +172,14 @@ def create(
     except BaseException:
         remove(container)
         raise
+
+
+def _pids_limit(config: SandboxConfig) -> int:
+    """gVisor's ptrace platform runs its sentry threads and one stub process per address
+    space inside the container's host cgroup: 64 pids starve it at the first fork."""
+    if config.runtime.startswith("runsc"):
+        return max(config.pids_limit * 8, 512)
+    return config.pids_limit
 
 
 def remove(container: object) -> None:

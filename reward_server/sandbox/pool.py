@@ -38,6 +38,9 @@ class LanguagePool:
         self._live: set[Sandbox] = set()
         self._tasks: set[asyncio.Task] = set()
         self._closed = False
+        # gVisor (runsc 2022) does not hide PID 1's /proc fds from a same-uid process, so
+        # under runsc a container judges one completion and is then replaced.
+        self._max_runs = 1 if config.runtime == "runsc" else config.max_runs_per_container
 
     async def start(self) -> None:
         await asyncio.gather(*(self._add() for _ in range(self._config.pool_size)))
@@ -67,11 +70,7 @@ class LanguagePool:
 
     def release(self, box: Sandbox) -> None:
         box.runs += 1
-        if (
-            box.broken is None
-            and box.runs < self._config.max_runs_per_container
-            and not self._closed
-        ):
+        if box.broken is None and box.runs < self._max_runs and not self._closed:
             self._idle.put_nowait(box)
             return
         if box.broken:

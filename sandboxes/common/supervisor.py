@@ -449,11 +449,14 @@ def main() -> None:
         line = reader.readline()
         if line is None:
             return
+        req_id = None
         try:
             req = json.loads(line)
+            req_id = req.get("id")
             res = sup.handle(req)
         except Exception as exc:  # report, never die on a bad request
             res = {"reason": "bad_request", "error": f"{type(exc).__name__}: {exc}"}
+        res["id"] = req_id  # the host matches replies to requests by this nonce
         _send(res)
 
 
