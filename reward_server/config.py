@@ -59,6 +59,25 @@ class ServerConfig:
     code: bool = _opt(
         False, "Serve code tasks in Docker sandboxes (needs a Docker engine and the images)."
     )
+    sandbox_pool_size: int = _opt(2, "Warm sandbox containers kept per language (with --code).")
+    sandbox_runtime: str = _opt(
+        "runc",
+        "OCI runtime of the sandboxes: 'runc', or 'runsc' for gVisor (registered "
+        "with dockerd by scripts/install_docker.sh).",
+    )
+    partial_credit: bool = _opt(
+        False, "Code correctness = fraction of tests passed (else all-or-nothing)."
+    )
+    docker_host: str = _opt(
+        "",
+        "Docker engine for the sandboxes (e.g. tcp://sandbox-host:2375); empty = "
+        "$DOCKER_HOST or the local socket.",
+    )
+    build_sandbox_images: bool = _opt(
+        True,
+        "Build missing sandbox images at start (offline, a few minutes); when off, "
+        "start fails and names the build command.",
+    )
     log_level: str = _opt("INFO", "Log level: DEBUG, INFO, WARNING or ERROR.")
     log_json: bool = _opt(True, "Structured (one JSON object per line) logs on stderr.")
 
@@ -94,6 +113,12 @@ class ServerConfig:
             )
         if self.stream_admission_wait_s < 0 or self.shutdown_grace_s < 0:
             problems.append("stream_admission_wait_s and shutdown_grace_s must be >= 0")
+        if self.sandbox_pool_size < 1:
+            problems.append(f"sandbox_pool_size must be >= 1, got {self.sandbox_pool_size}")
+        if self.sandbox_runtime not in ("runc", "runsc"):
+            problems.append(
+                f"sandbox_runtime must be 'runc' or 'runsc', got {self.sandbox_runtime!r}"
+            )
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             problems.append(
                 f"log_level must be DEBUG, INFO, WARNING or ERROR, got {self.log_level!r}"

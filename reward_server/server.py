@@ -51,7 +51,15 @@ async def start_code_verifier(config: ServerConfig):
     from reward_server.sandbox.config import SandboxConfig
     from reward_server.sandbox.verifier import CodeVerifier
 
-    return await CodeVerifier.start(SandboxConfig())
+    return await CodeVerifier.start(
+        SandboxConfig(
+            pool_size=config.sandbox_pool_size,
+            runtime=config.sandbox_runtime,
+            partial_credit=config.partial_credit,
+            docker_host=config.docker_host or None,
+            build_missing_images=config.build_sandbox_images,
+        )
+    )
 
 
 async def create_server(config: ServerConfig) -> RunningServer:

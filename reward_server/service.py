@@ -193,9 +193,9 @@ def server_info(config: ServerConfig, verifiers: Verifiers) -> reward_pb2.Server
         for name, version, image in code.languages():
             info.languages.append(name)
             info.language_info.add(name=name, version=version, image=image)
-        code_limits = code.limits()
-        limits.default_time_limit_s = code_limits.default_time_limit_s
-        limits.max_time_limit_s = code_limits.max_time_limit_s
-        limits.default_memory_mb = code_limits.default_memory_mb
-        limits.max_memory_mb = code_limits.max_memory_mb
+        sandbox = code.config
+        info.limits.default_time_limit_s = sandbox.default_time_limit_s
+        info.limits.max_time_limit_s = sandbox.max_time_limit_s
+        info.limits.default_memory_mb = sandbox.default_memory_mb
+        info.limits.max_memory_mb = sandbox.max_memory_mb
     return info

@@ -1,0 +1,86 @@
+"""Code tasks through the real server with --code: a real Docker engine, real sandboxes."""
+
+from __future__ import annotations
+
+import docker
+import pytest
+
+from reward_server.api import reward_pb2
+from reward_server.client import RewardClient, code_group
+
+V = reward_pb2.Verdict
+
+
+def _engine_reachable() -> bool:
+    try:
+        docker.from_env().ping()
+        return True
+    except Exception:
+        return False
+
+
+pytestmark = pytest.mark.skipif(
+    not _engine_reachable(), reason="no Docker engine reachable (scripts/install_docker.sh)"
+)
+
+
+@pytest.fixture(scope="module")
+def code_server():
+    from conftest import start_server
+
+    proc = start_server("--code", "--sandbox-pool-size", "2", timeout=600)
+    yield proc
+    assert proc.stop() == 0
+    leftovers = docker.from_env().containers.list(
+        all=True, filters={"label": f"reward-server.pid={proc.process.pid}"}
+    )
+    assert not leftovers, "the server left sandbox containers behind"
+
+
+def test_server_info_lists_languages_and_limits(code_server):
+    info = RewardClient(code_server.address).info()
+    assert list(info.verifiers) == ["math", "code"]
+    assert {"python", "cpp"} <= set(info.languages)
+    assert info.limits.default_time_limit_s > 0 and info.limits.max_memory_mb > 0
+    assert all(li.image for li in info.language_info)
+
+
+def test_python_function_and_io_tasks(code_server):
+    good = "```python\ndef add(a, b):\n    return a + b\n```"
+    bad = "```python\ndef add(a, b):\n    return a - b\n```"
+    cheat = "```python\nimport sys\nsys.exit(0)\n```"
+    fn = code_group(
+        "python",
+        [good, bad, cheat, "no code here"],
+        function=("add", [([1, 2], 3), ([5, 5], 10)]),
+        group_id="fn",
+    )
+    io = code_group(
+        "cpp",
+        [
+            "```cpp\n#include <iostream>\nint main(){int a,b;std::cin>>a>>b;"
+            "std::cout<<a*b<<std::endl;}\n```"
+        ],
+        io_cases=[("3 4\n", "12\n"), ("5 6\n", "30\n")],
+        group_id="io",
+    )
+    with RewardClient(code_server.address) as client:
+        results = {r.group_id: r for r in client.score_stream([fn, io])}
+    verdicts = [s.verdict for s in results["fn"].scores]
+    assert verdicts[0] == V.CORRECT and results["fn"].scores[0].tests_passed == 2
+    assert verdicts[1] == V.WRONG
+    assert verdicts[2] != V.CORRECT
+    assert verdicts[3] == V.NO_ANSWER
+    assert results["io"].scores[0].verdict == V.CORRECT
+    assert results["io"].scores[0].tests_total == 2
+
+
+def test_bad_code_task_is_invalid_argument(code_server):
+    import grpc
+
+    stub = RewardClient(code_server.address)
+    group = code_group("cobol", ["x"], io_cases=[("", "")], group_id="x")
+    with pytest.raises(grpc.RpcError) as err:
+        stub.score([group])
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "cobol" in err.value.details() and "python" in err.value.details()
