@@ -12,8 +12,10 @@ import contextlib
 import json
 import os
 import secrets
+import shutil
 import socket
 import struct
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -29,7 +31,9 @@ OWNER_LABEL = "reward-server.owner"
 HOST_LABEL = "reward-server.host"
 PID_LABEL = "reward-server.pid"
 SANDBOX_UID = "10001:10001"
-PROTOCOL_SLACK_S = 3.0  # supervisor reply deadline beyond the op's own time limit
+PROTOCOL_SLACK_S = 3.0
+SUPERVISOR = "/opt/sandbox/supervisor.py"
+CHANNEL_MOUNT = "/run/sandbox"  # supervisor reply deadline beyond the op's own time limit
 
 
 class SandboxDied(Exception):
@@ -47,6 +51,8 @@ class Sandbox:
     language: str
     runs: int = 0
     broken: str | None = None  # why it must be destroyed instead of reused
+    framed: bool = True  # Docker's 8-byte stream headers (attach) or a raw Unix socket
+    channel_dir: str | None = None  # host folder of the Unix socket, removed on destroy
     _buf: bytearray = field(default_factory=bytearray)
     _pending: bytearray = field(default_factory=bytearray)
 
@@ -84,20 +90,26 @@ class Sandbox:
             self._fill(deadline)
 
     def _fill(self, deadline: float) -> None:
-        """Reads one chunk of the multiplexed stream and keeps the stdout payload."""
+        """Reads one chunk of the channel (demultiplexing Docker's frames when attached)."""
+        if not self.framed:
+            self._buf += self._recv(deadline)
+            return
         while len(self._pending) < 8 or len(self._pending) < 8 + _frame_len(self._pending):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError("supervisor did not answer in time")
-            self.sock.settimeout(remaining)
-            chunk = self.sock.recv(1 << 20)
-            if not chunk:
-                raise ConnectionError("container closed its stream")
-            self._pending += chunk
+            self._pending += self._recv(deadline)
         size = _frame_len(self._pending)
         if self._pending[0] == 1:  # stdout; stderr frames are never sent (logs off)
             self._buf += self._pending[8 : 8 + size]
         del self._pending[: 8 + size]
+
+    def _recv(self, deadline: float) -> bytes:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("supervisor did not answer in time")
+        self.sock.settimeout(remaining)
+        chunk = self.sock.recv(1 << 20)
+        if not chunk:
+            raise ConnectionError("container closed its stream")
+        return chunk
 
 
 def _frame_len(buf: bytearray) -> int:
@@ -128,14 +140,28 @@ def new_owner_id() -> str:
 def create(
     client: docker.DockerClient, image: str, language: str, config: SandboxConfig, owner: str
 ) -> Sandbox:
-    """Creates, attaches and starts one container with every restriction applied."""
+    """Creates, connects and starts one container with every restriction applied.
+
+    The fast channel is a Unix socket in a fresh host folder mounted read-only at
+    /run/sandbox: the supervisor connects at start, before any candidate code exists,
+    and the host then unlinks the socket so nothing else can ever connect. Under gVisor
+    (which does not pass host sockets through) or a remote engine, the container's
+    attached stdin/stdout are used instead, relayed by dockerd.
+    """
+    unix = use_unix_channel(config)
+    channel_dir = tempfile.mkdtemp(prefix="rs-chan-") if unix else None
+    listener = _listen(channel_dir) if channel_dir else None
     tmpfs_opts = f"rw,nosuid,nodev,size={config.tmpfs_mb}m,mode=1777"
     mem = (config.max_memory_mb + 2 * config.tmpfs_mb + 128) << 20
     container = client.containers.create(
         image,
         name=f"rs-{language}-{owner}-{uuid.uuid4().hex[:8]}",
+        command=(
+            ["python3", "-I", SUPERVISOR, "--connect", f"{CHANNEL_MOUNT}/sock"] if unix else None
+        ),
+        volumes={channel_dir: {"bind": CHANNEL_MOUNT, "mode": "ro"}} if unix else None,
         user=SANDBOX_UID,
-        stdin_open=True,
+        stdin_open=not unix,
         tty=False,
         network_mode="none",
         read_only=True,
@@ -161,17 +187,61 @@ def create(
         detach=True,
     )
     try:
-        raw = client.api.attach_socket(container.id, params={"stdin": 1, "stdout": 1, "stream": 1})
-        sock = getattr(raw, "_sock", raw)
-        container.start()
-        box = Sandbox(container=container, sock=sock, language=language)
+        if listener is not None:
+            container.start()
+            sock = _accept_supervisor(listener, channel_dir)
+        else:
+            raw = client.api.attach_socket(
+                container.id, params={"stdin": 1, "stdout": 1, "stream": 1}
+            )
+            sock = getattr(raw, "_sock", raw)
+            container.start()
+        box = Sandbox(
+            container=container,
+            sock=sock,
+            language=language,
+            framed=not unix,
+            channel_dir=channel_dir,
+        )
         pong = box.request({"op": "ping"}, timeout=30.0)
         if pong.get("pid") != 1:
             raise SandboxDied(f"supervisor is not PID 1: {pong}")
         return box
     except BaseException:
         remove(container)
+        if channel_dir:
+            shutil.rmtree(channel_dir, ignore_errors=True)
         raise
+    finally:
+        if listener is not None:
+            listener.close()
+
+
+def use_unix_channel(config: SandboxConfig) -> bool:
+    local = config.docker_host is None or config.docker_host.startswith("unix://")
+    return config.channel == "unix" or (
+        config.channel == "auto" and local and config.runtime == "runc"
+    )
+
+
+def _listen(channel_dir: str) -> socket.socket:
+    os.chmod(channel_dir, 0o755)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    path = os.path.join(channel_dir, "sock")
+    listener.bind(path)
+    os.chmod(path, 0o777)  # the sandbox uid must be allowed to connect
+    listener.listen(1)
+    return listener
+
+
+def _accept_supervisor(listener: socket.socket, channel_dir: str) -> socket.socket:
+    listener.settimeout(30.0)
+    sock, _ = listener.accept()
+    # Only the supervisor can have connected (no candidate code has run yet); unlinking
+    # the path now means no process in the container can ever connect again.
+    os.unlink(os.path.join(channel_dir, "sock"))
+    sock.settimeout(None)
+    return sock
 
 
 def _pids_limit(config: SandboxConfig) -> int:
@@ -197,6 +267,8 @@ def destroy(box: Sandbox) -> None:
         box.sock.close()
     with contextlib.suppress(docker.errors.DockerException):
         remove(box.container)
+    if box.channel_dir:
+        shutil.rmtree(box.channel_dir, ignore_errors=True)
 
 
 def list_managed(client: docker.DockerClient, owner: str | None = None) -> list:

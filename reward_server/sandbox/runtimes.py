@@ -17,6 +17,7 @@ class Runtime:
     compile: tuple[str, ...] | None  # argv run once per completion, None for interpreters
     run: tuple[str, ...]  # argv for io tests
     serve: tuple[str, ...] | None  # argv of the call server for function/assert tests
+    zygote: tuple[str, ...] | None  # argv of a pre-started forker of call servers (optional)
     test_kinds: tuple[str, ...]
     stack_mb: int
     env: dict[str, str]
@@ -36,6 +37,7 @@ def load_runtime(folder: Path) -> Runtime:
         compile=tuple(spec["compile"]) if spec.get("compile") else None,
         run=tuple(spec["run"]),
         serve=tuple(spec["serve"]) if spec.get("serve") else None,
+        zygote=tuple(spec["zygote"]) if spec.get("zygote") else None,
         test_kinds=tuple(spec["test_kinds"]),
         stack_mb=int(spec.get("stack_mb", 8)),
         env=dict(spec.get("env", {})),

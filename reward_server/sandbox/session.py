@@ -144,10 +144,11 @@ def _run_io(ctx: Context, job: Job) -> list[TestResult]:
 
 def _spawn(ctx: Context, job: Job) -> tuple[dict | None, TestResult | None]:
     """Starts the candidate's call server; returns its top-level names or a failure."""
-    res = ctx.op(
-        {"op": "spawn", **ctx.run_args(job, ctx.runtime.serve, job.time_limit_s, job.memory_mb)},
-        job.time_limit_s,
-    )
+    rt = ctx.runtime
+    req = {"op": "spawn", **ctx.run_args(job, rt.serve, job.time_limit_s, job.memory_mb)}
+    if rt.zygote and ctx.config.zygote:
+        req.update(zygote=list(rt.zygote), path=f"/work/{rt.source_file}")
+    res = ctx.op(req, job.time_limit_s)
     if res["reason"] != "ok":
         return None, judge.run_failure(res, job.memory_mb) or failed(
             Verdict.RUNTIME_ERROR, "the program stopped while loading"

@@ -27,6 +27,7 @@ import resource
 import select
 import shutil
 import signal
+import socket
 import sys
 import time
 
@@ -36,8 +37,20 @@ STDERR_CAP = 16 * 1024
 EXIT_GRACE_S = 0.05  # how long to drain pipes held open by a child's descendants
 PR_SET_DUMPABLE = 4
 
-_proto_in = os.fdopen(os.dup(0), "rb", buffering=0)
-_proto_out = os.fdopen(os.dup(1), "wb", buffering=0)
+# The channel to the host: a Unix socket the host listens on (`--connect PATH`, the fast
+# path: no dockerd relay) or else the attached stdin/stdout. Either way private fds >= 3
+# that every candidate process has closed before it runs.
+_proto = {"in": -1, "out": -1}
+
+
+def _open_channel(argv: list[str]) -> None:
+    if len(argv) == 3 and argv[1] == "--connect":
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.connect(argv[2])
+        fd = sock.detach()
+        _proto["in"], _proto["out"] = fd, fd
+    else:
+        _proto["in"], _proto["out"] = os.dup(0), os.dup(1)
 
 
 def _make_undumpable() -> None:
@@ -47,7 +60,9 @@ def _make_undumpable() -> None:
 
 
 def _send(msg: dict) -> None:
-    _proto_out.write(json.dumps(msg, separators=(",", ":")).encode() + b"\n")
+    data = memoryview(json.dumps(msg, separators=(",", ":")).encode() + b"\n")
+    while data:
+        data = data[os.write(_proto["out"], data) :]
 
 
 class _LineReader:
@@ -70,9 +85,13 @@ class _LineReader:
             self.buf += chunk
 
 
+# Pids that survive a reset: the zygote (see _Zygote), which never runs candidate code.
+_KEEP: set[int] = set()
+
+
 def _other_pids() -> list[int]:
-    me = os.getpid()
-    return [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != me]
+    skip = _KEEP | {os.getpid()}
+    return [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in skip]
 
 
 def _reap_zombies() -> None:
@@ -86,13 +105,19 @@ def _reap_zombies() -> None:
 
 
 def _kill_all() -> None:
-    """Kills every process but this one; kill(-1) from PID 1 reaches the whole namespace."""
-    for _ in range(200):
+    """Kills every process but this one (and the zygote); kill(-1) from PID 1 reaches the
+    whole namespace, so it is used whenever there is no zygote to spare."""
+    for _ in range(500):
         _reap_zombies()
-        if not _other_pids():
+        pids = _other_pids()
+        if not pids:
             return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(-1, signal.SIGKILL)
+        if not _KEEP:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(-1, signal.SIGKILL)
+        for pid in pids:  # a killed process cannot fork, so repeated passes converge
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         time.sleep(0.002)
 
 
@@ -109,41 +134,127 @@ def _limits(req: dict) -> list[tuple[int, int]]:
     ]
 
 
-def _start(req: dict) -> tuple[int, int, int, int]:
-    """Forks the candidate with its limits; returns (pid, stdin_w, stdout_r, stderr_r)."""
+def child_setup(in_r: int, out_w: int, err_w: int, limits: list) -> None:
+    """In a freshly forked candidate: own session, the given stdio, limits, nothing else.
+
+    Shared with the Python zygote (sandboxes/python/harness.py), whose children are set
+    up exactly like the ones forked here.
+    """
+    os.setsid()
+    os.dup2(in_r, 0)
+    os.dup2(out_w, 1)
+    os.dup2(err_w, 2)
+    os.closerange(3, 1 << 16)
+    for sig in (signal.SIGPIPE, signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
+        signal.signal(sig, signal.SIG_DFL)
+    try:
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")  # the OOM killer takes the candidate, not PID 1
+    except OSError:
+        pass
+    for res, value in limits:
+        try:
+            resource.setrlimit(res, (value, value))
+        except (ValueError, OSError):
+            resource.setrlimit(res, (min(value, resource.getrlimit(res)[1]),) * 2)
+    os.chdir(WORK)
+
+
+def _pipes() -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    """(child ends: stdin_r, stdout_w, stderr_w), (our ends: stdin_w, stdout_r, stderr_r)."""
     in_r, in_w = os.pipe()
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
+    return (in_r, out_w, err_w), (in_w, out_r, err_r)
+
+
+def _start(req: dict) -> tuple[int, int, int, int]:
+    """Forks and execs the candidate with its limits; returns (pid, stdin_w, stdout_r,
+    stderr_r)."""
+    theirs, ours = _pipes()
     argv = [str(a) for a in req["argv"]]
     env = {str(k): str(v) for k, v in req.get("env", {}).items()}
     limits = _limits(req)
     pid = os.fork()
-    if pid == 0:  # child: only async-safe-ish work, then exec
+    if pid == 0:  # child: set up, then exec; never return into the supervisor
         try:
-            os.setsid()
-            os.dup2(in_r, 0)
-            os.dup2(out_w, 1)
-            os.dup2(err_w, 2)
-            os.closerange(3, 1 << 16)
-            for sig in (signal.SIGPIPE, signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
-                signal.signal(sig, signal.SIG_DFL)
-            try:
-                with open("/proc/self/oom_score_adj", "w") as f:
-                    f.write("1000")  # the OOM killer takes the candidate, not PID 1
-            except OSError:
-                pass
-            for res, value in limits:
-                try:
-                    resource.setrlimit(res, (value, value))
-                except (ValueError, OSError):
-                    resource.setrlimit(res, (min(value, resource.getrlimit(res)[1]),) * 2)
-            os.chdir(WORK)
+            child_setup(*theirs, limits)
             os.execvpe(argv[0], argv, env)
         finally:
             os._exit(127)
-    for fd in (in_r, out_w, err_w):
+    for fd in theirs:
         os.close(fd)
-    return pid, in_w, out_r, err_r
+    return (pid, *ours)
+
+
+class _Zygote:
+    """A pre-started interpreter that forks candidates instead of starting a new one.
+
+    Python's start-up and imports cost ~15 ms per program; forking a warm, pristine
+    process costs ~1 ms. The zygote is a fresh exec that never runs candidate code or sees
+    a job's data (only the pipe fds and limits, over a private socketpair); it is
+    non-dumpable, and after every reset it must still be sleeping and answering, else it
+    is killed and replaced. Its grandchildren are reparented to us, so we wait for them
+    like any other candidate.
+    """
+
+    def __init__(self, argv: list[str]) -> None:
+        self.argv = argv
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                devnull = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(devnull, fd)
+                os.dup2(theirs.fileno(), 3)
+                os.closerange(4, 1 << 16)
+                os.set_inheritable(3, True)
+                os.chdir(WORK)
+                env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+                os.execvpe(argv[0], [*argv, "3"], env)
+            finally:
+                os._exit(127)
+        theirs.close()
+        self.pid, self.sock = pid, ours
+        self.sock.settimeout(5.0)
+        _KEEP.add(pid)
+
+    def spawn(self, req: dict) -> tuple[int, int, int, int]:
+        theirs, ours = _pipes()
+        job = {"limits": _limits(req), "env": req.get("env", {}), "path": req["path"]}
+        try:
+            socket.send_fds(self.sock, [json.dumps(job).encode()], list(theirs))
+            reply = b""
+            while not reply.endswith(b"\n"):
+                chunk = self.sock.recv(256)
+                if not chunk:
+                    raise ConnectionError("zygote closed its socket")
+                reply += chunk
+            pid = int(json.loads(reply)["pid"])
+        except BaseException:
+            for fd in ours:
+                os.close(fd)
+            raise
+        finally:
+            for fd in theirs:
+                os.close(fd)
+        return (pid, *ours)
+
+    def healthy(self) -> bool:
+        try:
+            with open(f"/proc/{self.pid}/stat", "rb") as f:
+                return f.read().rsplit(b")", 1)[1].split()[0] == b"S"
+        except OSError:
+            return False
+
+    def close(self) -> None:
+        _KEEP.discard(self.pid)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+        self.sock.close()
 
 
 def _status(status: int) -> dict:
@@ -330,6 +441,7 @@ class _Server:
 class Supervisor:
     def __init__(self) -> None:
         self.server: _Server | None = None
+        self.zygote: _Zygote | None = None
 
     def handle(self, req: dict) -> dict:
         op = req.get("op")
@@ -346,7 +458,7 @@ class Supervisor:
             return _exec(req)
         if op == "spawn":
             self._stop_server()
-            self.server = _Server(*_start(req))
+            self.server = _Server(*self._spawn(req))
             res = self.server.read_line(
                 float(req.get("time_limit", 5.0)), int(req.get("max_output", 1 << 20))
             )
@@ -370,6 +482,24 @@ class Supervisor:
             return self._reset()
         return {"reason": "bad_request", "error": f"unknown op {op!r}"}
 
+    def _spawn(self, req: dict) -> tuple[int, int, int, int]:
+        """Forks from the zygote when the request names one, else forks and execs."""
+        argv = req.get("zygote")
+        if not argv:
+            return _start(req)
+        if self.zygote is not None and self.zygote.argv != argv:
+            self.zygote.close()
+            self.zygote = None
+        try:
+            if self.zygote is None:
+                self.zygote = _Zygote([str(a) for a in argv])
+            return self.zygote.spawn(req)
+        except (OSError, ValueError, KeyError):  # a broken zygote: exec this one instead
+            if self.zygote is not None:
+                self.zygote.close()
+                self.zygote = None
+            return _start(req)
+
     def _stop_server(self) -> None:
         if self.server is not None:
             self.server.close()
@@ -380,6 +510,9 @@ class Supervisor:
         _reap_zombies()
         survivors = [p for p in _other_pids() if not _is_zombie(p)]
         _kill_all()
+        if self.zygote is not None and not self.zygote.healthy():
+            self.zygote.close()  # stopped or killed by a candidate: start a fresh one later
+            self.zygote = None
         for d in WIPE_DIRS:
             _wipe(d)
         ipc = _ipc_objects()
@@ -439,12 +572,13 @@ def _wipe(path: str) -> None:
 
 def main() -> None:
     _make_undumpable()
+    _open_channel(sys.argv)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)  # the protocol uses private dups; nothing else may touch it
     os.dup2(devnull, 1)
     sup = Supervisor()
-    reader = _LineReader(_proto_in.fileno())
+    reader = _LineReader(_proto["in"])
     while True:
         line = reader.readline()
         if line is None:

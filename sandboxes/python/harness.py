@@ -76,7 +76,58 @@ def serve(path: str) -> None:
             _reply(proto_out, {"raise": type(exc).__name__, "msg": str(exc)[:2000]})
 
 
+def zygote(fd: int) -> None:
+    """Forks one call server per request received on socket `fd` (see supervisor._Zygote).
+
+    This process never runs candidate code: it imports what serving needs once, then per
+    request forks a child that is set up exactly like the supervisor's own children
+    (supervisor.child_setup) and serves the program; the intermediate fork exits at once
+    so the child is reparented to the supervisor, which waits for it.
+    """
+    import socket
+
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    import supervisor
+
+    sys.path.pop(0)
+    supervisor._make_undumpable()
+    sock = socket.socket(fileno=fd)
+    while True:
+        msg, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, 3)
+        if not msg or len(fds) != 3:
+            return
+        job = json.loads(msg)
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                child = os.fork()
+                if child == 0:
+                    supervisor.child_setup(*fds, [tuple(x) for x in job["limits"]])
+                    os.environ.clear()
+                    os.environ.update({str(k): str(v) for k, v in job["env"].items()})
+                    sys.argv = [job["path"]]
+                    serve(job["path"])
+                    code = 0
+                else:
+                    os.write(w, str(child).encode())
+                    code = 0
+            finally:
+                os._exit(code)
+        os.close(w)
+        child = int(os.read(r, 64) or b"0")
+        os.close(r)
+        os.waitpid(pid, 0)
+        for x in fds:
+            os.close(x)
+        sock.sendall(json.dumps({"pid": child}).encode() + b"\n")
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] != "serve":
-        sys.exit("usage: harness.py serve PROGRAM")
-    serve(sys.argv[2])
+    if len(sys.argv) == 3 and sys.argv[1] == "serve":
+        serve(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "zygote":
+        zygote(int(sys.argv[2]))
+    else:
+        sys.exit("usage: harness.py serve PROGRAM | zygote FD")

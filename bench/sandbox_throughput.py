@@ -1,0 +1,263 @@
+"""Sandbox throughput: HumanEval canonical solutions through the code verifier.
+
+    python bench/sandbox_throughput.py                 # verifier in-process
+    python bench/sandbox_throughput.py --target localhost:50051   # through the gRPC server
+
+Runs 164 problems x --samples (default 16 = 2,624 programs) as GRPO-style groups, all
+submitted at once, and in the same run two references on the same programs:
+  (a) a fresh `docker run --rm` per program (same image, hardening and limits, via the
+      Docker SDK) on a --docker-run-subset of programs; its rate is extrapolated;
+  (b) a plain unsandboxed `python3` subprocess per program (the floor), all programs,
+      with the same concurrency as the pool.
+Then it prints programs/s, the ratios, and the per-execution overhead of the warm pool
+(sequential latency of a trivial program minus the same program as a bare subprocess).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from reward_server.api import reward_pb2  # noqa: E402
+from reward_server.outcome import Verdict  # noqa: E402
+
+DATA = [
+    REPO / "tests" / "fixtures" / "HumanEval.jsonl.gz",
+    REPO.parent / "shared" / "data" / "humaneval" / "HumanEval.jsonl.gz",
+]
+
+
+def load_problems() -> list[dict]:
+    path = next(p for p in DATA if p.exists())
+    with gzip.open(path, "rt") as f:
+        return [json.loads(line) for line in f]
+
+
+def completion(problem: dict, sample: int) -> str:
+    code = problem["prompt"] + problem["canonical_solution"]
+    return f"<think>sample {sample}</think>\n```python\n{code}\n```"
+
+
+def standalone(problem: dict) -> str:
+    """The whole program with its tests, as an unsandboxed harness would run it."""
+    return (
+        problem["prompt"]
+        + problem["canonical_solution"]
+        + "\n"
+        + problem["test"]
+        + f"\ncheck({problem['entry_point']})\n"
+    )
+
+
+def task_of(problem: dict) -> reward_pb2.CodeTask:
+    return reward_pb2.CodeTask(
+        language="python",
+        asserts=reward_pb2.AssertTests(
+            entry_point=problem["entry_point"], test_code=problem["test"]
+        ),
+    )
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+async def run_verifier(args, problems: list[dict]) -> tuple[float, int, int]:
+    from reward_server.sandbox.config import SandboxConfig
+    from reward_server.sandbox.verifier import CodeVerifier
+
+    verifier = await CodeVerifier.start(
+        SandboxConfig(pool_size=args.pool_size, languages=("python",))
+    )
+    try:
+        groups = [(task_of(p), [completion(p, s) for s in range(args.samples)]) for p in problems]
+        t0 = time.perf_counter()
+        results = await asyncio.gather(*(verifier.score(t, c) for t, c in groups))
+        elapsed = time.perf_counter() - t0
+        outcomes = [o for group in results for o in group]
+        correct = sum(o.verdict == Verdict.CORRECT for o in outcomes)
+        overhead = await pool_overhead(verifier, args.overhead_runs)
+    finally:
+        await verifier.close()
+    return elapsed, correct, len(outcomes), overhead
+
+
+async def pool_overhead(verifier, runs: int) -> dict:
+    """Sequential latency of `print(1)` through the pool vs. as a bare subprocess."""
+    task = reward_pb2.CodeTask(
+        language="python",
+        io=reward_pb2.IoTests(cases=[reward_pb2.IoCase(stdin="", expected_stdout="1")]),
+    )
+    sandboxed = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        out = await verifier.score(task, ["```python\nprint(1)\n```"])
+        sandboxed.append(time.perf_counter() - t0)
+        assert out[0].verdict == Verdict.CORRECT, out
+    bare = []
+    for _ in range(min(runs, 100)):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-I", "-c", "print(1)"], capture_output=True, check=True)
+        bare.append(time.perf_counter() - t0)
+    floor = statistics.median(bare)
+    over = [s - floor for s in sandboxed]
+    return {
+        "p50": pct(over, 0.5),
+        "p99": pct(over, 0.99),
+        "bare_p50": floor,
+        "sandboxed_p50": pct(sandboxed, 0.5),
+    }
+
+
+def run_grpc(args, problems: list[dict]) -> tuple[float, int, int]:
+    import grpc
+
+    from reward_server.api import reward_pb2_grpc
+
+    channel = grpc.insecure_channel(
+        args.target,
+        options=[
+            ("grpc.max_receive_message_length", 64 << 20),
+            ("grpc.max_send_message_length", 64 << 20),
+        ],
+    )
+    stub = reward_pb2_grpc.RewardServiceStub(channel)
+    groups = [
+        reward_pb2.Group(
+            group_id=p["task_id"],
+            task=reward_pb2.Task(code=task_of(p)),
+            completions=[completion(p, s) for s in range(args.samples)],
+        )
+        for p in problems
+    ]
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=16) as ex:  # 16 requests in flight, 1 group each
+        responses = list(
+            ex.map(lambda g: stub.Score(reward_pb2.ScoreRequest(groups=[g]), timeout=3600), groups)
+        )
+    elapsed = time.perf_counter() - t0
+    scores = [s for r in responses for res in r.results for s in res.scores]
+    correct = sum(s.verdict == reward_pb2.CORRECT for s in scores)
+    return elapsed, correct, len(scores), None
+
+
+def run_docker_per_program(args, problems: list[dict]) -> tuple[float, int, int]:
+    """Reference (a): a new hardened container per program, same limits as the pool."""
+    import docker
+    from docker.types import Ulimit
+
+    from reward_server.sandbox.config import SandboxConfig
+    from reward_server.sandbox.images import image_tag
+    from reward_server.sandbox.runtimes import load_runtimes
+
+    config = SandboxConfig()
+    rt = load_runtimes(config.sandboxes_dir, ("python",))["python"]
+    image, client = image_tag(rt), docker.from_env()
+    subset = [problems[i % len(problems)] for i in range(args.docker_run_subset)]
+
+    def one(problem: dict) -> bool:
+        with tempfile.TemporaryDirectory() as tmp:
+            Path(tmp, "main.py").write_text(standalone(problem))
+            try:
+                client.containers.run(
+                    image,
+                    ["python3", "-I", "/src/main.py"],
+                    remove=True,
+                    user="10001:10001",
+                    network_mode="none",
+                    read_only=True,
+                    cap_drop=["ALL"],
+                    security_opt=["no-new-privileges"],
+                    mem_limit="512m",
+                    pids_limit=config.pids_limit,
+                    nano_cpus=int(config.cpus * 1e9),
+                    tmpfs={"/tmp": "size=64m"},
+                    volumes={tmp: {"bind": "/src", "mode": "ro"}},
+                    ulimits=[Ulimit(name="nofile", soft=256, hard=256)],
+                )
+                return True
+            except docker.errors.ContainerError:
+                return False
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=args.pool_size) as ex:
+        ok = sum(ex.map(one, subset))
+    return time.perf_counter() - t0, ok, len(subset), None
+
+
+def run_subprocess(args, problems: list[dict]) -> tuple[float, int, int]:
+    """Reference (b): each program as a bare python3 subprocess, no sandbox at all."""
+    programs = [standalone(p) for p in problems for _ in range(args.samples)]
+
+    def one(code: str) -> bool:
+        proc = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, timeout=60)
+        return proc.returncode == 0
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=args.pool_size) as ex:
+        ok = sum(ex.map(one, programs))
+    return time.perf_counter() - t0, ok, len(programs), None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--target", default=None, help="host:port of a running reward server")
+    parser.add_argument("--samples", type=int, default=16, help="completions per problem")
+    parser.add_argument("--problems", type=int, default=164)
+    parser.add_argument(
+        "--pool-size", type=int, default=2, help="warm containers (and reference concurrency)"
+    )
+    parser.add_argument("--docker-run-subset", type=int, default=64)
+    parser.add_argument("--overhead-runs", type=int, default=300)
+    args = parser.parse_args()
+    problems = load_problems()[: args.problems]
+
+    rows = []
+    if args.target:
+        t, ok, n, overhead = run_grpc(args, problems)
+        rows.append((f"reward server {args.target}", t, ok, n))
+    else:
+        t, ok, n, overhead = asyncio.run(run_verifier(args, problems))
+        rows.append((f"warm pool ({args.pool_size} containers)", t, ok, n))
+    t, ok, n, _ = run_docker_per_program(args, problems)
+    rows.append((f"docker run --rm per program ({n}-program subset)", t, ok, n))
+    t, ok, n, _ = run_subprocess(args, problems)
+    rows.append(("bare subprocess (no sandbox)", t, ok, n))
+
+    rates = {name: n / t for name, t, _ok, n in rows}
+    print(f"\n{'':52s} {'programs':>9s} {'correct':>8s} {'seconds':>8s} {'prog/s':>8s}")
+    for name, t, ok, n in rows:
+        print(f"{name:52s} {n:9d} {ok:8d} {t:8.1f} {n / t:8.1f}")
+    ours, docker_rate, floor = (rates[rows[0][0]], rates[rows[1][0]], rates[rows[2][0]])
+    print(
+        f"\nwarm pool vs docker run --rm : {ours / docker_rate:6.1f}x faster "
+        "(docker run rate extrapolated from its subset)"
+    )
+    print(f"bare subprocess vs warm pool : {floor / ours:6.2f}x (1.0 = no sandbox cost)")
+    if overhead:
+        print(
+            f"per-execution overhead of the warm pool (print(1), sequential, minus a bare "
+            f"subprocess of {overhead['bare_p50'] * 1000:.1f} ms): "
+            f"p50 {overhead['p50'] * 1000:.1f} ms, p99 {overhead['p99'] * 1000:.1f} ms "
+            f"(sandboxed p50 {overhead['sandboxed_p50'] * 1000:.1f} ms)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
