@@ -170,7 +170,9 @@ def run_docker_per_program(args, problems: list[dict]) -> tuple[float, int, int]
 
     def one(problem: dict) -> bool:
         with tempfile.TemporaryDirectory() as tmp:
+            Path(tmp).chmod(0o755)  # the sandbox uid must be able to read the program
             Path(tmp, "main.py").write_text(standalone(problem))
+            Path(tmp, "main.py").chmod(0o644)
             try:
                 client.containers.run(
                     image,
