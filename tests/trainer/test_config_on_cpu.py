@@ -1,0 +1,94 @@
+"""TrainConfig from YAML and flags, and its checks."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from trainer_client.cli import build_parser
+from trainer_client.config import TrainConfig, config_from_namespace, parse_config
+
+
+def test_defaults_are_valid_and_every_field_has_help():
+    cfg = TrainConfig()
+    for f in dataclasses.fields(cfg):
+        assert f.metadata.get("help"), f"{f.name} has no help"
+    assert cfg.rows_per_step == cfg.prompts_per_step * cfg.group_size
+
+
+def test_every_field_is_a_flag():
+    values = {
+        "steps": "7", "learning_rate": "0.003", "minibatch_size": "16",
+        "max_grad_norm": "none", "mask_truncated": "true", "server": "127.0.0.1:1",
+        "loss_type": "grpo", "scale_rewards": "none", "beta": "0.04",
+    }
+    argv = [x for k, v in values.items() for x in (f"--{k}", v)]
+    cfg = parse_config(argv)
+    assert cfg.steps == 7 and cfg.learning_rate == 0.003 and cfg.minibatch_size == 16
+    assert cfg.max_grad_norm is None and cfg.mask_truncated is True
+    assert cfg.server == "127.0.0.1:1" and cfg.loss_type == "grpo" and cfg.beta == 0.04
+    parser = build_parser()
+    help_text = parser._subparsers._group_actions[0].choices["train"].format_help()
+    for f in dataclasses.fields(TrainConfig):
+        assert f"--{f.name}" in help_text
+
+
+def test_yaml_then_flags(tmp_path):
+    path = tmp_path / "run.yaml"
+    path.write_text("steps: 5\nlearning_rate: 1\ntemperature: 0.7\nserver: null\n"
+                    "mask_truncated: true\nloss_type: bnpo\n")
+    cfg = parse_config(["--config", str(path), "--steps", "9"])
+    assert cfg.steps == 9  # the flag wins over the file
+    assert cfg.learning_rate == 1.0 and isinstance(cfg.learning_rate, float)
+    assert cfg.temperature == 0.7 and cfg.mask_truncated and cfg.loss_type == "bnpo"
+
+
+def test_demo_defaults_sit_under_yaml_and_flags(tmp_path):
+    path = tmp_path / "demo.yaml"
+    path.write_text("steps: 3\n")
+    ns = build_parser().parse_args(["demo", "--config", str(path), "--seed", "4"])
+    cfg = config_from_namespace(ns, steps=100, sft_steps=11)
+    assert (cfg.steps, cfg.sft_steps, cfg.seed) == (3, 11, 4)
+
+
+def test_unknown_yaml_key_names_the_valid_ones(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("stepz: 3\n")
+    with pytest.raises(ValueError, match=r"unknown keys \[.stepz.\].*steps"):
+        parse_config(["--config", str(path)])
+
+
+def test_wrong_yaml_type_is_refused(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("steps: [1, 2]\n")
+    with pytest.raises(ValueError, match="steps"):
+        parse_config(["--config", str(path)])
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"group_size": 1}, "group_size=1: GRPO needs >= 2"),
+        ({"loss_type": "ppo"}, "loss_type='ppo': use one of"),
+        ({"scale_rewards": "std"}, "scale_rewards='std'"),
+        ({"n_embd": 130, "n_head": 4}, "not a multiple of n_head"),
+        ({"temperature": 0.0}, "temperature=0.0"),
+        ({"top_p": 1.5}, "top_p=1.5"),
+        ({"model": "/nonexistent/model"}, "existing local model directory"),
+        ({"eps_low": 1.0}, "eps_low=1.0"),
+    ],
+)
+def test_bad_values_say_what_to_change(kwargs, message):
+    with pytest.raises(ValueError, match=message.replace("(", "\\(").replace("[", "\\[")):
+        TrainConfig(**kwargs)
+
+
+def test_config_is_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        TrainConfig().steps = 3  # type: ignore[misc]
+
+
+def test_bad_flag_value_exits():
+    with pytest.raises(SystemExit):
+        parse_config(["--steps", "many"])

@@ -1,0 +1,177 @@
+"""Streaming groups to the reward server while the next groups are being generated.
+
+:class:`StreamScorer` owns one long-lived ``ScoreStream`` call, fed by a queue from a
+background thread: ``submit`` returns at once, the thread sends the group and files its
+result when the server answers. The training loop submits each group as soon as it is
+generated and calls ``collect`` only after the whole step's generation, so scoring of
+early groups hides behind generation of later ones.
+
+:class:`ScoreTiming` measures that per step: the scoring latency of each group (submit to
+result), the time the loop spent blocked in ``collect``, and the fraction of latency
+hidden behind generation, ``1 - blocked / span`` where ``span`` runs from the first
+submit to the last result.
+
+A reward of NaN (``INFRA_ERROR``) stays NaN here: the advantages drop it.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from reward_server.client import RewardClient
+
+
+@dataclass(frozen=True)
+class GroupScores:
+    """One group's result: per completion reward, verdict name and components."""
+
+    group_id: str
+    rewards: list[float]
+    verdicts: list[str]
+    components: list[dict[str, float]]
+
+
+class Scorer(Protocol):
+    """Anything that scores groups asynchronously (the gRPC stream, or a test fake)."""
+
+    def submit(self, group) -> None: ...
+
+    def collect(self, group_ids: Sequence[str], timeout: float) -> dict[str, GroupScores]: ...
+
+    def close(self) -> None: ...
+
+
+def from_result(result) -> GroupScores:
+    """Convert a ``GroupResult`` message."""
+    from reward_server.client import Verdict
+
+    return GroupScores(
+        group_id=result.group_id,
+        rewards=[s.reward for s in result.scores],
+        verdicts=[Verdict.Name(s.verdict) for s in result.scores],
+        components=[dict(s.components) for s in result.scores],
+    )
+
+
+@dataclass
+class ScoreTiming:
+    """Per-step scoring timings (seconds); see the module docstring."""
+
+    submitted: dict[str, float] = field(default_factory=dict)
+    answered: dict[str, float] = field(default_factory=dict)
+    blocked_s: float = 0.0
+
+    def summary(self) -> dict[str, float]:
+        if not self.submitted:
+            return {"score_latency_s": 0.0, "score_wait_s": 0.0, "score_hidden_frac": 0.0}
+        first = min(self.submitted.values())
+        last = max(self.answered.values(), default=first)
+        span = max(last - first, 1e-9)
+        latencies = [self.answered[g] - t for g, t in self.submitted.items()
+                     if g in self.answered]
+        return {
+            "score_latency_s": sum(latencies) / max(len(latencies), 1),
+            "score_wait_s": self.blocked_s,
+            "score_hidden_frac": max(0.0, 1.0 - self.blocked_s / span),
+        }
+
+
+class StreamScorer:
+    """Scores groups on one ``ScoreStream`` fed from a queue by a background thread."""
+
+    _END = object()
+
+    def __init__(self, client: RewardClient, stream_timeout: float | None = None) -> None:
+        self.client = client
+        self._queue: queue.Queue = queue.Queue()
+        self._results: dict[str, GroupScores] = {}
+        self._answered_at: dict[str, float] = {}
+        self._cond = threading.Condition()
+        self._error: BaseException | None = None
+        self._closed = False
+        self.timing = ScoreTiming()
+        self._thread = threading.Thread(
+            target=self._run, args=(stream_timeout,), name="score-stream", daemon=True
+        )
+        self._thread.start()
+
+    def _groups(self) -> Iterator:
+        while True:
+            item = self._queue.get()
+            if item is self._END:
+                return
+            yield item
+
+    def _run(self, stream_timeout: float | None) -> None:
+        try:
+            for result in self.client.score_stream(self._groups(), timeout=stream_timeout):
+                scores = from_result(result)
+                with self._cond:
+                    self._results[scores.group_id] = scores
+                    self._answered_at[scores.group_id] = time.perf_counter()
+                    self._cond.notify_all()
+        except BaseException as err:  # surfaced to the caller in collect()
+            with self._cond:
+                self._error = err
+                self._cond.notify_all()
+
+    def new_step(self) -> None:
+        """Start timing a new step."""
+        self.timing = ScoreTiming()
+
+    def submit(self, group) -> None:
+        """Queue a group for scoring; returns at once."""
+        if self._closed:
+            raise RuntimeError("the scorer is closed")
+        self.timing.submitted[group.group_id] = time.perf_counter()
+        self._queue.put(group)
+
+    def collect(self, group_ids: Sequence[str], timeout: float) -> dict[str, GroupScores]:
+        """Block until every group in ``group_ids`` has its result; return them."""
+        start = time.perf_counter()
+        deadline = start + timeout
+        wanted = set(group_ids)
+        with self._cond:
+            while not wanted <= self._results.keys():
+                if self._error is not None:
+                    raise RuntimeError(
+                        f"the score stream to {self.client.target} failed: {self._error}"
+                    ) from self._error
+                remaining = deadline - time.perf_counter()
+                if remaining <= 0:
+                    missing = len(wanted - self._results.keys())
+                    raise TimeoutError(
+                        f"{missing} groups got no score within {timeout:g}s; raise "
+                        "server_timeout_s or check the reward server"
+                    )
+                self._cond.wait(remaining)
+            out = {g: self._results.pop(g) for g in group_ids}
+            for g in group_ids:
+                self.timing.answered[g] = self._answered_at.pop(g)
+        self.timing.blocked_s += time.perf_counter() - start
+        return out
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._queue.put(self._END)
+            self._thread.join(timeout=10)
+
+
+def server_verifiers(client: RewardClient) -> set[str]:
+    """The verifier names the server reports (e.g. ``{"math"}`` or ``{"math", "code"}``)."""
+    return set(client.info().verifiers)
+
+
+def score_all(scorer: Scorer, groups: Iterable, timeout: float) -> dict[str, GroupScores]:
+    """Submit every group and wait for all results (evaluation, no overlap needed)."""
+    ids = []
+    for g in groups:
+        scorer.submit(g)
+        ids.append(g.group_id)
+    return scorer.collect(ids, timeout)
