@@ -156,14 +156,15 @@ class CodeVerifier:
         memory_mb: int,
         total: int,
     ) -> Outcome:
-        code = extract_code(text, rt.name, rt.fence_tags)
+        # Parsing a long completion is CPU work: keep it off the event loop.
+        code, err = await asyncio.to_thread(_prepare, rt, text)
         if code is None:
             return Outcome(
                 Verdict.NO_ANSWER,
                 detail=f"no {rt.name} code block in the answer",
                 tests_total=total,
             )
-        if rt.name == "python" and (err := python_syntax_error(code)):
+        if err:
             return Outcome(
                 Verdict.COMPILE_ERROR, extracted_answer=code, detail=err, tests_total=total
             )
@@ -195,6 +196,14 @@ class CodeVerifier:
         await asyncio.to_thread(self._judges.close)
         self._runs.shutdown(wait=False, cancel_futures=True)
         self._lifecycle.shutdown(wait=False, cancel_futures=True)
+
+
+def _prepare(rt: Runtime, text: str) -> tuple[str | None, str | None]:
+    """The code to run and, for Python, its syntax error (judged without a container)."""
+    code = extract_code(text, rt.name, rt.fence_tags)
+    if code is None or rt.name != "python":
+        return code, None
+    return code, python_syntax_error(code)
 
 
 def _judge_safely(ctx: Context, job: Job) -> Outcome:

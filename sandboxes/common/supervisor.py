@@ -1,7 +1,9 @@
 """PID 1 of every sandbox container: runs candidate processes on request, returns plain data.
 
-The host talks to this process over the container's attached stdin/stdout, one JSON
-object per line each way. The supervisor is *not* the judge: it never receives expected
+The host talks to this process over a Unix socket it listens on in a read-only mounted
+folder (`--connect PATH`; unlinked as soon as we are connected) or, under gVisor, over the
+container's attached stdin/stdout: one JSON object per line each way, every reply carrying
+the request's nonce. The supervisor is *not* the judge: it never receives expected
 outputs, so even a candidate that took it over could only forge its own output. It is
 started by Docker as the unprivileged sandbox user, the same uid the candidate runs as,
 which is why it relies on two kernel rules rather than on uid separation:

@@ -8,6 +8,14 @@ import socket
 def reachable():
     if os.path.exists("/var/run/docker.sock") or os.path.exists("/run/docker.sock"):
         return True
+    for d in ("/run/sandbox", "/run", "/tmp"):  # the supervisor's channel socket, if visible
+        for name in os.listdir(d) if os.path.isdir(d) else []:
+            try:
+                s = socket.socket(socket.AF_UNIX)
+                s.connect(os.path.join(d, name))
+                return True
+            except OSError:
+                pass
     try:
         with open("/proc/net/dev") as f:
             if any(not line.strip().startswith(("lo:", "Inter", "face")) for line in f):
