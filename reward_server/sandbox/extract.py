@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import ast
 import re
+import threading
 import warnings
 from collections.abc import Callable
 
 from reward_server.reasoning import split_reasoning
+
+# CPython 3.11's parser keeps its recursion depth per interpreter, so two threads parsing
+# at once can fail with "AST constructor recursion depth mismatch": all parsing in the
+# server process goes through this lock.
+PARSE_LOCK = threading.Lock()
 
 _FENCE = re.compile(
     r"^[ \t]*(`{3,}|~{3,})[ \t]*([^\s`]*)[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.M | re.S
@@ -22,7 +28,8 @@ def _parses_as_python(text: str) -> bool:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for odd escapes is not an error
-            ast.parse(text)
+            with PARSE_LOCK:
+                ast.parse(text)
         return True
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return False
@@ -60,7 +67,8 @@ def python_syntax_error(code: str) -> str | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ast.parse(code)
+            with PARSE_LOCK:
+                ast.parse(code)
         return None
     except SyntaxError as exc:
         return f"SyntaxError: {exc.msg} (line {exc.lineno})"

@@ -17,6 +17,7 @@ from reward_server.outcome import Outcome, Verdict
 from reward_server.sandbox import judge
 from reward_server.sandbox.config import SandboxConfig
 from reward_server.sandbox.container import PROTOCOL_SLACK_S, Sandbox
+from reward_server.sandbox.extract import PARSE_LOCK
 from reward_server.sandbox.judge import TestResult, failed, passed
 from reward_server.sandbox.judge_worker import plan_tests
 from reward_server.sandbox.judges import JudgePool
@@ -50,6 +51,14 @@ class Context:
             raise RuntimeError(self.box.broken)
         return res
 
+    def zygote_args(self, mode: str) -> dict:
+        """Asks the supervisor to fork from the language's warm interpreter, if it has one
+        (the argv in run_args stays the fallback)."""
+        rt = self.runtime
+        if not (rt.zygote and self.config.zygote):
+            return {}
+        return {"zygote": list(rt.zygote), "path": f"/work/{rt.source_file}", "mode": mode}
+
     def run_args(self, job: Job, argv: tuple[str, ...], limit: float, memory_mb: int) -> dict:
         return {
             "argv": list(argv),
@@ -76,7 +85,8 @@ def count_tests(task: reward_pb2.CodeTask) -> int:
     if kind == "function":
         return len(task.function.cases)
     if kind == "asserts":
-        return sum(1 for k, _ in plan_tests(task.asserts.test_code) if k == "test")
+        with PARSE_LOCK:
+            return sum(1 for k, _ in plan_tests(task.asserts.test_code) if k == "test")
     return 0
 
 
@@ -127,6 +137,7 @@ def _run_io(ctx: Context, job: Job) -> list[TestResult]:
                 "op": "exec",
                 "stdin": case.stdin,
                 **ctx.run_args(job, ctx.runtime.run, job.time_limit_s, job.memory_mb),
+                **ctx.zygote_args("run"),
             },
             job.time_limit_s,
         )
@@ -144,10 +155,11 @@ def _run_io(ctx: Context, job: Job) -> list[TestResult]:
 
 def _spawn(ctx: Context, job: Job) -> tuple[dict | None, TestResult | None]:
     """Starts the candidate's call server; returns its top-level names or a failure."""
-    rt = ctx.runtime
-    req = {"op": "spawn", **ctx.run_args(job, rt.serve, job.time_limit_s, job.memory_mb)}
-    if rt.zygote and ctx.config.zygote:
-        req.update(zygote=list(rt.zygote), path=f"/work/{rt.source_file}")
+    req = {
+        "op": "spawn",
+        **ctx.run_args(job, ctx.runtime.serve, job.time_limit_s, job.memory_mb),
+        **ctx.zygote_args("serve"),
+    }
     res = ctx.op(req, job.time_limit_s)
     if res["reason"] != "ok":
         return None, judge.run_failure(res, job.memory_mb) or failed(

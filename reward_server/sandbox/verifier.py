@@ -7,7 +7,6 @@ run in thread pools; the event loop only awaits.
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import json
 import logging
@@ -22,7 +21,7 @@ from reward_server.sandbox import container
 from reward_server.sandbox.build import build_all
 from reward_server.sandbox.config import SandboxConfig
 from reward_server.sandbox.container import SandboxDied
-from reward_server.sandbox.extract import extract_code, python_syntax_error
+from reward_server.sandbox.extract import PARSE_LOCK, extract_code, python_syntax_error
 from reward_server.sandbox.images import image_tag, missing_images
 from reward_server.sandbox.judge_worker import plan_tests
 from reward_server.sandbox.judges import JudgePool
@@ -251,10 +250,11 @@ def _validate_tests(task: reward_pb2.CodeTask, kind: str) -> None:
     if not spec.entry_point.isidentifier():
         raise ValueError(f"asserts.entry_point {spec.entry_point!r} is not a name")
     try:
-        ast.parse(spec.test_code)
-    except SyntaxError as exc:
+        with PARSE_LOCK:
+            steps = plan_tests(spec.test_code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         raise ValueError(f"asserts.test_code does not parse: {exc}") from None
-    if not any(k == "test" for k, _ in plan_tests(spec.test_code)):
+    if not any(k == "test" for k, _ in steps):
         raise ValueError(
             "asserts.test_code must define check(candidate) or hold top-level assert statements"
         )

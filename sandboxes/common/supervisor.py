@@ -224,7 +224,12 @@ class _Zygote:
 
     def spawn(self, req: dict) -> tuple[int, int, int, int]:
         theirs, ours = _pipes()
-        job = {"limits": _limits(req), "env": req.get("env", {}), "path": req["path"]}
+        job = {
+            "limits": _limits(req),
+            "env": req.get("env", {}),
+            "path": req["path"],
+            "mode": req.get("mode", "serve"),
+        }
         try:
             socket.send_fds(self.sock, [json.dumps(job).encode()], list(theirs))
             reply = b""
@@ -271,14 +276,14 @@ def _kill_group(pid: int) -> None:
             target()
 
 
-def _exec(req: dict) -> dict:
+def _exec(req: dict, start=_start) -> dict:
     """Runs one process to completion under a wall-clock deadline with capped output."""
     limit = float(req.get("time_limit", 5.0))
     max_out = int(req.get("max_output", 1 << 20))
     data = req.get("stdin", "").encode("utf-8", "surrogateescape")
     t0 = time.monotonic()
     deadline = t0 + limit
-    pid, in_w, out_r, err_r = _start(req)
+    pid, in_w, out_r, err_r = start(req)
     os.set_blocking(in_w, False)
     try:
         pidfd = os.pidfd_open(pid)
@@ -457,7 +462,7 @@ class Supervisor:
                 f.write(req["data"])
             return {"reason": "ok"}
         if op == "exec":
-            return _exec(req)
+            return _exec(req, self._spawn)
         if op == "spawn":
             self._stop_server()
             self.server = _Server(*self._spawn(req))

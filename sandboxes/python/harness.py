@@ -76,6 +76,45 @@ def serve(path: str) -> None:
             _reply(proto_out, {"raise": type(exc).__name__, "msg": str(exc)[:2000]})
 
 
+def run_main(path: str) -> None:
+    """Runs the program as `python3 -I path` would (as __main__, exit status, atexit
+    hooks, non-daemon threads joined), then ends the process."""
+    import atexit
+    import threading
+    import traceback
+
+    code = 0
+    try:
+        # What runpy.run_path does for a plain file, without its per-call imports: a fresh
+        # __main__ module (so pickle and friends find the program's classes).
+        main = types.ModuleType("__main__")
+        main.__file__ = path
+        sys.modules["__main__"] = main
+        with open(path, "rb") as f:
+            source = f.read()
+        exec(compile(source, path, "exec"), main.__dict__)
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:
+            print(exc.code, file=sys.stderr)
+            code = 1
+    except BaseException:  # the uncaught exception of the program, as the interpreter
+        traceback.print_exc()
+        code = 1
+    for finish in (threading._shutdown, atexit._run_exitfuncs):
+        try:
+            finish()
+        except BaseException:  # hooks are the program's own code
+            traceback.print_exc()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            code = code or 120  # what the interpreter returns when the final flush fails
+    os._exit(code & 0xFF)
+
+
 def zygote(fd: int) -> None:
     """Forks one call server per request received on socket `fd` (see supervisor._Zygote).
 
@@ -84,7 +123,11 @@ def zygote(fd: int) -> None:
     (supervisor.child_setup) and serves the program; the intermediate fork exits at once
     so the child is reparented to the supervisor, which waits for it.
     """
+    import atexit  # noqa: F401 - imported once here so forked programs do not pay for it
+    import gc
     import socket
+    import threading  # noqa: F401
+    import traceback  # noqa: F401
 
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     import supervisor
@@ -92,6 +135,10 @@ def zygote(fd: int) -> None:
     sys.path.pop(0)
     supervisor._make_undumpable()
     sock = socket.socket(fileno=fd)
+    # Children would otherwise have their first garbage collection walk (and so copy) every
+    # object inherited from this process.
+    gc.collect()
+    gc.freeze()
     while True:
         msg, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, 3)
         if not msg or len(fds) != 3:
@@ -108,6 +155,8 @@ def zygote(fd: int) -> None:
                     os.environ.clear()
                     os.environ.update({str(k): str(v) for k, v in job["env"].items()})
                     sys.argv = [job["path"]]
+                    if job.get("mode") == "run":
+                        run_main(job["path"])  # never returns
                     serve(job["path"])
                     code = 0
                 else:

@@ -206,3 +206,28 @@ def test_close_removes_every_container_and_reaps_crashed(docker_client):
         finally:
             container.remove(orphan)
     assert container.list_managed(docker_client, owner) == []
+
+
+def test_python_io_runs_like_a_fresh_interpreter(verifier):
+    """Programs forked from the warm interpreter behave as under `python3 -I main.py`."""
+    programs = [
+        "import sys\nif __name__ == '__main__':\n"
+        "    print(sum(map(int, sys.stdin.read().split())))",
+        "import atexit\natexit.register(lambda: print(3))",
+        "import threading, time\n"
+        "def later():\n    time.sleep(0.05)\n    print(3)\n"
+        "threading.Thread(target=later).start()",
+        "import sys\nprint(3)\nsys.exit(0)",
+        "print(3, end='')",
+    ]
+    out = verifier.score(py_task_io([("1 2", "3")]), [fenced(p) for p in programs])
+    assert [o.verdict for o in out] == [Verdict.CORRECT] * len(programs), out
+    bad = verifier.score(
+        py_task_io([("1 2", "3")]),
+        [
+            fenced("print(3)\nraise SystemExit('bye')"),
+            fenced("print(3)\n1 / 0"),
+            fenced("import os\nprint(3, flush=True)\nos._exit(4)"),
+        ],
+    )
+    assert [o.verdict for o in bad] == [Verdict.RUNTIME_ERROR] * 3, bad
