@@ -218,10 +218,12 @@ def create(
 
 
 def use_unix_channel(config: SandboxConfig) -> bool:
+    """The socket channel needs the engine to mount a folder of *this* filesystem: a local
+    engine, and a server that is not itself in a container (whose /tmp the host lacks)."""
+    if config.channel != "auto":
+        return config.channel == "unix"
     local = config.docker_host is None or config.docker_host.startswith("unix://")
-    return config.channel == "unix" or (
-        config.channel == "auto" and local and config.runtime == "runc"
-    )
+    return local and config.runtime == "runc" and not os.path.exists("/.dockerenv")
 
 
 def _listen(channel_dir: str) -> socket.socket:
@@ -235,7 +237,7 @@ def _listen(channel_dir: str) -> socket.socket:
 
 
 def _accept_supervisor(listener: socket.socket, channel_dir: str) -> socket.socket:
-    listener.settimeout(30.0)
+    listener.settimeout(15.0)
     sock, _ = listener.accept()
     # Only the supervisor can have connected (no candidate code has run yet); unlinking
     # the path now means no process in the container can ever connect again.

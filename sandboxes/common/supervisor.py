@@ -219,7 +219,7 @@ class _Zygote:
                 os._exit(127)
         theirs.close()
         self.pid, self.sock = pid, ours
-        self.sock.settimeout(5.0)
+        self.sock.settimeout(2.0)  # a slow zygote costs the candidate's time, never a hang
         _KEEP.add(pid)
 
     def spawn(self, req: dict) -> tuple[int, int, int, int]:
@@ -494,7 +494,7 @@ class Supervisor:
         argv = req.get("zygote")
         if not argv:
             return _start(req)
-        if self.zygote is not None and self.zygote.argv != argv:
+        if self.zygote is not None and (self.zygote.argv != argv or not self.zygote.healthy()):
             self.zygote.close()
             self.zygote = None
         try:
