@@ -25,6 +25,7 @@ from reward_server.sandbox.runtimes import Runtime
 from reward_server.sandbox.valuecodec_loader import valuecodec
 
 BREAKS_CONTAINER = ("timeout", "output_limit", "died")
+LIMIT_VERDICTS = (Verdict.TIME_LIMIT, Verdict.MEMORY_LIMIT, Verdict.OUTPUT_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class Context:
         res = self.box.request(msg, timeout=limit + PROTOCOL_SLACK_S)
         if res.get("reason") in BREAKS_CONTAINER or res.get("leftover"):
             self.box.broken = f"run ended with {res.get('reason')}"
+        elif res.get("signal") is not None:  # OOM kill, SIGXFSZ, SIGXCPU, a crash
+            self.box.broken = f"run killed by signal {res.get('signal')}"
         if res.get("reason") == "bad_request":
             self.box.broken = f"supervisor rejected a request: {res.get('error')}"
             raise RuntimeError(self.box.broken)
@@ -95,6 +98,9 @@ def judge_completion(ctx: Context, job: Job) -> Outcome:
     total = count_tests(job.task)
     try:
         results = _run(ctx, job)
+        hit = [r for r in results if r.verdict in LIMIT_VERDICTS]
+        if hit and ctx.box.broken is None:  # a run that hit a limit retires its container
+            ctx.box.broken = f"a run hit a limit: {hit[0].verdict.name}"
         return judge.combine(results, total, ctx.config.partial_credit, job.code)
     finally:
         try:
