@@ -1,0 +1,18 @@
+"""Code sandbox: warm hardened containers that run candidate programs; the judge stays out.
+
+Modules, one job each:
+  config.py        SandboxConfig (limits, pool sizes, runtime), validated and frozen
+  runtimes.py      sandboxes/<lang>/runtime.json -> Runtime (languages as data)
+  images.py        content-hashed image tags; offline build on a debootstrapped base
+  build.py         `python -m reward_server.sandbox.build`: build missing images
+  container.py     create/connect/destroy one hardened container; supervisor protocol
+  pool.py          warm containers per language, FIFO check-out, background replacement
+  session.py       judge one completion in one container (compile, tests, reset)
+  judge.py         pass/fail from plain data (output compare, value compare, run reports)
+  judge_worker.py  separate process that runs assert test code against proxies
+  judges.py        the pool of judge_worker processes
+  extract.py       the code block to judge
+  verifier.py      CodeVerifier, the public entry
+In-container side: sandboxes/common/supervisor.py (PID 1), sandboxes/python/harness.py,
+sandboxes/python/valuecodec.py (the only wire format for values).
+"""
