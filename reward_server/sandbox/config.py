@@ -39,7 +39,7 @@ class SandboxConfig:
         default="runc",
         metadata={
             "help": "OCI runtime: 'runc', or 'runsc' for gVisor (must be "
-            "registered with dockerd, see .ci/install_docker.sh)."
+            "registered with dockerd, see scripts/install_docker.sh)."
         },
     )
     partial_credit: bool = field(

@@ -47,7 +47,7 @@ def _connect(config: SandboxConfig) -> docker.DockerClient:
         where = config.docker_host or "the default socket / DOCKER_HOST"
         raise RuntimeError(
             f"no Docker engine reachable at {where} ({exc}); install and start "
-            "one with .ci/install_docker.sh"
+            "one with scripts/install_docker.sh"
         ) from exc
 
 
@@ -77,7 +77,7 @@ class CodeVerifier:
                 raise RuntimeError(
                     f"runtime {config.runtime!r} is not registered with dockerd "
                     f"(have {sorted(info.get('Runtimes', {}))}); see "
-                    ".ci/install_docker.sh"
+                    "scripts/install_docker.sh"
                 )
         runtimes = load_runtimes(config.sandboxes_dir, config.languages)
         reaped = await asyncio.to_thread(container.reap_leftovers, client)

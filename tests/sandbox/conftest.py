@@ -74,7 +74,7 @@ def docker_client() -> docker.DockerClient:
         client = docker.from_env()
         client.ping()
     except docker.errors.DockerException as exc:
-        pytest.skip(f"no Docker engine reachable ({exc}); run .ci/install_docker.sh")
+        pytest.skip(f"no Docker engine reachable ({exc}); run scripts/install_docker.sh")
     return client
 
 

@@ -21,7 +21,7 @@ def gvisor(docker_client):
     if "runsc" not in runtimes:
         pytest.skip(
             f"runsc is not registered with dockerd (have {sorted(runtimes)}); "
-            ".ci/install_docker.sh registers it when apt has the runsc package"
+            "scripts/install_docker.sh registers it when apt has the runsc package"
         )
     yield from start_verifier(docker_client, pool_size=1, runtime="runsc", languages=("python",))
 

@@ -2,8 +2,8 @@
 # Installs and starts a Docker engine on a fresh Debian machine (run as root), then builds
 # the sandbox images offline. Idempotent: every step is skipped when already done.
 #
-#   .ci/install_docker.sh            # engine + images
-#   PYTHON=.venv/bin/python .ci/install_docker.sh
+#   scripts/install_docker.sh            # engine + images
+#   PYTHON=.venv/bin/python scripts/install_docker.sh
 #
 # gVisor: Debian bookworm ships `runsc` (a 2022 snapshot); it is installed when apt has
 # it and registered with dockerd as runtime "runsc" (--platform=ptrace --network=none).
