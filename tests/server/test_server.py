@@ -317,3 +317,52 @@ def test_unavailable_is_retried_until_the_server_comes_up(fresh_server):
         assert result.scores[0].verdict == V.CORRECT
     finally:
         thread.join()
+
+
+def test_every_rpc_callable_from_reflection_alone(server):
+    """What grpcurl does: learn the schema from the server, then call each RPC."""
+    from google.protobuf import descriptor_pool, json_format, message_factory
+    from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
+        ProtoReflectionDescriptorDatabase,
+    )
+
+    channel = grpc.insecure_channel(server.address)
+    pool = descriptor_pool.DescriptorPool(ProtoReflectionDescriptorDatabase(channel))
+    service = pool.FindServiceByName("reward.v1.RewardService")
+    assert {m.name for m in service.methods} == {"Score", "ScoreStream", "GetServerInfo"}
+
+    def call(method_name: str, body: dict, streaming: bool = False):
+        method = service.methods_by_name[method_name]
+        request_cls = message_factory.GetMessageClass(method.input_type)
+        response_cls = message_factory.GetMessageClass(method.output_type)
+        request = json_format.ParseDict(body, request_cls())
+        path = f"/{service.full_name}/{method.name}"
+        if streaming:
+            rpc = channel.stream_stream(
+                path,
+                request_serializer=request_cls.SerializeToString,
+                response_deserializer=response_cls.FromString,
+            )
+            return [json_format.MessageToDict(r) for r in rpc(iter([request]), timeout=30)]
+        rpc = channel.unary_unary(
+            path,
+            request_serializer=request_cls.SerializeToString,
+            response_deserializer=response_cls.FromString,
+        )
+        return json_format.MessageToDict(rpc(request, timeout=30))
+
+    assert "math" in call("GetServerInfo", {})["verifiers"]
+    group = {"groupId": "r", "task": {"math": {"gold": "7"}}, "completions": ["\\boxed{7}"]}
+    scored = call("Score", {"groups": [group]})
+    assert scored["results"][0]["scores"][0]["verdict"] == "CORRECT"
+    streamed = call("ScoreStream", {"groups": [group]}, streaming=True)
+    assert streamed[0]["groupId"] == "r" and streamed[0]["scores"][0]["verdict"] == "CORRECT"
+
+
+def test_oversized_message_is_refused(fresh_server):
+    srv = fresh_server("--max-message-bytes", "100000")
+    group = math_group("1", ["x" * 60_000, "y" * 60_000], group_id="big")
+    with pytest.raises(grpc.RpcError) as err:
+        stub(srv.address).Score(reward_pb2.ScoreRequest(groups=[group]), timeout=10)
+    assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "100000" in err.value.details() or "larger than max" in err.value.details()
