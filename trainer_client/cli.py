@@ -2,6 +2,7 @@
 
     grpo-train train --config run.yaml --steps 200 --server 127.0.0.1:50051
     grpo-train demo --out runs/demo            # starts its own reward server
+    torchrun --nproc_per_node 2 -m trainer_client.cli train --server ADDR ...  # 2 ranks
 
 The demo builds a small GPT-2 with a character tokenizer, runs a short SFT cold start on
 worked arithmetic examples, measures held-out accuracy, runs GRPO against the live reward
@@ -34,17 +35,17 @@ DEMO_DEFAULTS: dict[str, Any] = {
     "sft_steps": 300,
     "sft_batch_size": 32,
     "sft_learning_rate": 2e-3,
-    "steps": 150,
+    "steps": 120,
     "group_size": 8,
     "prompts_per_step": 16,
     "prompts_per_generate": 8,
     "max_new_tokens": 32,
     "temperature": 1.0,
-    "learning_rate": 5e-4,
+    "learning_rate": 1e-4,
     "loss_type": "dapo",
     "mask_truncated": True,
     "eval_size": 200,
-    "eval_every": 25,
+    "eval_every": 20,
     "save_every": 50,
     "threads": 2,
 }
@@ -112,7 +113,12 @@ def run(cfg: TrainConfig, address: str, log=print) -> dict[str, Any]:
     finally:
         scorer.close()
         client.close()
-    plot_rewards(Path(cfg.out_dir) / "metrics.jsonl", Path(cfg.out_dir) / "reward_curve.png")
+    from trainer_client import distributed
+
+    if distributed.is_main():
+        plot_rewards(Path(cfg.out_dir) / "metrics.jsonl",
+                     Path(cfg.out_dir) / "reward_curve.png")
+    distributed.barrier()
     return summary
 
 
@@ -168,6 +174,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     hf_logging.disable_progress_bar()
     hf_logging.set_verbosity_error()
     if args.command == "train":
+        from trainer_client import distributed
+
+        distributed.init_from_env()  # torchrun: one process per rank, gradients averaged
         cfg = config_from_namespace(args)
         if cfg.server is None and not os.environ.get("REWARD_SERVER_TARGETS"):
             print("no --server given and REWARD_SERVER_TARGETS is unset; trying "

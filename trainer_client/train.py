@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import os
 import random
 import statistics
 import time
@@ -32,8 +33,10 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from trainer_client import distributed
 from trainer_client.advantages import group_advantages, penalise_truncated
 from trainer_client.config import TrainConfig
+from trainer_client.distributed import DistributedAdamW
 from trainer_client.loss import LossConfig
 from trainer_client.policy import (
     Policy,
@@ -60,8 +63,9 @@ Log = Callable[[str], None]
 
 
 def make_optimizer(model: torch.nn.Module, lr: float, weight_decay: float = 0.0):
-    return torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay,
-                             betas=(0.9, 0.99))
+    """AdamW; under torchrun, one that averages gradients over the ranks first."""
+    cls = DistributedAdamW if distributed.world_size() > 1 else torch.optim.AdamW
+    return cls(model.parameters(), lr=lr, weight_decay=weight_decay, betas=(0.9, 0.99))
 
 
 def make_sampler(policy: Policy, cfg: TrainConfig) -> HFSampler:
@@ -223,7 +227,7 @@ def generate_and_score(
         samples = sampler.generate([policy.encode_prompt(t.prompt) for t in chunk], G)
         gen_s += time.perf_counter() - t0
         for j, task in enumerate(chunk):
-            gid = f"step{step}-p{start + j}"
+            gid = f"r{distributed.rank()}-step{step}-p{start + j}"
             rows = slice(j * G, (j + 1) * G)
             scorer.submit(task.to_group(
                 samples.texts[rows], gid, reward=reward_spec,
@@ -285,10 +289,15 @@ class Trainer:
         self.log = log
         self.out = Path(cfg.out_dir)
         self.out.mkdir(parents=True, exist_ok=True)
-        self.rng = random.Random(cfg.seed)
+        self.rng = random.Random(cfg.seed + 1_000_003 * distributed.rank())
         self.step = 0
         self.policy = policy if policy is not None else build_policy(cfg)
         self.optimizer = make_optimizer(self.policy.model, cfg.learning_rate, cfg.weight_decay)
+        if distributed.world_size() > 1:
+            if cfg.minibatch_size is not None:
+                raise ValueError("under torchrun set minibatch_size none: every rank must "
+                                 "take the same number of optimizer steps")
+            torch.manual_seed(cfg.seed + distributed.rank())  # own samples per rank
         self.sampler = make_sampler(self.policy, cfg)
         self.reference: torch.nn.Module | None = None
         self.loss_config = LossConfig(
@@ -384,6 +393,15 @@ class Trainer:
                               loss_config=self.loss_config, update_config=self.update_config)
             metrics.update({k: v for k, v in upd.items() if k != "frac_truncated"})
             self.sampler.sync_weights(model)
+        elif distributed.world_size() > 1:  # join the other ranks' gradient averaging
+            for _ in range(cfg.num_iterations):
+                self.optimizer.zero_grad(set_to_none=True)
+                self.optimizer.step()
+            self.sampler.sync_weights(model)
+        if distributed.world_size() > 1:
+            shared = {k: metrics[k] for k in ("reward_mean", "accuracy")}
+            metrics.update({f"{k}_all_ranks": v
+                            for k, v in distributed.all_mean(shared).items()})
         update_s = time.perf_counter() - t_update
         step_s = time.perf_counter() - t_step
         gen_tokens = float(batch.completion_mask.sum())
@@ -400,10 +418,12 @@ class Trainer:
         history: list[dict[str, float]] = []
         bar = _progress(cfg.steps, "grpo", cfg.progress)
         bar.update(self.step)
-        with open(self.out / "metrics.jsonl", "a", encoding="utf-8") as fh:
+        main = distributed.is_main()
+        metrics_path = self.out / "metrics.jsonl" if main else os.devnull
+        with open(metrics_path, "a", encoding="utf-8") as fh:
             while self.step < cfg.steps:
                 metrics = self.train_step()
-                if cfg.eval_every and self.step % cfg.eval_every == 0:
+                if main and cfg.eval_every and self.step % cfg.eval_every == 0:
                     acc = heldout_accuracy(self.policy, self.sampler, self.taskset,
                                            self.scorer, cfg, tag=f"eval{self.step}")
                     metrics.update({f"heldout_{k}": v for k, v in acc.items()
@@ -411,14 +431,14 @@ class Trainer:
                 fh.write(json.dumps(metrics) + "\n")
                 fh.flush()
                 history.append(metrics)
-                if log_metrics:
+                if log_metrics and main:
                     bar.clear()
                     self.log(format_metrics(metrics))
                 bar.update(1)
                 bar.set_postfix(acc=f"{metrics['accuracy']:.2f}")
-                if (cfg.save_every and self.step % cfg.save_every == 0) or (
+                if main and ((cfg.save_every and self.step % cfg.save_every == 0) or (
                     self.step == cfg.steps
-                ):
+                )):
                     self.save()
         bar.close()
         return history
@@ -462,17 +482,18 @@ def train(
     resumed = cfg.resume and trainer.resume()
     t0 = time.perf_counter()
     if not resumed:
-        (trainer.out / "metrics.jsonl").unlink(missing_ok=True)
+        if distributed.is_main():
+            (trainer.out / "metrics.jsonl").unlink(missing_ok=True)
         if cfg.sft_steps:
             summary.update(sft(trainer.policy, taskset, cfg, trainer.rng, log=log))
-        if cfg.eval_size:
+        if cfg.eval_size and distributed.is_main():
             summary["heldout_accuracy_before"] = heldout_accuracy(
                 trainer.policy, trainer.sampler, taskset, scorer, cfg, tag="before")
             log(f"held-out accuracy before GRPO: {summary['heldout_accuracy_before']}")
     t_grpo = time.perf_counter()
     history = trainer.run()
     summary["grpo_s"] = time.perf_counter() - t_grpo
-    if cfg.eval_size:
+    if cfg.eval_size and distributed.is_main():
         summary["heldout_accuracy_after"] = heldout_accuracy(
             trainer.policy, trainer.sampler, taskset, scorer, cfg, tag="after")
         log(f"held-out accuracy after GRPO: {summary['heldout_accuracy_after']}")
@@ -483,7 +504,8 @@ def train(
         summary["final_train_accuracy"] = statistics.fmean(m["accuracy"] for m in last)
         summary["mean_score_hidden_frac"] = statistics.fmean(
             m.get("score_hidden_frac", 0.0) for m in history)
-    (trainer.out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    if distributed.is_main():
+        (trainer.out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     return summary
 
 

@@ -1,0 +1,75 @@
+"""Data parallelism across processes (``torchrun``; gloo on CPU, nccl on GPUs).
+
+Every rank holds the whole model (same seed, same initial weights), samples its own
+prompts (task and sampling seeds offset by rank), scores them on its own stream and
+computes its own loss. Before every optimizer step the gradients are averaged over the
+ranks, so the weights stay identical everywhere. Only rank 0 writes metrics, checkpoints
+and the summary, and runs the held-out evaluations.
+
+Every rank must take the same number of optimizer steps per GRPO step: ``minibatch_size``
+must be None (one step per pass), and a rank with nothing to learn from (all groups
+zero-variance) still joins each step with zero gradients.
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+import torch.distributed as dist
+
+
+def init_from_env() -> bool:
+    """Join the process group when started by torchrun (``WORLD_SIZE`` > 1)."""
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not dist.is_initialized():
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        dist.init_process_group(backend=backend)
+        return True
+    return False
+
+
+def rank() -> int:
+    return dist.get_rank() if dist.is_initialized() else 0
+
+
+def world_size() -> int:
+    return dist.get_world_size() if dist.is_initialized() else 1
+
+
+def is_main() -> bool:
+    return rank() == 0
+
+
+def average_gradients(params: list[torch.nn.Parameter]) -> None:
+    """All-reduce every gradient to its mean over ranks; missing gradients count as 0."""
+    n = world_size()
+    if n == 1:
+        return
+    for p in params:
+        if p.grad is None:
+            p.grad = torch.zeros_like(p)
+        dist.all_reduce(p.grad, op=dist.ReduceOp.SUM)
+        p.grad.div_(n)
+
+
+class DistributedAdamW(torch.optim.AdamW):
+    """AdamW that averages gradients over the ranks before each step."""
+
+    def step(self, closure=None):  # type: ignore[override]
+        average_gradients([p for g in self.param_groups for p in g["params"]])
+        return super().step(closure)
+
+
+def all_mean(values: dict[str, float]) -> dict[str, float]:
+    """Mean of each scalar over the ranks (every rank must pass the same keys)."""
+    if world_size() == 1 or not values:
+        return dict(values)
+    keys = sorted(values)
+    t = torch.tensor([float(values[k]) for k in keys], dtype=torch.float64)
+    dist.all_reduce(t, op=dist.ReduceOp.SUM)
+    return {k: float(v) / world_size() for k, v in zip(keys, t.tolist(), strict=True)}
+
+
+def barrier() -> None:
+    if dist.is_initialized():
+        dist.barrier()
