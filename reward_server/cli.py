@@ -42,7 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(cfg.log_level, cfg.log_json)
     from reward_server.server import serve
 
-    asyncio.run(serve(cfg))
+    try:
+        asyncio.run(serve(cfg))
+    except (RuntimeError, OSError) as err:  # start-up failures: say what to fix, no traceback
+        print(f"reward-server: cannot start: {err}", file=sys.stderr)
+        return 1
     return 0
 
 
