@@ -83,6 +83,15 @@ class HFSampler:
         self, prompts: Sequence[Sequence[int]], n: int, *, greedy: bool = False
     ) -> Samples:
         rows = [list(p) for p in prompts for _ in range(n)]
+        limit = getattr(self.model.config, "max_position_embeddings", None)
+        longest = max(len(r) for r in rows) + self.config.max_new_tokens
+        if limit is not None and longest > limit:
+            raise ValueError(
+                f"a prompt of {longest - self.config.max_new_tokens} tokens plus "
+                f"max_new_tokens={self.config.max_new_tokens} exceeds the model's "
+                f"{limit} positions: raise n_positions (scratch models), lower "
+                "max_new_tokens or use shorter prompts"
+            )
         input_ids, attention_mask = left_pad(rows, self.pad_id)
         gen = GenerationConfig(
             max_new_tokens=self.config.max_new_tokens,

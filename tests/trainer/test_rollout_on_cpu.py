@@ -125,3 +125,10 @@ def test_greedy_is_deterministic_and_batch_independent(policy):
     together = sampler.generate(prompts, 1, greedy=True)
     alone = [sampler.generate([p], 1, greedy=True).completion_ids[0] for p in prompts]
     assert together.completion_ids == alone
+
+
+def test_prompt_longer_than_the_model_is_refused(policy):
+    sampler = _sampler(policy, 8)
+    too_long = [policy.encode_prompt("x" * 300)]
+    with pytest.raises(ValueError, match="raise n_positions"):
+        sampler.generate(too_long, 1)
