@@ -73,3 +73,20 @@ def all_mean(values: dict[str, float]) -> dict[str, float]:
 def barrier() -> None:
     if dist.is_initialized():
         dist.barrier()
+
+
+def check_in_sync(model: torch.nn.Module) -> None:
+    """Raise if the ranks' weights have drifted apart (compares a weight checksum)."""
+    if world_size() == 1:
+        return
+    with torch.no_grad():
+        total = sum(p.double().sum() for p in model.parameters())
+        checksum = torch.as_tensor(total, dtype=torch.float64).reshape(1)
+    low, high = checksum.clone(), checksum.clone()
+    dist.all_reduce(low, op=dist.ReduceOp.MIN)
+    dist.all_reduce(high, op=dist.ReduceOp.MAX)
+    if not torch.equal(low, high):
+        raise RuntimeError(
+            f"rank {rank()}: weights differ across ranks (checksums {float(low)} .. "
+            f"{float(high)}); every rank must take the same optimizer steps"
+        )

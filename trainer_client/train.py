@@ -441,6 +441,7 @@ class Trainer:
                 )):
                     self.save()
         bar.close()
+        distributed.check_in_sync(self.policy.model)
         return history
 
 

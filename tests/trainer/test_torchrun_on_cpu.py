@@ -15,7 +15,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 TINY = {"n_layer": 1, "n_embd": 32, "n_head": 2, "n_positions": 160, "group_size": 4,
         "prompts_per_step": 2, "prompts_per_generate": 2, "max_new_tokens": 8,
-        "eval_size": 0, "steps": 2, "progress": "false", "threads": 1, "arith_max": 5}
+        "eval_size": 0, "steps": 2, "progress": "false", "threads": 1, "arith_max": 5,
+        # rewards differ within groups (truncated or not), so ranks really update
+        "truncation_penalty": 1.0, "temperature": 2.0, "learning_rate": 0.01}
 
 
 def _free_port() -> int:
@@ -42,3 +44,5 @@ def test_two_ranks_one_step(tmp_path, server):
     metrics = json.loads(lines[0])
     assert "reward_mean_all_ranks" in metrics and "accuracy_all_ranks" in metrics
     assert (tmp_path / "checkpoint-2" / "model").is_dir()
+    assert metrics.get("rows_kept", 0) > 0, "the step should have updated the policy"
+    # the run ends with distributed.check_in_sync: rank weights are still identical
