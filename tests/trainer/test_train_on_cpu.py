@@ -141,3 +141,17 @@ def test_cli_train_and_demo(tmp_path, server):
     assert summary["heldout_accuracy_before"]["code"] is None
     assert 0.0 <= summary["heldout_accuracy_after"]["math"] <= 1.0
     assert (demo / "reward_curve.png").stat().st_size > 1000
+
+
+def test_reference_model_only_with_beta_and_mu_passes(tmp_path):
+    cfg = TrainConfig(**{**TINY, "out_dir": str(tmp_path), "beta": 0.04,
+                         "num_iterations": 2})
+    trainer = Trainer(cfg, AlwaysRightOnce(), TaskSet.bundled(5, False, 0.0),
+                      log=lambda _: None)
+    m = trainer.train_step()
+    assert trainer.reference is not None and "kl" in m
+    assert m["num_optimizer_steps"] == 2.0 and "clip_frac_region" in m
+    plain = Trainer(TrainConfig(**{**TINY, "out_dir": str(tmp_path / "b")}),
+                    AlwaysRightOnce(), TaskSet.bundled(5, False, 0.0), log=lambda _: None)
+    m = plain.train_step()
+    assert plain.reference is None and "kl" not in m
