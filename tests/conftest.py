@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from reward_server.api import reward_pb2
+from reward_server.client import math_group
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -72,6 +75,13 @@ def start_server(
 
     threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
     return ServerProcess(process, port, metrics_port)
+
+
+def symbolic_group(size: int, group_id: str) -> reward_pb2.Group:
+    """A correct group that needs sympy for every completion: slow enough (tens of ms per
+    completion) to keep a server busy while a test does something else."""
+    completions = [f"\\boxed{{\\frac{{1}}{{\\sqrt{{2}}}} + {i} - {i}}}" for i in range(size)]
+    return math_group("\\frac{\\sqrt{2}}{2}", completions, group_id=group_id)
 
 
 @pytest.fixture(scope="session")

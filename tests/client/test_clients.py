@@ -8,6 +8,7 @@ import threading
 import time
 
 import pytest
+from conftest import symbolic_group
 
 from reward_server.api import reward_pb2
 from reward_server.client import (
@@ -29,15 +30,8 @@ def free_port() -> int:
 
 
 def slow_groups(n: int, size: int = 48) -> list[reward_pb2.Group]:
-    # Symbolic comparisons: slow enough that a stream is still busy when its server dies.
-    return [
-        math_group(
-            "\\frac{\\sqrt{2}}{2}",
-            [f"\\boxed{{\\frac{{1}}{{\\sqrt{{2}}}} + {i} - {i}}}" for i in range(size)],
-            group_id=f"g{k}",
-        )
-        for k in range(n)
-    ]
+    # Slow enough that a stream is still busy when its server dies.
+    return [symbolic_group(size, f"g{k}") for k in range(n)]
 
 
 async def test_async_client_score_stream_and_info(server):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import signal
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -223,9 +225,6 @@ def test_environment_configures_the_server(fresh_server):
 
 
 def test_bad_option_stops_the_server_with_a_message():
-    import subprocess
-    import sys
-
     proc = subprocess.run(
         [sys.executable, "-m", "reward_server", "serve", "--port", "-3"],
         capture_output=True,
@@ -255,45 +254,26 @@ def test_sigterm_finishes_in_flight_groups_then_exits(fresh_server):
     assert err.value.code() == grpc.StatusCode.UNAVAILABLE
 
 
-def test_client_cli(server):
-    import subprocess
-    import sys
+def client_cli(*args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "reward_server.client.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60)
 
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "reward_server.client.cli",
-            "--target",
-            server.address,
-            "score",
-            "--math-gold",
-            "42",
-            "<think>6*7</think> \\boxed{42}",
-            "41",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
+
+def test_client_cli(server):
+    good = client_cli(
+        "--target",
+        server.address,
+        "score",
+        "--math-gold",
+        "42",
+        "<think>6*7</think> \\boxed{42}",
+        "41",
     )
-    assert proc.returncode == 0, proc.stderr
-    assert ("CORRECT" in proc.stdout and "NO_ANSWER" in proc.stdout) or "WRONG" in proc.stdout
-    bad = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "reward_server.client.cli",
-            "--target",
-            server.address,
-            "score",
-            "--math-gold",
-            "",
-            "x",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    assert good.returncode == 0, good.stderr
+    lines = good.stdout.splitlines()
+    assert "CORRECT" in lines[1] and "answer='42'" in lines[1]
+    assert "WRONG" in lines[2] and "answer='41'" in lines[2]
+    bad = client_cli("--target", server.address, "score", "--math-gold", "", "x")
     assert bad.returncode == 1 and "INVALID_ARGUMENT" in bad.stderr
 
 
