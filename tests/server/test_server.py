@@ -67,11 +67,7 @@ def test_completion_lengths_in_tokens_drive_overlong_shaping(server):
 
 def test_stream_sends_each_group_when_ready(server):
     # The slow group needs symbolic work on many completions; the fast one is one number.
-    slow = math_group(
-        "\\frac{\\sqrt{2}}{2}",
-        [f"\\boxed{{\\frac{{1}}{{\\sqrt{{2}}}} + {i} - {i}}}" for i in range(200)],
-        group_id="slow",
-    )
+    slow = symbolic_group(200, "slow")
     fast = math_group("7", ["\\boxed{7}"], group_id="fast")
     with RewardClient(server.address) as client:
         order = [r.group_id for r in client.score_stream(iter([slow, fast]))]
@@ -192,11 +188,7 @@ def test_health_and_reflection(server):
 def test_admission_control_refuses_beyond_the_queue(fresh_server):
     srv = fresh_server("--max-queued-completions", "256", "--math-workers", "1")
     s = stub(srv.address)
-    slow = math_group(
-        "\\frac{\\sqrt{2}}{2}",
-        [f"\\boxed{{\\frac{{1}}{{\\sqrt{{2}}}} + {i} - {i}}}" for i in range(256)],
-        group_id="fills-the-queue",
-    )
+    slow = symbolic_group(256, "fills-the-queue")
     future = s.Score.future(reward_pb2.ScoreRequest(groups=[slow]), timeout=120)
     time.sleep(0.5)
     with pytest.raises(grpc.RpcError) as err:
@@ -237,11 +229,7 @@ def test_bad_option_stops_the_server_with_a_message():
 
 def test_sigterm_finishes_in_flight_groups_then_exits(fresh_server):
     srv = fresh_server("--math-workers", "1")
-    slow = math_group(
-        "\\frac{\\sqrt{2}}{2}",
-        [f"\\boxed{{\\frac{{1}}{{\\sqrt{{2}}}} + {i} - {i}}}" for i in range(120)],
-        group_id="in-flight",
-    )
+    slow = symbolic_group(120, "in-flight")
     future = stub(srv.address).Score.future(reward_pb2.ScoreRequest(groups=[slow]), timeout=120)
     time.sleep(0.5)
     srv.process.send_signal(signal.SIGTERM)
