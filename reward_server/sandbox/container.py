@@ -57,25 +57,37 @@ class Sandbox:
     _pending: bytearray = field(default_factory=bytearray)
 
     def request(self, msg: dict, timeout: float) -> dict:
-        """Sends one op and waits for the reply carrying the same random nonce.
+        """Sends one op and waits for the reply carrying the same random nonce."""
+        return self.requests([msg], timeout)[0]
+
+    def requests(self, msgs: list[dict], timeout: float) -> list[dict]:
+        """Sends several ops at once (the supervisor runs them in order) and returns their
+        replies, each matched to its request by a random nonce; one round trip in all.
 
         Only the supervisor should ever write to this channel. Any other line (a forged or
         stale reply) is skipped and retires the container: replies can then never be
         attributed to the wrong request, in this completion or the next.
         """
-        nonce = secrets.token_hex(16)
+        nonces = [secrets.token_hex(16) for _ in msgs]
         deadline = time.monotonic() + timeout
+        replies = []
         try:
-            data = json.dumps({**msg, "id": nonce}, separators=(",", ":")).encode()
-            self.sock.sendall(data + b"\n")
-            while True:
-                try:
-                    reply = json.loads(self._read_line(deadline))
-                except ValueError:
-                    reply = None
-                if isinstance(reply, dict) and reply.get("id") == nonce:
-                    return reply
-                self.broken = "unexpected line on the supervisor channel"
+            data = b"".join(
+                json.dumps({**m, "id": n}, separators=(",", ":")).encode() + b"\n"
+                for m, n in zip(msgs, nonces, strict=True)
+            )
+            self.sock.sendall(data)
+            for nonce in nonces:
+                while True:
+                    try:
+                        reply = json.loads(self._read_line(deadline))
+                    except ValueError:
+                        reply = None
+                    if isinstance(reply, dict) and reply.get("id") == nonce:
+                        replies.append(reply)
+                        break
+                    self.broken = "unexpected line on the supervisor channel"
+            return replies
         except (OSError, ValueError) as exc:
             self.broken = f"protocol failure: {exc}"
             raise SandboxDied(self.broken, oom=_oom_killed(self.container)) from exc

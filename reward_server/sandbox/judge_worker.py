@@ -10,15 +10,17 @@ so the asserts here compare plain data, and each test's pass/fail is decided her
 
 Protocol (JSON lines on private copies of stdin/stdout; the test code's prints go to
 /dev/null): in {"op": "run", "test_code", "entry_point", "names", "stop_on_fail"};
-out {"op": "begin", "index"} before each test, {"op": "call", "name", "args"} per call
-(answered by the candidate's reply line or {"fail": reason, "detail"}), finally
-{"op": "done", "results": [{"passed", "kind", "detail"}]}.
+out {"op": "begin", "index"} before each test, {"op": "calls", "calls": [{"name", "args"}]}
+for one call, or for the calls of a test known before it runs (see `predict_calls`),
+answered by {"replies": [candidate reply line, ...]} plus {"fail": reason, "detail"} when
+a call did not answer; finally {"op": "done", "results": [{"passed", "kind", "detail"}]}.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import collections
 import contextlib
 import importlib
 import json
@@ -94,9 +96,18 @@ class Channel:
             sys.exit(0)
         return json.loads(line)
 
+    def call(self, calls: list[dict]) -> dict:
+        self.send({"op": "calls", "calls": calls})
+        return self.recv()
+
 
 class Proxy:
-    """Stands for one of the candidate's functions; calls cross the boundary as data."""
+    """Stands for one of the candidate's functions; calls cross the boundary as data.
+
+    Calls the judge predicted for the current test (see `predict_calls`) were already
+    made, in the same order with the same arguments, in one round trip; their replies
+    wait in state["ahead"] and are used only while the actual calls match them exactly.
+    """
 
     def __init__(self, name: str, channel: Channel, state: dict, codec) -> None:
         self._name, self._channel, self._state, self._codec = name, channel, state, codec
@@ -111,22 +122,47 @@ class Proxy:
             wire_args = self._codec.to_wire(list(args))
         except (TypeError, ValueError) as exc:
             raise JudgeError(f"test arguments cannot be sent: {exc}") from None
-        self._channel.send({"op": "call", "name": self._name, "args": wire_args})
-        reply = self._channel.recv()
+        reply = self._ahead(wire_args)
+        if reply is None:
+            call = {"name": self._name, "args": wire_args}
+            reply = _replies(self._channel.call([call]), 1)[0]
         if "fail" in reply:
             failure = CandidateFailure(str(reply["fail"]), str(reply.get("detail", "")))
             self._state["failure"] = failure
             raise failure
-        if "ok" in reply:
-            try:
+        try:
+            reply = json.loads(reply["line"])
+            if not isinstance(reply, dict):
+                raise ValueError("the reply is not an object")
+            if "ok" in reply:
                 return self._codec.from_wire(reply["ok"])
-            except (ValueError, TypeError, RecursionError) as exc:
-                failure = CandidateFailure("bad_reply", str(exc))
-                self._state["failure"] = failure
-                raise failure from None
+        except (ValueError, TypeError, RecursionError) as exc:
+            failure = CandidateFailure("bad_reply", str(exc))
+            self._state["failure"] = failure
+            raise failure from None
         exc = _rebuild_exception(str(reply.get("raise", "Exception")), str(reply.get("msg", "")))
         self._state["raised"] = exc
         raise exc
+
+    def _ahead(self, wire_args: object) -> dict | None:
+        ahead = self._state.get("ahead")
+        if not ahead:
+            return None
+        key, reply = ahead[0]
+        if key != (self._name, json.dumps(wire_args, separators=(",", ":"))):
+            ahead.clear()  # the test went another way: make the remaining calls one by one
+            return None
+        ahead.popleft()
+        return reply
+
+
+def _replies(msg: dict, n: int) -> list[dict]:
+    """The host's answer to n calls: a {"line"} per answered call, then a {"fail"} for the
+    call that did not answer (its process is gone, so the calls after it never ran)."""
+    out: list[dict] = [{"line": str(line)} for line in msg.get("replies", [])[:n]]
+    if "fail" in msg and len(out) < n:
+        out.append({"fail": msg["fail"], "detail": msg.get("detail", "")})
+    return out
 
 
 class JudgeError(BaseException):
@@ -170,11 +206,14 @@ def run_job(job: dict, channel: Channel, codec) -> list[dict]:
         ns["candidate"] = ns[entry]
     results: list[dict] = []
     index = 0
+    tree = ast.parse(job["test_code"])
     for kind, code in plan_tests(job["test_code"]):
         if kind == "test":
             channel.send({"op": "begin", "index": index})
             index += 1
         state.pop("raised", None)
+        if kind == "test" and "candidate" in ns:
+            _call_ahead(predict_calls(code, tree, ns), channel, state, codec)
         try:
             if "candidate" not in ns:
                 raise NameError(f"the program does not define {entry!r}")
@@ -195,12 +234,190 @@ def run_job(job: dict, channel: Channel, codec) -> list[dict]:
                 "kind": "candidate_raise" if raised else "error",
                 "detail": f"{type(exc).__name__}: {exc}"[:500],
             }
+        ahead = state.pop("ahead", None)
+        if ahead and "fail" in ahead[-1][1] and not state.get("failure"):
+            # A call made ahead killed the process, though the test ended before using
+            # its result: the tests after this one cannot run either.
+            last = ahead[-1][1]
+            state["failure"] = CandidateFailure(str(last["fail"]), str(last.get("detail", "")))
         if kind == "setup" and outcome["passed"]:
             continue
         results.append(outcome)
         if state.get("failure") or (not outcome["passed"] and job.get("stop_on_fail")):
             break  # the candidate's process is gone; later tests cannot run
     return results
+
+
+# Builtins through which a test could reach a proxy other than by calling it by name.
+_OPAQUE_BUILTINS = frozenset(
+    {"eval", "exec", "compile", "getattr", "vars", "globals", "locals", "__import__"}
+)
+# Nodes whose parts run conditionally, lazily or in another scope.
+_UNORDERED = (
+    ast.BoolOp,
+    ast.IfExp,
+    ast.Lambda,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+    ast.NamedExpr,
+    ast.Await,
+    ast.Yield,
+    ast.YieldFrom,
+)
+
+
+class _Unpredictable(Exception):
+    pass
+
+
+def predict_calls(code: str, tree: ast.Module, ns: dict) -> list[tuple[str, list]]:
+    """The proxy calls a test step will make first, in order, as (name, args), when the
+    test code alone decides them: straight-line statements whose proxy calls take literal
+    arguments. Prediction stops at the first statement it cannot follow (a loop, a branch,
+    a call into a helper the test defines, ...). A wrong prediction costs only speed:
+    `Proxy` uses a reply made ahead only when the actual call matches it exactly."""
+    try:
+        step = ast.parse(code).body
+    except SyntaxError:
+        return []
+    params: dict[str, object] = {}
+    body = step
+    if (
+        len(step) == 1
+        and isinstance(step[0], ast.Expr)
+        and isinstance(call := step[0].value, ast.Call)
+        and isinstance(call.func, ast.Name)
+        and len(call.args) == 1
+        and isinstance(call.args[0], ast.Name)
+        and not call.keywords
+    ):  # check(candidate): follow into the body of the test's own check()
+        fn = ns.get(call.func.id)
+        defs = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == call.func.id]
+        code_obj = getattr(fn, "__code__", None)
+        if not defs or code_obj is None or code_obj.co_firstlineno != defs[-1].lineno:
+            return []
+        fdef = defs[-1]
+        a = fdef.args
+        if fdef.decorator_list or a.posonlyargs or a.vararg or a.kwonlyargs or a.kwarg:
+            return []
+        if len(a.args) != 1 or a.defaults:
+            return []
+        params[a.args[0].arg] = ns.get(call.args[0].id)
+        body = fdef.body
+    local: set[str] = set()
+    for n in ast.walk(ast.Module(body=body, type_ignores=[])):
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            local.add(n.id)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            local.update((a.asname or a.name).split(".")[0] for a in n.names)
+    local -= set(params)
+    calls: list[tuple[str, list]] = []
+    for st in body:
+        try:
+            calls += _statement_calls(st, ns, params, local)
+        except _Unpredictable:
+            break
+    return calls
+
+
+def _statement_calls(st: ast.stmt, ns: dict, params: dict, local: set) -> list:
+    if isinstance(st, (ast.Pass, ast.Import, ast.ImportFrom)):
+        return []
+    if isinstance(st, ast.Assert):  # its message runs only once the test has failed
+        return _expr_calls(st.test, ns, params, local)
+    if isinstance(st, ast.Expr):
+        return _expr_calls(st.value, ns, params, local)
+    if isinstance(st, ast.Assign) and all(isinstance(t, ast.Name) for t in st.targets):
+        return _expr_calls(st.value, ns, params, local)
+    raise _Unpredictable
+
+
+def _resolve(name: str, ns: dict, params: dict, local: set) -> tuple[str, object]:
+    """("proxy", Proxy) | ("builtin", fn) | ("data", None); anything else is refused."""
+    if name in params:
+        value = params[name]
+    elif name in local:
+        return "data", None  # built here from literals, builtins and proxy results
+    elif name in ns:
+        value = ns[name]
+    elif hasattr(builtins, name) and name not in _OPAQUE_BUILTINS:
+        return "builtin", getattr(builtins, name)
+    else:
+        raise _Unpredictable
+    if isinstance(value, Proxy):
+        return "proxy", value
+    if isinstance(value, (type(sys), int, float, complex, str, bytes, bool, type(None))):
+        return "data", None
+    if isinstance(value, (list, tuple, set, frozenset, dict)):
+        items = value.values() if isinstance(value, dict) else value
+        if any(callable(v) for v in items):
+            raise _Unpredictable
+        return "data", None
+    raise _Unpredictable  # the test's own functions and classes may call proxies
+
+
+def _expr_calls(node: ast.AST, ns: dict, params: dict, local: set) -> list:
+    """Proxy calls of an expression in evaluation order; _Unpredictable if not knowable."""
+    if isinstance(node, _UNORDERED):
+        raise _Unpredictable
+    if isinstance(node, ast.Name):
+        kind, _ = _resolve(node.id, ns, params, local)
+        if kind == "proxy":
+            raise _Unpredictable  # a proxy passed around may be called from anywhere
+        return []
+    if isinstance(node, ast.Call):
+        if any(isinstance(a, ast.Starred) for a in node.args):
+            raise _Unpredictable
+        if isinstance(node.func, ast.Name):
+            kind, value = _resolve(node.func.id, ns, params, local)
+            if kind == "proxy":
+                if node.keywords:
+                    raise _Unpredictable
+                try:
+                    args = [ast.literal_eval(a) for a in node.args]
+                except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                    raise _Unpredictable from None
+                return [(value._name, args)]
+            if kind != "builtin":
+                raise _Unpredictable
+            out = []
+        elif isinstance(node.func, ast.Attribute):
+            out = _expr_calls(node.func.value, ns, params, local)
+        else:
+            raise _Unpredictable
+        for part in [*node.args, *(k.value for k in node.keywords)]:
+            out += _expr_calls(part, ns, params, local)
+        return out
+    if isinstance(node, ast.Compare) and any(
+        isinstance(n, ast.Call) for c in node.comparators[1:] for n in ast.walk(c)
+    ):
+        raise _Unpredictable  # a < f(x) < g(y) short-circuits
+    if isinstance(node, ast.Dict):  # evaluated key, value, key, value, ...
+        parts = [p for kv in zip(node.keys, node.values, strict=True) for p in kv if p]
+    else:
+        parts = list(ast.iter_child_nodes(node))
+    out = []
+    for part in parts:
+        out += _expr_calls(part, ns, params, local)
+    return out
+
+
+def _call_ahead(predicted: list, channel: Channel, state: dict, codec) -> None:
+    """Makes the predicted calls in one round trip and queues their replies."""
+    calls, keys = [], []
+    for name, args in predicted:
+        try:
+            wire = codec.to_wire(list(args))
+        except (TypeError, ValueError, RecursionError):
+            break
+        calls.append({"name": name, "args": wire})
+        keys.append((name, json.dumps(wire, separators=(",", ":"))))
+    if not calls:
+        return
+    replies = _replies(channel.call(calls), len(calls))
+    state["ahead"] = collections.deque(zip(keys, replies, strict=False))
 
 
 def _failure(exc: CandidateFailure) -> dict:

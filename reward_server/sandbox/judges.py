@@ -68,10 +68,6 @@ class JudgeProcess:
         self.proc.stdin.write(json.dumps(msg, separators=(",", ":")).encode() + b"\n")
         self.proc.stdin.flush()
 
-    def send_raw(self, line: str) -> None:
-        self.proc.stdin.write(line.encode() + b"\n")
-        self.proc.stdin.flush()
-
     def recv(self, deadline: float) -> dict:
         fd = self.proc.stdout.fileno()
         while True:

@@ -34,6 +34,7 @@ class Job:
     task: reward_pb2.CodeTask
     time_limit_s: float
     memory_mb: int
+    tests_total: int | None = None  # count_tests(task), when the caller has it already
 
 
 @dataclass
@@ -44,7 +45,16 @@ class Context:
     judges: JudgePool
 
     def op(self, msg: dict, limit: float) -> dict:
-        res = self.box.request(msg, timeout=limit + PROTOCOL_SLACK_S)
+        return self.ops([msg], limit)[0]
+
+    def ops(self, msgs: list[dict], limit: float) -> list[dict]:
+        """Runs ops back to back in one round trip; `limit` bounds all of them together."""
+        replies = self.box.requests(msgs, timeout=limit + PROTOCOL_SLACK_S)
+        for res in replies:
+            self._check(res)
+        return replies
+
+    def _check(self, res: dict) -> None:
         if res.get("reason") in BREAKS_CONTAINER or res.get("leftover"):
             self.box.broken = f"run ended with {res.get('reason')}"
         elif res.get("signal") is not None:  # OOM kill, SIGXFSZ, SIGXCPU, a crash
@@ -52,7 +62,6 @@ class Context:
         if res.get("reason") == "bad_request":
             self.box.broken = f"supervisor rejected a request: {res.get('error')}"
             raise RuntimeError(self.box.broken)
-        return res
 
     def zygote_args(self, mode: str) -> dict:
         """Asks the supervisor to fork from the language's warm interpreter, if it has one
@@ -95,7 +104,7 @@ def count_tests(task: reward_pb2.CodeTask) -> int:
 
 def judge_completion(ctx: Context, job: Job) -> Outcome:
     """Runs every test of the task against the code; always resets the container."""
-    total = count_tests(job.task)
+    total = count_tests(job.task) if job.tests_total is None else job.tests_total
     try:
         results = _run(ctx, job)
         hit = [r for r in results if r.verdict in LIMIT_VERDICTS]
@@ -113,7 +122,11 @@ def judge_completion(ctx: Context, job: Job) -> Outcome:
 
 def _run(ctx: Context, job: Job) -> list[TestResult]:
     rt = ctx.runtime
-    ctx.op({"op": "write", "name": rt.source_file, "data": job.code}, 5.0)
+    kind = job.task.WhichOneof("tests")
+    write = {"op": "write", "name": rt.source_file, "data": job.code}
+    if not rt.compile:  # the source goes in the same round trip as the first run
+        return _run_io(ctx, job, write) if kind == "io" else _run_calls(ctx, job, write, kind)
+    ctx.op(write, 5.0)
     if rt.compile:
         limit = ctx.config.compile_time_limit_s
         res = ctx.op(
@@ -123,30 +136,39 @@ def _run(ctx: Context, job: Job) -> list[TestResult]:
         if res["reason"] != "exited" or res.get("exit_code") != 0:
             why = "compilation timed out" if res["reason"] == "timeout" else res["stderr"]
             return [failed(Verdict.COMPILE_ERROR, why.strip()[-500:] or "compilation failed")]
-    kind = job.task.WhichOneof("tests")
     if kind == "io":
-        return _run_io(ctx, job)
+        return _run_io(ctx, job, None)
+    return _run_calls(ctx, job, None, kind)
+
+
+def _run_calls(ctx: Context, job: Job, write: dict | None, kind: str) -> list[TestResult]:
+    """Function and assert tests: (write the source and) start the call server, then test."""
+    names, bad = _spawn(ctx, job, write)
+    if bad is not None:
+        return [bad]
     if kind == "function":
-        return _run_function(ctx, job)
-    return _run_asserts(ctx, job)
+        return _run_function(ctx, job, names)
+    return _run_asserts(ctx, job, names)
 
 
 def _stop(ctx: Context, result: TestResult) -> bool:
     return not result.passed and (not ctx.config.partial_credit or ctx.box.broken is not None)
 
 
-def _run_io(ctx: Context, job: Job) -> list[TestResult]:
+def _run_io(ctx: Context, job: Job, write: dict | None) -> list[TestResult]:
     results = []
     for case in job.task.io.cases:
-        res = ctx.op(
-            {
-                "op": "exec",
-                "stdin": case.stdin,
-                **ctx.run_args(job, ctx.runtime.run, job.time_limit_s, job.memory_mb),
-                **ctx.zygote_args("run"),
-            },
-            job.time_limit_s,
-        )
+        req = {
+            "op": "exec",
+            "stdin": case.stdin,
+            **ctx.run_args(job, ctx.runtime.run, job.time_limit_s, job.memory_mb),
+            **ctx.zygote_args("run"),
+        }
+        if write is None:
+            res = ctx.op(req, job.time_limit_s)
+        else:
+            res = ctx.ops([write, req], job.time_limit_s + 5.0)[1]
+            write = None
         bad = judge.run_failure(res, job.memory_mb)
         if bad is None:
             ok = judge.output_matches(
@@ -159,14 +181,18 @@ def _run_io(ctx: Context, job: Job) -> list[TestResult]:
     return results
 
 
-def _spawn(ctx: Context, job: Job) -> tuple[dict | None, TestResult | None]:
-    """Starts the candidate's call server; returns its top-level names or a failure."""
+def _spawn(ctx: Context, job: Job, write: dict | None) -> tuple[dict | None, TestResult | None]:
+    """Starts the candidate's call server (after writing its source, in the same round
+    trip, when `write` is given); returns its top-level names or a failure."""
     req = {
         "op": "spawn",
         **ctx.run_args(job, ctx.runtime.serve, job.time_limit_s, job.memory_mb),
         **ctx.zygote_args("serve"),
     }
-    res = ctx.op(req, job.time_limit_s)
+    if write is None:
+        res = ctx.op(req, job.time_limit_s)
+    else:
+        res = ctx.ops([write, req], job.time_limit_s + 5.0)[1]
     if res["reason"] != "ok":
         return None, judge.run_failure(res, job.memory_mb) or failed(
             Verdict.RUNTIME_ERROR, "the program stopped while loading"
@@ -181,32 +207,46 @@ def _spawn(ctx: Context, job: Job) -> tuple[dict | None, TestResult | None]:
     return None, failed(Verdict.RUNTIME_ERROR, detail)
 
 
-def _call(ctx: Context, job: Job, name: str, wire_args: object, limit: float) -> dict:
-    line = json.dumps({"name": name, "args": wire_args}, separators=(",", ":"))
+def _call_line(name: str, wire_args: object) -> str:
+    return json.dumps({"name": name, "args": wire_args}, separators=(",", ":"))
+
+
+def _calls(ctx: Context, lines: list[str], limit: float, shared: bool) -> dict:
+    """Runs call lines in the call server in one round trip (see supervisor `calls`):
+    the reply has "replies" (one line per answered call) and the reason it stopped."""
     return ctx.op(
         {
-            "op": "call",
-            "line": line,
+            "op": "calls",
+            "lines": lines,
             "time_limit": limit,
+            "shared": shared,
             "max_output": ctx.config.max_output_bytes,
         },
-        limit,
+        limit if shared else limit * len(lines),
     )
 
 
-def _run_function(ctx: Context, job: Job) -> list[TestResult]:
-    names, bad = _spawn(ctx, job)
-    if bad is not None:
-        return [bad]
+def _run_function(ctx: Context, job: Job, names: dict) -> list[TestResult]:
+    """Every case in one round trip; each case still has the whole time limit."""
     spec = job.task.function
     if names.get(spec.entry_point, {}).get("kind") != "callable":
         return [failed(Verdict.WRONG, f"the program does not define {spec.entry_point}()")]
+    lines = [
+        _call_line(spec.entry_point, valuecodec.to_wire(json.loads(case.args_json)))
+        for case in spec.cases
+    ]
+    res = _calls(ctx, lines, job.time_limit_s, shared=False)
+    replies = res.get("replies", [])
     results = []
-    for case in spec.cases:
-        args = valuecodec.to_wire(json.loads(case.args_json))
-        res = _call(ctx, job, spec.entry_point, args, job.time_limit_s)
-        results.append(_function_result(ctx, job, res, json.loads(case.expected_json)))
-        if _stop(ctx, results[-1]) or res["reason"] != "ok":
+    for i, case in enumerate(spec.cases):
+        expected = json.loads(case.expected_json)
+        if i < len(replies):
+            ok = {"reason": "ok", "line": replies[i]}
+            results.append(_function_result(ctx, job, ok, expected))
+        else:  # the call that did not answer: the process is gone, later cases never ran
+            results.append(_function_result(ctx, job, res, expected))
+            break
+        if _stop(ctx, results[-1]):
             break
     return results
 
@@ -234,10 +274,9 @@ def _short(value: object) -> str:
 FAIL_VERDICTS = {"timeout": Verdict.TIME_LIMIT, "output_limit": Verdict.OUTPUT_LIMIT}
 
 
-def _run_asserts(ctx: Context, job: Job) -> list[TestResult]:
-    names, bad = _spawn(ctx, job)
-    if bad is not None:
-        return [bad]
+def _run_asserts(ctx: Context, job: Job, names: dict) -> list[TestResult]:
+    """The judge process runs the test code; its proxy calls are forwarded to the call
+    server, several per round trip when the judge can tell them in advance."""
     spec = job.task.asserts
     proc = ctx.judges.acquire()
     healthy = False
@@ -260,17 +299,18 @@ def _run_asserts(ctx: Context, job: Job) -> list[TestResult]:
             if msg["op"] == "begin":
                 budget = limit
                 deadline = time.monotonic() + limit + ctx.config.judge_time_limit_s
-            elif msg["op"] == "call":
-                res = _call(ctx, job, msg["name"], msg["args"], max(budget, 0.001))
+            elif msg["op"] == "calls":
+                lines = [_call_line(c["name"], c["args"]) for c in msg["calls"]]
+                res = _calls(ctx, lines, max(budget, 0.001), shared=True)
                 budget -= float(res.get("wall", 0.0))
-                if res["reason"] == "ok":
-                    proc.send_raw(res["line"])
-                else:
+                reply: dict = {"replies": res.get("replies", [])}
+                if res["reason"] != "ok":
                     failures.append(
                         judge.run_failure(res, job.memory_mb)
                         or failed(Verdict.RUNTIME_ERROR, "the program died")
                     )
-                    proc.send({"fail": res["reason"], "detail": failures[-1].detail})
+                    reply.update(fail=res["reason"], detail=failures[-1].detail)
+                proc.send(reply)
             elif msg["op"] == "done":
                 healthy = True
                 return _assert_results(msg["results"], failures)

@@ -173,7 +173,9 @@ class CodeVerifier:
         except (TimeoutError, asyncio.TimeoutError, RuntimeError) as exc:
             return _infra(f"no {rt.name} sandbox became free: {exc}", code, total)
         ctx = Context(box=box, runtime=rt, config=self.config, judges=self._judges)
-        job = Job(code=code, task=task, time_limit_s=time_limit, memory_mb=memory_mb)
+        job = Job(
+            code=code, task=task, time_limit_s=time_limit, memory_mb=memory_mb, tests_total=total
+        )
         future = asyncio.get_running_loop().run_in_executor(self._runs, _judge_safely, ctx, job)
         try:
             outcome = await asyncio.shield(future)

@@ -13,8 +13,8 @@ which is why it relies on two kernel rules rather than on uid separation:
 - a non-dumpable process cannot be ptraced and its /proc entries (fds, memory) cannot be
   opened without CAP_SYS_PTRACE, which the container does not have.
 
-Ops (field "op"): ping, write, exec (run to completion), spawn + call (a long-lived
-process answering one line per request; used for function calls), reset (kill every
+Ops (field "op"): ping, write, exec (run to completion), spawn + call / calls (a
+long-lived process answering one line per request; used for function calls), reset (kill every
 process, wipe the writable dirs, report whether anything was left behind).
 """
 
@@ -473,21 +473,43 @@ class Supervisor:
                 self._stop_server()
             return res
         if op == "call":
-            if self.server is None:
-                return {"reason": "died", "stderr": "no process"}
-            try:
-                os.write(self.server.in_w, req["line"].encode() + b"\n")
-                res = self.server.read_line(
-                    float(req.get("time_limit", 5.0)), int(req.get("max_output", 1 << 20))
-                )
-            except BrokenPipeError:
-                res = self.server.fail("died", time.monotonic())
-            if res["reason"] != "ok":
-                self._stop_server()
-            return res
+            return self._call(req["line"], float(req.get("time_limit", 5.0)), req)
+        if op == "calls":
+            return self._calls(req)
         if op == "reset":
             return self._reset()
         return {"reason": "bad_request", "error": f"unknown op {op!r}"}
+
+    def _call(self, line: str, limit: float, req: dict) -> dict:
+        if self.server is None:
+            return {"reason": "died", "stderr": "no process"}
+        try:
+            os.write(self.server.in_w, line.encode() + b"\n")
+            res = self.server.read_line(limit, int(req.get("max_output", 1 << 20)))
+        except BrokenPipeError:
+            res = self.server.fail("died", time.monotonic())
+        if res["reason"] != "ok":
+            self._stop_server()
+        return res
+
+    def _calls(self, req: dict) -> dict:
+        """Several calls in one round trip. Each line is written only after the previous
+        reply arrived, so the candidate sees exactly what separate calls would show it.
+        With "shared" the calls share one time budget (the calls of one assert test),
+        else each call has the whole limit (one function-test case each). Stops at the
+        first call that does not answer; the replies before it are returned with it."""
+        limit = float(req.get("time_limit", 5.0))
+        shared = bool(req.get("shared"))
+        replies: list[str] = []
+        wall = 0.0
+        for line in req["lines"]:
+            res = self._call(str(line), max(limit - wall, 0.001) if shared else limit, req)
+            wall += float(res.get("wall", 0.0))
+            if res["reason"] != "ok":
+                res.update(replies=replies, wall=round(wall, 4))
+                return res
+            replies.append(res["line"])
+        return {"reason": "ok", "replies": replies, "wall": round(wall, 4)}
 
     def _spawn(self, req: dict) -> tuple[int, int, int, int]:
         """Forks from the zygote when the request names one, else forks and execs."""

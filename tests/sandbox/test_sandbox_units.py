@@ -108,3 +108,56 @@ def test_config_validation_says_what_to_change():
 def test_runtime_registry_lists_valid_names():
     with pytest.raises(ValueError, match=r"valid: \['cpp', 'python'\]"):
         load_runtimes(SandboxConfig().sandboxes_dir, ("cobol",))
+
+
+def _predict(test_code: str, step: str = "check(candidate)", entry: str = "f"):
+    import ast
+
+    from reward_server.sandbox import judge_worker as jw
+
+    ns = jw._namespace({entry: {"kind": "callable"}, "g": {"kind": "callable"}}, None, {}, None)
+    ns["candidate"] = ns[entry]
+    exec(compile(test_code, "<test>", "exec"), ns)
+    return jw.predict_calls(step, ast.parse(test_code), ns)
+
+
+def test_predict_calls_follows_straight_line_checks():
+    code = (
+        "import math\n"
+        "def check(candidate):\n"
+        "    assert candidate(1, 'a') == 2, str(candidate(9))\n"
+        "    x = [candidate([1, 2]), g((3,))]\n"
+        "    assert math.isclose(abs(candidate(-1.5)), 1.5)\n"
+        "    assert sorted(candidate({'k': 1})).count(candidate(0)) == 1\n"
+    )
+    assert _predict(code) == [
+        ("f", [1, "a"]),
+        ("f", [[1, 2]]),
+        ("g", [(3,)]),
+        ("f", [-1.5]),
+        ("f", [{"k": 1}]),
+        ("f", [0]),
+    ]
+
+
+def test_predict_calls_stops_where_the_test_decides_at_run_time():
+    head = "def check(candidate):\n    assert candidate(1) == 1\n"
+    for stmt in (
+        "    for i in range(3): assert candidate(i)\n",
+        "    assert candidate(2) or candidate(3)\n",
+        "    assert 0 < candidate(2) < candidate(3)\n",
+        "    n = 4\n    assert candidate(n)\n",
+        "    assert helper(candidate(2))\n",
+        "    assert list(map(candidate, [1]))\n",
+        "    assert eval('candidate(2)')\n",
+        "    assert [candidate(i) for i in (1, 2)]\n",
+    ):
+        code = head + stmt + "    assert candidate(5) == 5\ndef helper(x):\n    return x\n"
+        assert _predict(code) == [("f", [1])], stmt
+
+
+def test_predict_calls_top_level_asserts_and_unknown_steps():
+    assert _predict("N = 1", "assert f(2) == 4") == [("f", [2])]
+    assert _predict("N = 1", "assert h(2) == 4") == []
+    # a check() that is not the one the test code defines is not followed
+    assert _predict("def check(c):\n    assert c(1)\ncheck = print\n") == []

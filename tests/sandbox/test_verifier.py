@@ -231,3 +231,23 @@ def test_python_io_runs_like_a_fresh_interpreter(verifier):
         ],
     )
     assert [o.verdict for o in bad] == [Verdict.RUNTIME_ERROR] * 3, bad
+
+
+def test_asserts_called_ahead_keep_sequential_semantics(verifier):
+    """Calls a test makes are sent ahead in one round trip; verdicts must not change."""
+    stateful = assert_task(
+        "count",
+        "def check(candidate):\n    assert candidate(0) == 1\n    assert candidate(0) == 2\n"
+        "    for _ in range(2):\n        candidate(0)\n    assert candidate(0) == 5\n",
+    )
+    counter = "n = 0\ndef count(x):\n    global n\n    n += 1\n    return n + x\n"
+    assert verifier.score(stateful, [fenced(counter)])[0].verdict == Verdict.CORRECT
+    # the first assert fails; the call made ahead for the second one hangs: still WRONG
+    hang_later = assert_task(
+        "f",
+        "def check(candidate):\n    assert candidate(1) == 99\n    assert candidate(2) == 2\n",
+        time_limit_s=1.0,
+    )
+    code = "def f(x):\n    while x == 2:\n        pass\n    return x\n"
+    out = verifier.score(hang_later, [fenced(code), fenced("def f(x):\n    return x\n")])
+    assert [o.verdict for o in out] == [Verdict.WRONG, Verdict.WRONG]
