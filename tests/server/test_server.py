@@ -12,6 +12,7 @@ import urllib.request
 
 import grpc
 import pytest
+from conftest import symbolic_group
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
