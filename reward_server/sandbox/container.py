@@ -9,6 +9,7 @@ the attached stdin/stdout, which Docker multiplexes into 8-byte-header frames.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import json
 import os
 import secrets
@@ -30,6 +31,7 @@ LABEL = "reward-server.managed"
 OWNER_LABEL = "reward-server.owner"
 HOST_LABEL = "reward-server.host"
 PID_LABEL = "reward-server.pid"
+STARTED_LABEL = "reward-server.started"
 SANDBOX_UID = "10001:10001"
 PROTOCOL_SLACK_S = 3.0
 SUPERVISOR = "/opt/sandbox/supervisor.py"
@@ -142,7 +144,18 @@ def owner_labels(owner: str) -> dict[str, str]:
         OWNER_LABEL: owner,
         HOST_LABEL: socket.gethostname(),
         PID_LABEL: str(os.getpid()),
+        STARTED_LABEL: _process_start(os.getpid()),
     }
+
+
+def _process_start(pid: int) -> str:
+    """The kernel's start time of a process (clock ticks since boot): with the pid, it
+    names one process even after the pid is reused. "" when it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[19].decode()
+    except (OSError, IndexError):
+        return ""
 
 
 def new_owner_id() -> str:
@@ -290,19 +303,51 @@ def list_managed(client: docker.DockerClient, owner: str | None = None) -> list:
     return client.containers.list(all=True, filters=filters, ignore_removed=True)
 
 
-def reap_leftovers(client: docker.DockerClient) -> int:
-    """Removes labelled containers of servers on this host that are no longer running."""
+FOREIGN_GRACE_S = 15 * 60.0
+
+
+def reap_leftovers(client: docker.DockerClient, foreign_grace_s: float = FOREIGN_GRACE_S) -> int:
+    """Removes labelled containers whose owning server is gone, never a live one's.
+
+    Another server may share the engine (replicas) and be creating its pool right now, so
+    a container's status alone says nothing. On this host the owner is gone when its
+    process is (pid and start time no longer match a running process). For other hosts,
+    whose processes cannot be checked, only containers that stopped (exited, dead) or
+    never started and are older than `foreign_grace_s` are removed.
+    """
     host = socket.gethostname()
     reaped = 0
     for c in list_managed(client):
-        pid = int(c.labels.get(PID_LABEL, "0") or 0)
-        if pid == os.getpid():
-            continue  # ours: another verifier in this process owns it
-        crashed = c.labels.get(HOST_LABEL) == host and not _pid_alive(pid)
-        if crashed or c.status in ("exited", "dead", "created"):
+        if _owner_gone(c, host, foreign_grace_s):
             remove(c)
             reaped += 1
     return reaped
+
+
+def _owner_gone(c: object, host: str, foreign_grace_s: float) -> bool:
+    labels = c.labels
+    try:
+        pid = int(labels.get(PID_LABEL, "0") or 0)
+    except ValueError:
+        pid = 0
+    if labels.get(HOST_LABEL) == host and pid > 0:
+        if not _pid_alive(pid):
+            return True
+        started = labels.get(STARTED_LABEL)
+        return bool(started) and started != _process_start(pid)  # the pid was reused
+    if c.status not in ("exited", "dead", "created"):
+        return False
+    return _age_s(c) > foreign_grace_s
+
+
+def _age_s(c: object) -> float:
+    created = str(c.attrs.get("Created", ""))
+    try:  # "2026-11-24T11:11:00.123456789Z": Python parses at most microseconds
+        stamp = created.rstrip("Z").split(".")[0]
+        born = datetime.datetime.fromisoformat(stamp).replace(tzinfo=datetime.timezone.utc)
+    except ValueError:
+        return 0.0
+    return (datetime.datetime.now(datetime.timezone.utc) - born).total_seconds()
 
 
 def _pid_alive(pid: int) -> bool:
