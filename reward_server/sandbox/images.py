@@ -140,7 +140,31 @@ def build_image(client: docker.DockerClient, runtime: Runtime, base_source: str)
         network_mode=network,
     )
     log.info("built %s in %.0fs", tag, time.monotonic() - t0)
+    removed = remove_superseded(client, tag)
+    if removed:
+        log.info("removed superseded images %s", removed)
     return tag
+
+
+def remove_superseded(client: docker.DockerClient, tag: str) -> list[str]:
+    """Removes the other tags of `tag`'s repository (older builds of the same language)
+    whose image no container uses (a live server may still run an older build)."""
+    repo = tag.rsplit(":", 1)[0]
+    used = {c.attrs.get("Image") for c in client.containers.list(all=True, ignore_removed=True)}
+    used.add(client.images.get(tag).id)  # other names of the new build stay
+    removed = []
+    for image in client.images.list(name=repo):
+        if image.id in used:
+            continue
+        for old in image.tags:
+            if old == tag or old.rsplit(":", 1)[0] != repo:
+                continue
+            try:
+                client.images.remove(old)
+                removed.append(old)
+            except docker.errors.APIError as exc:  # e.g. a container started from it since
+                log.warning("kept superseded image %s: %s", old, exc)
+    return removed
 
 
 def default_base_source() -> str:
