@@ -173,7 +173,7 @@ def create(
     (which does not pass host sockets through) or a remote engine, the container's
     attached stdin/stdout are used instead, relayed by dockerd.
     """
-    unix = use_unix_channel(config)
+    unix = use_unix_channel(config, client)
     channel_dir = tempfile.mkdtemp(prefix="rs-chan-") if unix else None
     listener = _listen(channel_dir) if channel_dir else None
     tmpfs_opts = f"rw,nosuid,nodev,size={config.tmpfs_mb}m,mode=1777"
@@ -242,13 +242,29 @@ def create(
             listener.close()
 
 
-def use_unix_channel(config: SandboxConfig) -> bool:
+def use_unix_channel(config: SandboxConfig, client: docker.DockerClient | None = None) -> bool:
     """The socket channel needs the engine to mount a folder of *this* filesystem: a local
-    engine, and a server that is not itself in a container (whose /tmp the host lacks)."""
+    engine, and a server that is not itself in a container (whose /tmp the host lacks).
+
+    A machine whose root was made from an image also has /.dockerenv; there the engine
+    counts as ours when it reports this hostname and its data root is on this
+    filesystem (a server container with the engine's socket mounted has neither).
+    """
     if config.channel != "auto":
         return config.channel == "unix"
     local = config.docker_host is None or config.docker_host.startswith("unix://")
-    return local and config.runtime == "runc" and not os.path.exists("/.dockerenv")
+    if not local or config.runtime != "runc":
+        return False
+    if not os.path.exists("/.dockerenv"):
+        return True
+    if client is None:
+        return False
+    try:
+        info = client.info()
+    except docker.errors.DockerException:
+        return False
+    root = str(info.get("DockerRootDir") or "")
+    return info.get("Name") == socket.gethostname() and bool(root) and os.path.isdir(root)
 
 
 def _listen(channel_dir: str) -> socket.socket:

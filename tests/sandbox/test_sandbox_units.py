@@ -161,3 +161,26 @@ def test_predict_calls_top_level_asserts_and_unknown_steps():
     assert _predict("N = 1", "assert h(2) == 4") == []
     # a check() that is not the one the test code defines is not followed
     assert _predict("def check(c):\n    assert c(1)\ncheck = print\n") == []
+
+
+def test_unix_channel_in_a_machine_made_from_an_image(monkeypatch, tmp_path):
+    import socket
+
+    from reward_server.sandbox import container
+
+    class Engine:
+        def __init__(self, name: str, root: str) -> None:
+            self._info = {"Name": name, "DockerRootDir": root}
+
+        def info(self) -> dict:
+            return self._info
+
+    real_exists = container.os.path.exists
+    monkeypatch.setattr(container.os.path, "exists", lambda p: p == "/.dockerenv" or real_exists(p))
+    config = SandboxConfig()
+    here = socket.gethostname()
+    assert container.use_unix_channel(config, Engine(here, str(tmp_path)))
+    assert not container.use_unix_channel(config, Engine("other-host", str(tmp_path)))
+    assert not container.use_unix_channel(config, Engine(here, str(tmp_path / "absent")))
+    assert not container.use_unix_channel(config)
+    assert not container.use_unix_channel(SandboxConfig(channel="attach"), Engine(here, "/"))
