@@ -1,4 +1,5 @@
-# Quick start:  make demo   (the embedded default run)   and   make test   (the test suite).
+# Quick start:  make demo   (a reward server plus a short real GRPO run on CPU)
+#               make test   (the test suite)
 # Both create .venv and install the project into it first.
 
 PYTHON ?= python3
@@ -17,7 +18,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 demo: install
-	$(VENV)/bin/reward-server demo
+	$(VENV)/bin/grpo-train demo --out runs/demo
 
 # The Docker engine and the sandbox images: set up as root on Debian, else left as found
 # (the sandbox tests then skip and say why).

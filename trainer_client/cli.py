@@ -168,6 +168,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except (ValueError, ConnectionError) as err:  # bad settings, no server: say what to fix
+        print(f"grpo-train: {err}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     from transformers.utils import logging as hf_logging
 

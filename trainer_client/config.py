@@ -36,6 +36,12 @@ class TrainConfig:
         "'scratch' builds a small GPT-2 with a character tokenizer; otherwise a local "
         "directory holding a Hugging Face tokenizer and causal LM (no downloads).",
     )
+    sampler: str = _opt(
+        "hf",
+        "'hf' samples with transformers (CPU or GPU); 'vllm' with a vLLM engine on a GPU "
+        "(pip install '.[gpu]'; needs model to be a local directory), weights synced into "
+        "the engine after every update.",
+    )
     n_layer: int = _opt(4, "Scratch model: transformer layers.")
     n_embd: int = _opt(128, "Scratch model: hidden size (a multiple of n_head).")
     n_head: int = _opt(4, "Scratch model: attention heads.")
@@ -138,6 +144,9 @@ class TrainConfig:
         need(self.group_size >= 2,
              f"group_size={self.group_size}: GRPO needs >= 2 completions per prompt")
         need(self.arith_max >= 2, f"arith_max={self.arith_max}: set it >= 2")
+        need(self.sampler in ("hf", "vllm"), f"sampler={self.sampler!r}: use 'hf' or 'vllm'")
+        need(self.sampler != "vllm" or self.model != "scratch",
+             "sampler='vllm' needs model to be a local checkpoint directory, not 'scratch'")
         need(0.0 <= self.code_fraction <= 1.0,
              f"code_fraction={self.code_fraction}: set it in [0, 1]")
         need(math.isfinite(self.temperature) and self.temperature > 0,

@@ -68,7 +68,14 @@ def make_optimizer(model: torch.nn.Module, lr: float, weight_decay: float = 0.0)
     return cls(model.parameters(), lr=lr, weight_decay=weight_decay, betas=(0.9, 0.99))
 
 
-def make_sampler(policy: Policy, cfg: TrainConfig) -> HFSampler:
+def make_sampler(policy: Policy, cfg: TrainConfig) -> Sampler:
+    if cfg.sampler == "vllm":
+        from trainer_client.vllm_sampler import VLLMSampler  # GPU only: imported on demand
+
+        return VLLMSampler(
+            cfg.model, eos_id=policy.eos_id, max_new_tokens=cfg.max_new_tokens,
+            temperature=cfg.temperature, top_p=cfg.top_p, seed=cfg.seed,
+        )
     return HFSampler(
         policy.model, policy.tokenizer, policy.eos_id, policy.pad_id,
         SamplingConfig(cfg.max_new_tokens, cfg.temperature, cfg.top_p),

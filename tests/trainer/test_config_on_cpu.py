@@ -92,3 +92,15 @@ def test_config_is_frozen():
 def test_bad_flag_value_exits():
     with pytest.raises(SystemExit):
         parse_config(["--steps", "many"])
+
+
+def test_cli_refuses_bad_settings_with_a_message():
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "trainer_client.cli", "train", "--group_size", "1"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "group_size=1" in proc.stderr and "Traceback" not in proc.stderr

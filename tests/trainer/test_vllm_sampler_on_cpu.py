@@ -23,6 +23,22 @@ def test_missing_vllm_gives_a_clear_error():
         VLLMSampler("/nonexistent", eos_id=2, max_new_tokens=4)
 
 
+@pytest.mark.skipif(HAS_VLLM, reason="vllm is installed")
+def test_config_selects_the_vllm_sampler(tmp_path):
+    from trainer_client.config import TrainConfig
+    from trainer_client.policy import build_policy
+    from trainer_client.train import make_sampler
+
+    with pytest.raises(ValueError, match="local checkpoint directory"):
+        TrainConfig(sampler="vllm")
+    with pytest.raises(ValueError, match="'hf' or 'vllm'"):
+        TrainConfig(sampler="sglang")
+    cfg = TrainConfig(sampler="vllm", model=str(tmp_path), n_layer=1, n_embd=32, n_head=2)
+    policy = build_policy(TrainConfig(n_layer=1, n_embd=32, n_head=2))
+    with pytest.raises(RuntimeError, match="needs the 'vllm' package and a GPU"):
+        make_sampler(policy, cfg)
+
+
 @pytest.mark.skipif(not (HAS_VLLM and _has_gpu()), reason="needs a GPU and vllm")
 def test_vllm_sampler_generates_and_syncs(tmp_path):
     import torch
