@@ -312,7 +312,8 @@ def predict_calls(code: str, tree: ast.Module, ns: dict) -> list[tuple[str, list
             local.add(n.id)
         elif isinstance(n, (ast.Import, ast.ImportFrom)):
             local.update((a.asname or a.name).split(".")[0] for a in n.names)
-    local -= set(params)
+    if local & set(params):
+        return []  # check() rebinds its argument: what `candidate(...)` calls is unknown
     calls: list[tuple[str, list]] = []
     for st in body:
         try:

@@ -159,6 +159,8 @@ def test_predict_calls_stops_where_the_test_decides_at_run_time():
 def test_predict_calls_top_level_asserts_and_unknown_steps():
     assert _predict("N = 1", "assert f(2) == 4") == [("f", [2])]
     assert _predict("N = 1", "assert h(2) == 4") == []
+    rebinds = "def check(candidate):\n    assert candidate(1)\n    candidate = len\n"
+    assert _predict(rebinds) == []
     # a check() that is not the one the test code defines is not followed
     assert _predict("def check(c):\n    assert c(1)\ncheck = print\n") == []
 
