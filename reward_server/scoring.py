@@ -6,7 +6,7 @@ import collections
 import math
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from reward_server.api import reward_pb2
 from reward_server.metrics import Metrics
@@ -16,7 +16,17 @@ from reward_server.workers.pool import MathPool
 
 
 class CodeScorer(Protocol):
+    """What the server needs of a code verifier (reward_server.sandbox.CodeVerifier)."""
+
+    config: Any  # exposes default/max time and memory limits for GetServerInfo
+
     async def score(self, task: reward_pb2.CodeTask, completions: list[str]) -> list[Outcome]: ...
+
+    def validate(self, task: reward_pb2.CodeTask) -> None: ...
+
+    def languages(self) -> list[tuple[str, str, str]]: ...
+
+    async def close(self) -> None: ...
 
 
 @dataclass

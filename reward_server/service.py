@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import grpc
 
@@ -67,7 +67,7 @@ class RewardService(reward_pb2_grpc.RewardServiceServicer):
         self.draining = False
 
     @property
-    def _validate_code(self):
+    def _validate_code(self) -> Callable[[reward_pb2.CodeTask], None] | None:
         code = self.verifiers.code
         return None if code is None else code.validate
 
