@@ -1,0 +1,292 @@
+"""An HTTP endpoint for OpenRLHF's ``--remote_rm_url`` (OpenRLHF 0.8 convention).
+
+    python -m reward_server.integrations.openrlhf --port 5000 --targets 127.0.0.1:50051
+    python -m openrlhf.cli.train_ppo_ray ... --label_key answer \
+        --remote_rm_url http://127.0.0.1:5000/get_reward
+
+OpenRLHF posts ``{"query": [...], "prompts": [...], "labels": [...]}`` (``query`` is the
+prompt followed by the response, as decoded text) and reads ``{"rewards": [...],
+"scores": [...], "extra_logs": {...}}``: ``rewards`` feed the advantages, ``scores`` the
+dynamic filtering (0-1), and each ``extra_logs`` entry is a per-sample list that it
+concatenates across batches and logs. Here ``scores`` is 1.0 for CORRECT, else 0.0, and
+``extra_logs`` holds ``correct`` and ``infra_error`` (both 0/1 per sample).
+
+The response is what follows the prompt in ``query`` (text before the prompt, such as
+left padding, is dropped), with trailing end/pad token texts (``--strip-suffix``)
+removed. ``labels`` are gold answers, or code records ``{"tests": {...}, "language":
+...}`` (see ``reward_server.integrations.common``). Consecutive samples with the same
+prompt and label are one group; all groups of a request go out on one gRPC stream.
+
+OpenRLHF has no "no reward" value (NaN would reach the advantages), so by default an
+unjudged sample (INFRA_ERROR) gets the mean reward of the judged samples of its group
+(advantage 0 under group baselines), or ``--infra-error-reward`` when none were judged,
+and ``extra_logs.infra_error`` = 1; ``--on-infra-error raise`` answers 503 instead, which
+OpenRLHF retries. Bad input is answered 400 with ``{"error": "..."}``; a request the
+reward server refuses 400, an unreachable server 503.
+
+aiohttp serves it: one asyncio process, the same event loop as the asyncio gRPC client,
+so requests from many rollout workers are forwarded concurrently without threads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from aiohttp import web
+
+from reward_server.api import reward_pb2
+from reward_server.client import AsyncRewardClient, resolve_target
+from reward_server.integrations.common import (
+    INFRA_ERROR_POLICIES,
+    InfraError,
+    TaskRef,
+    apply_infra_policy,
+    ascore_completions,
+    build_groups,
+    check_policy,
+    is_infra_error,
+    reward_spec_from,
+)
+
+DEFAULT_STRIP_SUFFIXES = ("<|endoftext|>", "<|im_end|>", "<|eot_id|>", "</s>", "<pad>", "<eos>")
+"""End-of-sequence and padding token texts of common tokenizers, removed from the end of
+a response (OpenRLHF decodes with special tokens kept)."""
+
+CLIENT_KEY = web.AppKey("reward_client", AsyncRewardClient)
+
+
+class BadRequest(ValueError):
+    """Input that OpenRLHF should never send; answered with HTTP 400."""
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    targets: str | None = None  # None: $REWARD_SERVER_TARGETS
+    format_weight: float = 0.0
+    max_length: int = 0
+    overlong_buffer: int = 0
+    on_infra_error: str = "neutral"
+    infra_error_reward: float = 0.0
+    strip_suffixes: tuple[str, ...] = field(default=DEFAULT_STRIP_SUFFIXES)
+    timeout: float = 600.0
+
+    def __post_init__(self) -> None:
+        if self.on_infra_error not in ("neutral", "raise"):
+            raise ValueError(
+                f"on_infra_error must be 'neutral' or 'raise' (NaN is not JSON), "
+                f"got {self.on_infra_error!r}"
+            )
+        check_policy(self.on_infra_error)
+
+
+def split_response(query: str, prompt: str, strip_suffixes: Sequence[str] = ()) -> str:
+    """The response part of ``query`` = [padding] + prompt + response [+ end tokens]."""
+    at = query.find(prompt)
+    if at < 0:
+        raise BadRequest(f"prompt {prompt[:80]!r} does not occur in its query {query[:80]!r}")
+    response = query[at + len(prompt) :]
+    stripped = True
+    while stripped:
+        stripped = False
+        response = response.rstrip()
+        for suffix in strip_suffixes:
+            if suffix and response.endswith(suffix):
+                response = response[: -len(suffix)]
+                stripped = True
+    return response
+
+
+def parse_request(body: Any) -> tuple[list[str], list[str], list[Any]]:
+    if not isinstance(body, dict):
+        raise BadRequest(
+            'the body must be a JSON object {"query": [...], "prompts": [...], "labels": [...]}'
+        )
+    missing = [k for k in ("query", "prompts", "labels") if k not in body]
+    if missing:
+        raise BadRequest(f"missing field(s) {missing}; got {sorted(body)}")
+    query, prompts, labels = body["query"], body["prompts"], body["labels"]
+    for name, value in (("query", query), ("prompts", prompts)):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise BadRequest(f"{name} must be a list of strings")
+    if not isinstance(labels, list):
+        raise BadRequest("labels must be a list")
+    if not len(query) == len(prompts) == len(labels):
+        raise BadRequest(
+            f"query, prompts and labels must have the same length, got "
+            f"{len(query)}, {len(prompts)}, {len(labels)}"
+        )
+    return query, prompts, labels
+
+
+async def score_request(
+    client: AsyncRewardClient, config: EndpointConfig, body: Any
+) -> dict[str, Any]:
+    query, prompts, labels = parse_request(body)
+    if not query:
+        return {"rewards": [], "scores": [], "extra_logs": {"correct": [], "infra_error": []}}
+    responses = [
+        split_response(q, p, config.strip_suffixes) for q, p in zip(query, prompts, strict=True)
+    ]
+    try:
+        tasks = [TaskRef.from_label(label) for label in labels]
+    except ValueError as err:
+        raise BadRequest(f"bad label: {err}") from None
+    groups, index_runs = build_groups(
+        tasks,
+        responses,
+        prompts,
+        reward_spec_from(config.format_weight, config.max_length, config.overlong_buffer),
+    )
+    scores = await ascore_completions(client, groups, index_runs, config.timeout)
+    rewards = apply_infra_policy(
+        scores, index_runs, config.on_infra_error, config.infra_error_reward
+    )
+    correct = [float(s.verdict == reward_pb2.CORRECT) for s in scores]
+    return {
+        "rewards": rewards,
+        "scores": correct,
+        "extra_logs": {
+            "correct": correct,
+            "infra_error": [float(is_infra_error(s)) for s in scores],
+        },
+    }
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+def create_app(config: EndpointConfig) -> web.Application:
+    """The aiohttp application; the gRPC client is made on start-up, inside the loop."""
+
+    async def reward(request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            return _error(400, f"the body is not valid JSON: {err}")
+        try:
+            return web.json_response(await score_request(request.app[CLIENT_KEY], config, body))
+        except BadRequest as err:
+            return _error(400, str(err))
+        except InfraError as err:
+            return _error(503, str(err))
+        except grpc.aio.AioRpcError as err:
+            status = 400 if err.code() == grpc.StatusCode.INVALID_ARGUMENT else 503
+            return _error(status, f"reward server: {err.code().name}: {err.details()}")
+
+    async def health(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok", "target": request.app[CLIENT_KEY].target})
+
+    async def client_context(app: web.Application):
+        app[CLIENT_KEY] = AsyncRewardClient(config.targets, timeout=config.timeout)
+        yield
+        await app[CLIENT_KEY].close()
+
+    app = web.Application(client_max_size=256 << 20)
+    app.cleanup_ctx.append(client_context)
+    app.router.add_post("/get_reward", reward)
+    app.router.add_post("/", reward)
+    app.router.add_get("/health", health)
+    return app
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m reward_server.integrations.openrlhf",
+        description="HTTP reward endpoint for OpenRLHF --remote_rm_url, forwarding to the "
+        "reward server over gRPC.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
+    p.add_argument(
+        "--port", type=int, default=5000, help="port (0 picks a free one; default %(default)s)"
+    )
+    p.add_argument(
+        "--targets",
+        default=None,
+        help="reward server address(es), comma-separated (default $REWARD_SERVER_TARGETS "
+        "or 127.0.0.1:50051)",
+    )
+    p.add_argument(
+        "--format-weight", type=float, default=0.0, help="weight of the R1 format reward"
+    )
+    p.add_argument(
+        "--max-length", type=int, default=0, help="DAPO overlong length in characters (0 = off)"
+    )
+    p.add_argument("--overlong-buffer", type=int, default=0, help="DAPO overlong ramp length")
+    p.add_argument(
+        "--on-infra-error",
+        default="neutral",
+        choices=[k for k in INFRA_ERROR_POLICIES if k != "nan"],
+        help="an unjudged sample: 'neutral' (group mean, flagged) or 'raise' (HTTP 503)",
+    )
+    p.add_argument(
+        "--infra-error-reward",
+        type=float,
+        default=0.0,
+        help="reward of an unjudged sample whose whole group is unjudged",
+    )
+    p.add_argument(
+        "--strip-suffix",
+        action="append",
+        default=None,
+        help="token text removed from the end of a response (repeatable; default: "
+        + " ".join(DEFAULT_STRIP_SUFFIXES)
+        + ")",
+    )
+    p.add_argument("--timeout", type=float, default=600.0, help="deadline of one request, seconds")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = EndpointConfig(
+            targets=args.targets,
+            format_weight=args.format_weight,
+            max_length=args.max_length,
+            overlong_buffer=args.overlong_buffer,
+            on_infra_error=args.on_infra_error,
+            infra_error_reward=args.infra_error_reward,
+            strip_suffixes=tuple(args.strip_suffix)
+            if args.strip_suffix is not None
+            else DEFAULT_STRIP_SUFFIXES,
+            timeout=args.timeout,
+        )
+    except ValueError as err:
+        print(f"openrlhf endpoint: {err}", file=sys.stderr)
+        return 2
+    asyncio.run(serve(config, args.host, args.port))
+    return 0
+
+
+async def serve(config: EndpointConfig, host: str, port: int) -> None:
+    """Serves until SIGINT/SIGTERM; prints the bound address first (so --port 0 works)."""
+    runner = web.AppRunner(create_app(config), access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        bound = runner.addresses[0][1]
+        print(
+            f"openrlhf reward endpoint listening on http://{host}:{bound}/get_reward "
+            f"(reward server {resolve_target(config.targets)})",
+            flush=True,
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
