@@ -32,6 +32,7 @@ from reward_server.sandbox.valuecodec_loader import CODEC_DIR
 
 log = logging.getLogger(__name__)
 BUILD_COMMAND = "python -m reward_server.sandbox.build"
+INLINE_PREPARE_CHARS = 4096
 
 
 def _connect(config: SandboxConfig) -> docker.DockerClient:
@@ -155,8 +156,12 @@ class CodeVerifier:
         memory_mb: int,
         total: int,
     ) -> Outcome:
-        # Parsing a long completion is CPU work: keep it off the event loop.
-        code, err = await asyncio.to_thread(_prepare, rt, text)
+        # Parsing a long completion is CPU work: keep it off the event loop. A short one
+        # parses in well under a millisecond, less than the thread hand-off would cost.
+        if len(text) <= INLINE_PREPARE_CHARS:
+            code, err = _prepare(rt, text)
+        else:
+            code, err = await asyncio.to_thread(_prepare, rt, text)
         if code is None:
             return Outcome(
                 Verdict.NO_ANSWER,
