@@ -22,7 +22,7 @@ unjudged sample (INFRA_ERROR) gets the mean reward of the judged samples of its 
 (advantage 0 under group baselines), or ``--infra-error-reward`` when none were judged,
 and ``extra_logs.infra_error`` = 1; ``--on-infra-error raise`` answers 503 instead, which
 OpenRLHF retries. Bad input is answered 400 with ``{"error": "..."}``; a request the
-reward server refuses 400, an unreachable server 503.
+reward server refuses 400, an unreachable server 503 (``HTTP_STATUS``).
 
 aiohttp serves it: one asyncio process, the same event loop as the asyncio gRPC client,
 so requests from many rollout workers are forwarded concurrently without threads.
@@ -61,6 +61,17 @@ DEFAULT_STRIP_SUFFIXES = ("<|endoftext|>", "<|im_end|>", "<|eot_id|>", "</s>", "
 a response (OpenRLHF decodes with special tokens kept)."""
 
 CLIENT_KEY = web.AppKey("reward_client", AsyncRewardClient)
+
+
+HTTP_STATUS = {
+    grpc.StatusCode.INVALID_ARGUMENT: 400,  # a bad label: the reward server says what
+    grpc.StatusCode.UNIMPLEMENTED: 400,  # a code task, server started without --code
+    grpc.StatusCode.UNAVAILABLE: 503,  # still down after the client's retries
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 503,
+    grpc.StatusCode.DEADLINE_EXCEEDED: 504,
+}
+"""The HTTP answer to a status of the reward server (others: 502). OpenRLHF retries
+any failed request a few times, then stops the run."""
 
 
 class BadRequest(ValueError):
@@ -179,8 +190,10 @@ def create_app(config: EndpointConfig) -> web.Application:
         except InfraError as err:
             return _error(503, str(err))
         except grpc.aio.AioRpcError as err:
-            status = 400 if err.code() == grpc.StatusCode.INVALID_ARGUMENT else 503
-            return _error(status, f"reward server: {err.code().name}: {err.details()}")
+            return _error(
+                HTTP_STATUS.get(err.code(), 502),
+                f"reward server: {err.code().name}: {err.details()}",
+            )
 
     async def health(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok", "target": request.app[CLIENT_KEY].target})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 import urllib.request
 
@@ -181,31 +180,17 @@ async def test_async_reward_scores_against_the_server(server):
     assert out == [1.0, 0.0]
 
 
-class _InfraErrorClient:
-    """Speaks the client's score_stream and answers INFRA_ERROR for odd completions."""
-
-    def score_stream(self, groups, timeout=None):
-        for group in groups:
-            scores = [
-                reward_pb2.CompletionScore(reward=math.nan, verdict=reward_pb2.INFRA_ERROR)
-                if i % 2
-                else reward_pb2.CompletionScore(reward=1.0, verdict=reward_pb2.CORRECT)
-                for i in range(len(group.completions))
-            ]
-            yield reward_pb2.GroupResult(group_id=group.group_id, scores=scores)
-
-
-def test_infra_error_is_none_for_trl():
-    reward = RewardServerReward(client=_InfraErrorClient(), gold_column="answer")
+def test_infra_error_is_none_for_trl(infra_error_client):
+    reward = RewardServerReward(client=infra_error_client, gold_column="answer")
     logged = {}
     out = reward(
         prompts=["p"] * 4,
-        completions=["a"] * 4,
+        completions=["1", "broken", "0", "broken"],
         answer=["1"] * 4,
         log_metric=lambda name, value: logged.__setitem__(name, value),
     )
-    assert out == [1.0, None, 1.0, None]
-    assert logged == {"reward_server/correct": 0.5, "reward_server/infra_error": 0.5}
+    assert out == [1.0, None, 0.0, None]
+    assert logged == {"reward_server/correct": 0.25, "reward_server/infra_error": 0.5}
 
 
 def test_code_rows_use_the_tests_column_and_bad_columns_say_what_exists():

@@ -1,0 +1,99 @@
+"""veRL's calling conventions (0.4-0.5 reward managers) against a live reward server."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import math
+
+import grpc
+import numpy as np
+import pytest
+
+from reward_server.integrations import common, verl
+from reward_server.integrations.verl import compute_score, compute_score_batch, task_for
+
+
+def load_like_verl(name: str, **reward_kwargs):
+    """What veRL's get_custom_reward_fn does: load custom_reward_function.path as a module
+    named "custom_module", take custom_reward_function.name, bind reward_kwargs."""
+    spec = importlib.util.spec_from_file_location("custom_module", verl.__file__)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return functools.partial(getattr(module, name), **reward_kwargs)
+
+
+def test_batch_manager_convention(server):
+    fn = load_like_verl("compute_score_batch", targets=server.address, format_weight=0.5)
+    # BatchRewardManager passes non_tensor_batch columns: numpy object arrays.
+    scores = fn(
+        data_sources=np.array(["openai/gsm8k"] * 4 + ["math"] * 2, dtype=object),
+        solution_strs=[
+            "<think>9*2</think> #### 18",
+            "#### 17",  # wrong, and no reasoning block: no format reward either
+            "<think>x</think> 18",
+            "no idea",
+            "\\boxed{\\frac{1}{2}}",
+            "\\boxed{0.5}",
+        ],
+        ground_truths=np.array(["18"] * 4 + ["\\frac12"] * 2, dtype=object),
+        extra_infos=np.array([{"index": i} for i in range(6)], dtype=object),
+    )
+    assert [s["score"] for s in scores] == [1.5, 0.0, 1.5, 0.0, 1.0, 1.0]
+    assert [s["acc"] for s in scores] == [1.0, 0.0, 1.0, 0.0, 1.0, 1.0]
+    assert all(set(s) == {"score", "acc", "infra_error"} for s in scores)  # same keys, always
+    assert all(s["infra_error"] == 0.0 for s in scores)
+
+
+def test_naive_manager_convention_reads_the_env(server, monkeypatch):
+    monkeypatch.setenv("REWARD_SERVER_TARGETS", server.address)
+    fn = load_like_verl("compute_score")
+    # NaiveRewardManager: keyword arguments, extra_info with num_turns added.
+    out = fn(
+        data_source="openai/gsm8k",
+        solution_str="So the answer is 42.",
+        ground_truth="#### 42",
+        extra_info={"index": 0, "num_turns": None},
+    )
+    assert out == {"score": 1.0, "acc": 1.0, "infra_error": 0.0}
+    assert compute_score("x", "41", "42")["score"] == 0.0
+
+
+def test_code_tasks_come_from_extra_info_or_the_label(server):
+    tests = {"function": {"entry_point": "f", "cases": [[[1], 2]]}}
+    assert task_for("ignored", {"tests": tests}).kind == "code"
+    assert task_for({"tests": tests, "language": "cpp"}).language == "cpp"
+    assert task_for('{"tests": {"io": [["1", "2"]]}}').kind == "code"
+    assert task_for("{1, 2}").gold == "{1, 2}"  # a set in LaTeX is a gold answer
+    with pytest.raises(ValueError, match="exactly one of function, io, asserts"):
+        task_for("", {"tests": {"nope": 1}})
+    # A server without --code refuses code tasks: an error, not a zero.
+    with pytest.raises(grpc.RpcError) as err:
+        compute_score_batch(
+            ["c"], ["def f(x): return x + 1"], ["-"], [{"tests": tests}], targets=server.address
+        )
+    assert err.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+def test_infra_error_policies(monkeypatch, infra_error_client):
+    monkeypatch.setattr(verl, "_client", lambda targets: infra_error_client)
+    args = (["d"] * 5, ["1", "0", "broken", "broken", "broken"], ["1", "1", "1", "2", "2"])
+    neutral = compute_score_batch(*args)
+    # Group "1": judged rewards 1 and 0, so the unjudged one gets their mean 0.5. Group
+    # "2": none judged, so both get infra_error_score.
+    assert [s["score"] for s in neutral] == [1.0, 0.0, 0.5, 0.0, 0.0]
+    assert [s["infra_error"] for s in neutral] == [0.0, 0.0, 1.0, 1.0, 1.0]
+    assert [len(g.completions) for g in infra_error_client.groups] == [3, 2]
+    nan = compute_score_batch(*args, on_infra_error="nan")
+    assert math.isnan(nan[2]["score"]) and nan[0]["score"] == 1.0
+    with pytest.raises(common.InfraError, match=r"\[2, 3, 4\]"):
+        compute_score_batch(*args, on_infra_error="raise")
+    with pytest.raises(ValueError, match="valid: neutral, nan, raise"):
+        compute_score_batch(*args, on_infra_error="zero")
+    assert compute_score("d", "broken", "1", infra_error_score=-1.0)["score"] == -1.0
+
+
+def test_batch_of_nothing_and_mismatched_lengths():
+    assert compute_score_batch([], [], [], []) == []
+    with pytest.raises(ValueError, match="2 solution_strs, 1 ground_truths"):
+        compute_score_batch(["d", "d"], ["a", "b"], ["1"], None)
