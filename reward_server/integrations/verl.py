@@ -34,6 +34,7 @@ returns NaN for managers that filter it.
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -87,6 +88,11 @@ def compute_score_batch(
 ) -> list[dict[str, float]]:
     """veRL's ``BatchRewardManager`` form: one dict per sample, in order."""
     check_policy(on_infra_error)
+    if unused:  # a misspelt reward_kwargs name must not pass unnoticed
+        warnings.warn(
+            f"compute_score: ignoring unknown keyword argument(s) {sorted(unused)}",
+            stacklevel=2,
+        )
     n = len(solution_strs)
     if extra_infos is None:
         extra_infos = [None] * n

@@ -93,6 +93,12 @@ def test_infra_error_policies(monkeypatch, infra_error_client):
     assert compute_score("d", "broken", "1", infra_error_score=-1.0)["score"] == -1.0
 
 
+def test_unknown_reward_kwargs_are_reported(monkeypatch, infra_error_client):
+    monkeypatch.setattr(verl, "_client", lambda targets: infra_error_client)
+    with pytest.warns(UserWarning, match=r"\['formt_weight'\]"):
+        compute_score("d", "1", "1", formt_weight=0.1)
+
+
 def test_batch_of_nothing_and_mismatched_lengths():
     assert compute_score_batch([], [], [], []) == []
     with pytest.raises(ValueError, match="2 solution_strs, 1 ground_truths"):
