@@ -10,7 +10,8 @@ Bundled mix (``TaskSet.bundled``):
   have now?" -> gold ``"7"``, reference ``3+4=7</think>\\boxed{7}``; ``arith_max`` bounds
   the operands;
 * small function-writing tasks, "Write a Python function add3(x) that returns x plus 3."
-  judged by ``FunctionTests``; used only when the server reports a ``code`` verifier.
+  (five families times constants 1..``CODE_K_MAX``) judged by ``FunctionTests`` in the
+  sandbox; used only when the server reports a ``code`` verifier.
 
 Held-out split: a problem is held out when a hash of its question text says so (1 in
 ``HELDOUT_MODULUS``); training never samples a held-out question, and the held-out set is
@@ -106,6 +107,7 @@ def arithmetic_task(rng: random.Random, arith_max: int) -> Task:
 
 @dataclass(frozen=True)
 class _CodeFamily:
+    name: str  # the function name, with {k}
     description: str  # with {k}
     params: str
     body: str  # a Python expression with {k}
@@ -116,21 +118,27 @@ class _CodeFamily:
 _INT = lambda r: [r.randint(-9, 9)]  # noqa: E731
 _TWO = lambda r: [r.randint(-9, 9), r.randint(-9, 9)]  # noqa: E731
 CODE_FAMILIES = (
-    _CodeFamily("returns x plus {k}", "x", "x + {k}", lambda k, x: x + k, _INT),
-    _CodeFamily("returns x times {k}", "x", "x * {k}", lambda k, x: x * k, _INT),
-    _CodeFamily("returns x minus {k}", "x", "x - {k}", lambda k, x: x - k, _INT),
-    _CodeFamily("returns a plus b plus {k}", "a, b", "a + b + {k}",
+    _CodeFamily("add{k}", "returns x plus {k}", "x", "x + {k}", lambda k, x: x + k, _INT),
+    _CodeFamily("mul{k}", "returns x times {k}", "x", "x * {k}", lambda k, x: x * k, _INT),
+    _CodeFamily("sub{k}", "returns x minus {k}", "x", "x - {k}", lambda k, x: x - k, _INT),
+    _CodeFamily("sum{k}", "returns a plus b plus {k}", "a, b", "a + b + {k}",
                 lambda k, a, b: a + b + k, _TWO),
-    _CodeFamily("returns the larger of a and b plus {k}", "a, b", "max(a, b) + {k}",
-                lambda k, a, b: max(a, b) + k, _TWO),
+    _CodeFamily("max{k}", "returns the larger of a and b plus {k}", "a, b",
+                "max(a, b) + {k}", lambda k, a, b: max(a, b) + k, _TWO),
 )
+CODE_K_MAX = 50
+"""Bundled code tasks use constants 1..CODE_K_MAX: 5 * 50 = 250 distinct problems."""
 
 
 def code_task(rng: random.Random) -> Task:
-    """A one-line function to write, judged by ``FunctionTests`` with three cases."""
-    index = rng.randrange(len(CODE_FAMILIES))
-    family, k = CODE_FAMILIES[index], rng.randint(1, 9)
-    name = f"f{index}k{k}"
+    """A one-line function to write, judged by ``FunctionTests`` with three cases.
+
+    "Write a Python function add7(x) that returns x plus 7." -> reference
+    ``</think>```python\ndef add7(x):\n    return x + 7\n```. A problem is the pair
+    (family, constant); the test inputs vary from draw to draw.
+    """
+    family, k = rng.choice(CODE_FAMILIES), rng.randint(1, CODE_K_MAX)
+    name = family.name.format(k=k)
     cases = []
     for _ in range(3):
         args = family.args(rng)
@@ -138,10 +146,9 @@ def code_task(rng: random.Random) -> Task:
     question = f"Write a Python function {name}({family.params}) that " + (
         family.description.format(k=k) + "."
     )
-    body = family.body.format(k=k)
     reference = (
-        f"return {body}</think>```python\ndef {name}({family.params}):\n"
-        f"    return {body}\n```"
+        f"</think>```python\ndef {name}({family.params}):\n"
+        f"    return {family.body.format(k=k)}\n```"
     )
     return Task(prompt=question, kind="code", language="python",
                 tests={"function": (name, cases)}, reference=reference)

@@ -11,6 +11,8 @@ import pytest
 
 from reward_server.client import RewardClient
 from trainer_client.tasks import (
+    CODE_FAMILIES,
+    CODE_K_MAX,
     TaskSet,
     code_task,
     is_heldout,
@@ -41,6 +43,17 @@ def test_code_tasks_only_when_the_server_can_judge_them():
     mixed = TaskSet.bundled(10, code=True, code_fraction=0.5)
     assert {mixed.sample(rng).kind for _ in range(200)} == {"math", "code"}
     assert len(mixed.heldout("code", 5)) == 5
+
+
+def test_heldout_code_problems_are_whole_problems_never_trained_on():
+    tasks = TaskSet.bundled(10, code=True, code_fraction=1.0)
+    rng = random.Random(0)
+    train = {tasks.sample(rng).tests["function"][0] for _ in range(3000)}
+    held = tasks.heldout("code", 500)
+    names = {t.tests["function"][0] for t in held}  # a name is a (family, constant) pair
+    assert len(names) == len(held) >= 30
+    assert not train & names  # not just other test inputs: other problems
+    assert len(train) + len(names) == len(CODE_FAMILIES) * CODE_K_MAX
 
 
 def test_code_reference_passes_its_own_tests():
