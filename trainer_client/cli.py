@@ -32,14 +32,16 @@ DEMO_DEFAULTS: dict[str, Any] = {
     "n_embd": 96,
     "n_head": 4,
     "arith_max": 10,
-    "sft_steps": 300,
+    "code_fraction": 0.25,
+    "sft_code_fraction": 0.12,
+    "sft_steps": 350,
     "sft_batch_size": 32,
     "sft_learning_rate": 2e-3,
     "steps": 120,
     "group_size": 8,
     "prompts_per_step": 16,
     "prompts_per_generate": 8,
-    "max_new_tokens": 32,
+    "max_new_tokens": 72,
     "temperature": 1.0,
     "learning_rate": 1e-4,
     "loss_type": "dapo",
@@ -52,21 +54,36 @@ DEMO_DEFAULTS: dict[str, Any] = {
 """The demo's settings (flags and --config still override them)."""
 
 
+def docker_engine_problem() -> str | None:
+    """None when a Docker engine answers a ping, else why not (for the demo's message)."""
+    try:
+        import docker
+
+        docker.from_env(timeout=5).ping()
+    except Exception as err:  # no SDK, no socket, no permission: all mean "no engine"
+        return f"{type(err).__name__}: {err}".strip()
+    return None
+
+
 @contextlib.contextmanager
-def reward_server(math_workers: int = 1) -> Iterator[str]:
-    """Start ``python -m reward_server serve --port 0``; yield its address; stop it."""
+def reward_server(math_workers: int = 1, code: bool = False) -> Iterator[str]:
+    """Start ``python -m reward_server serve --port 0 [--code]``; yield its address; stop
+    it. With ``code`` the server judges code in Docker sandboxes (it builds missing
+    sandbox images first, which can take minutes)."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     repo = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (repo, env.get("PYTHONPATH")) if p)
+    flags = ["--code", "--sandbox-pool-size", "2"] if code else []
     proc = subprocess.Popen(
         [sys.executable, "-m", "reward_server", "serve", "--port", "0",
-         "--math-workers", str(math_workers), "--no-log-json", "--log-level", "WARNING"],
+         "--math-workers", str(math_workers), *flags, "--no-log-json",
+         "--log-level", "WARNING"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
     )
     assert proc.stdout is not None
     lines: list[str] = []
     address = None
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + (900 if code else 60)
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
         if not line:
@@ -78,6 +95,7 @@ def reward_server(math_workers: int = 1) -> Iterator[str]:
             break
     if address is None:
         proc.kill()
+        proc.wait()
         raise RuntimeError("the reward server did not start:\n" + "".join(lines))
     drain = threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True)
     drain.start()
@@ -90,6 +108,30 @@ def reward_server(math_workers: int = 1) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextlib.contextmanager
+def demo_server(log=print) -> Iterator[str]:
+    """The demo's own server: with ``--code`` when a Docker engine is reachable, else (or
+    when the code server cannot start) math only, saying so."""
+    problem = docker_engine_problem()
+    with contextlib.ExitStack() as stack:
+        address = None
+        if problem is None:
+            log("Docker engine reachable: starting the reward server with --code "
+                "(math and function-writing tasks)")
+            try:
+                address = stack.enter_context(reward_server(code=True))
+            except RuntimeError as err:
+                log(f"WARNING: the reward server did not start with --code ({err}); "
+                    "falling back to math only: code accuracy will be null")
+        else:
+            log(f"WARNING: no Docker engine reachable ({problem}); the demo runs math "
+                "tasks only and code accuracy will be null (scripts/install_docker.sh "
+                "sets one up)")
+        if address is None:
+            address = stack.enter_context(reward_server())
+        yield address
 
 
 def run(cfg: TrainConfig, address: str, log=print) -> dict[str, Any]:
@@ -107,9 +149,14 @@ def run(cfg: TrainConfig, address: str, log=print) -> dict[str, Any]:
         + ("" if code else " (no code verifier: math tasks only)"))
     taskset = make_taskset(cfg.tasks, arith_max=cfg.arith_max, code=code,
                            code_fraction=cfg.code_fraction, data_dir=cfg.data_dir)
+    sft_taskset = None
+    if cfg.sft_code_fraction is not None and cfg.tasks == "bundled":
+        sft_taskset = make_taskset(cfg.tasks, arith_max=cfg.arith_max, code=code,
+                                   code_fraction=cfg.sft_code_fraction,
+                                   data_dir=cfg.data_dir)
     scorer = StreamScorer(client)
     try:
-        summary = train(cfg, scorer, taskset, log=log)
+        summary = train(cfg, scorer, taskset, log=log, sft_taskset=sft_taskset)
     finally:
         scorer.close()
         client.close()
@@ -140,9 +187,10 @@ def plot_rewards(metrics_path: Path, png_path: Path) -> None:
         window = max(1, len(values) // 15)
         smooth = [_mean(values[max(0, i - window + 1) : i + 1]) for i in range(len(values))]
         ax.plot(steps, smooth, label=f"{label} (moving avg {window})")
-    held = [(r["step"], r["heldout_math"]) for r in rows if "heldout_math" in r]
-    if held:
-        ax.plot(*zip(*held, strict=True), "o-", label="held-out math accuracy")
+    for kind in ("math", "code"):
+        held = [(r["step"], r[f"heldout_{kind}"]) for r in rows if f"heldout_{kind}" in r]
+        if held:
+            ax.plot(*zip(*held, strict=True), "o-", label=f"held-out {kind} accuracy")
     ax.set_xlabel("GRPO step")
     ax.set_ylabel("mean over the step's completions")
     ax.grid(alpha=0.3)
@@ -198,7 +246,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if cfg.server:
             summary = run(cfg, cfg.server)
         else:
-            with reward_server() as address:
+            with demo_server() as address:
                 summary = run(cfg, address)
         summary["wall_s"] = time.perf_counter() - start
         Path(cfg.out_dir, "summary.json").write_text(json.dumps(summary, indent=2,

@@ -59,6 +59,11 @@ class TrainConfig:
     code_fraction: float = _opt(
         0.25, "Share of bundled training prompts that are code tasks (code servers only)."
     )
+    sft_code_fraction: float | None = _opt(
+        None,
+        "Share of code tasks in the bundled SFT cold start; none = code_fraction. Short "
+        "one-line functions are learned from far fewer examples than arithmetic.",
+    )
     arith_max: int = _opt(
         20, "Bundled arithmetic: largest operand; the difficulty knob of the demo."
     )
@@ -149,6 +154,8 @@ class TrainConfig:
              "sampler='vllm' needs model to be a local checkpoint directory, not 'scratch'")
         need(0.0 <= self.code_fraction <= 1.0,
              f"code_fraction={self.code_fraction}: set it in [0, 1]")
+        need(self.sft_code_fraction is None or 0.0 <= self.sft_code_fraction <= 1.0,
+             f"sft_code_fraction={self.sft_code_fraction}: set it in [0, 1] or none")
         need(math.isfinite(self.temperature) and self.temperature > 0,
              f"temperature={self.temperature}: set it > 0 (1.0 samples the model as is)")
         need(0.0 < self.top_p <= 1.0, f"top_p={self.top_p}: set it in (0, 1]")

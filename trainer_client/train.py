@@ -360,6 +360,8 @@ class Trainer:
         self._ensure_reference()
         t_step = time.perf_counter()
         tasks = [self.taskset.sample(self.rng) for _ in range(cfg.prompts_per_step)]
+        tasks.sort(key=lambda t: t.kind)  # one kind per generate chunk where possible:
+        # short math answers do not wait for long code answers to finish
         batch, scores, timing = generate_and_score(
             self.policy, self.sampler, self.scorer, tasks, cfg, self.step, self.reward_spec
         )
@@ -475,9 +477,12 @@ def set_threads(cfg: TrainConfig) -> None:
 
 def train(
     cfg: TrainConfig, scorer: Scorer, taskset: TaskSet, *, log: Log = print,
-    policy: Policy | None = None,
+    policy: Policy | None = None, sft_taskset: TaskSet | None = None,
 ) -> dict[str, Any]:
     """A whole run: optional SFT, held-out eval, GRPO steps, held-out eval, summary.
+
+    SFT draws from ``sft_taskset`` when given (same problems, another mix), else from
+    ``taskset``.
 
     With ``cfg.resume`` and a checkpoint in ``out_dir`` the run continues from it (no SFT
     and no "before" evaluation then). Returns the summary also written to
@@ -493,7 +498,8 @@ def train(
         if distributed.is_main():
             (trainer.out / "metrics.jsonl").unlink(missing_ok=True)
         if cfg.sft_steps:
-            summary.update(sft(trainer.policy, taskset, cfg, trainer.rng, log=log))
+            summary.update(sft(trainer.policy, sft_taskset or taskset, cfg, trainer.rng,
+                               log=log))
         if cfg.eval_size and distributed.is_main():
             summary["heldout_accuracy_before"] = heldout_accuracy(
                 trainer.policy, trainer.sampler, taskset, scorer, cfg, tag="before")

@@ -155,3 +155,15 @@ def test_reference_model_only_with_beta_and_mu_passes(tmp_path):
                     AlwaysRightOnce(), TaskSet.bundled(5, False, 0.0), log=lambda _: None)
     m = plain.train_step()
     assert plain.reference is None and "kl" not in m
+
+
+def test_demo_falls_back_to_math_only_without_docker(monkeypatch):
+    from trainer_client import cli
+
+    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:9")  # nothing listens there
+    assert cli.docker_engine_problem() is not None
+    said: list[str] = []
+    with cli.demo_server(log=said.append) as address, RewardClient(address) as client:
+        client.wait_ready(30)
+        assert list(client.info().verifiers) == ["math"]
+    assert "no Docker engine reachable" in said[0] and "math tasks only" in said[0]

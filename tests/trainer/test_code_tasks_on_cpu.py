@@ -1,0 +1,70 @@
+"""GRPO steps on the bundled function-writing tasks against a live ``--code`` server."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from reward_server.client import RewardClient
+from trainer_client.cli import docker_engine_problem
+from trainer_client.config import TrainConfig
+from trainer_client.scoring import StreamScorer
+from trainer_client.tasks import TaskSet, code_task
+from trainer_client.train import Trainer, generate_and_score
+
+_PROBLEM = docker_engine_problem()
+pytestmark = pytest.mark.skipif(
+    _PROBLEM is not None,
+    reason=f"no Docker engine reachable ({_PROBLEM}); run scripts/install_docker.sh",
+)
+
+TINY = dict(n_layer=1, n_embd=32, n_head=2, n_positions=192, group_size=4,
+            prompts_per_step=4, prompts_per_generate=2, max_new_tokens=24,
+            learning_rate=1e-2, eval_size=0, progress=False, threads=1, steps=2)
+
+
+@pytest.fixture(scope="module")
+def code_scorer():
+    from conftest import start_server
+
+    proc = start_server("--code", "--sandbox-pool-size", "2", timeout=600)
+    client = RewardClient(proc.address, timeout=60)
+    client.wait_ready(60)
+    scorer = StreamScorer(client)
+    yield scorer
+    scorer.close()
+    client.close()
+    assert proc.stop() == 0
+
+
+def test_two_grpo_steps_get_code_rewards(tmp_path, code_scorer):
+    cfg = TrainConfig(**{**TINY, "out_dir": str(tmp_path), "code_fraction": 1.0})
+    trainer = Trainer(cfg, code_scorer, TaskSet.bundled(5, code=True, code_fraction=1.0),
+                      log=lambda _: None)
+    tasks = [trainer.taskset.sample(trainer.rng) for _ in range(cfg.prompts_per_step)]
+    assert {t.kind for t in tasks} == {"code"}
+    _, scores, timing = generate_and_score(trainer.policy, trainer.sampler, code_scorer,
+                                           tasks, cfg, step=99)
+    assert len(scores) == cfg.prompts_per_step
+    for s in scores:  # judged in the sandbox: a verdict per completion, never NaN
+        assert len(s.rewards) == cfg.group_size
+        assert all(not math.isnan(r) for r in s.rewards), s
+        assert all(v != "INFRA_ERROR" for v in s.verdicts), s
+    assert "score_hidden_frac" in timing
+    history = trainer.run(log_metrics=False)
+    assert len(history) == 2
+    for m in history:
+        assert not math.isnan(m["reward_mean"]) and m["num_dropped"] == 0.0
+
+
+def test_code_references_score_correct_in_the_sandbox(code_scorer):
+    rng = random.Random(3)
+    tasks = [code_task(rng) for _ in range(5)]
+    for i, t in enumerate(tasks):
+        code_scorer.submit(t.to_group([t.reference, "</think>nothing"], f"ref{i}"))
+    results = code_scorer.collect([f"ref{i}" for i in range(5)], 60)
+    for r in results.values():
+        assert r.verdicts[0] == "CORRECT" and r.rewards[0] == 1.0, r
+        assert r.verdicts[1] != "CORRECT" and not math.isnan(r.rewards[1]), r
