@@ -1,7 +1,7 @@
 """The assert-test judge: runs a task's test code against a proxy of the candidate.
 
 Started by the server as its own process (as `nobody` when the server is root):
-`python -I judge_worker.py SANDBOXES_PYTHON_DIR`. No candidate code ever runs here. The
+`python -I judge_worker.py SANDBOXES_PYTHON_DIR [--uid UID]`. No candidate code ever runs here. The
 test code (HumanEval `check(candidate)` or MBPP top-level asserts) is executed with
 `candidate` and the program's other top-level functions bound to proxies; a proxy call
 is sent to the server, which forwards it to the candidate's process in the sandbox and
@@ -430,7 +430,22 @@ def _failure(exc: CandidateFailure) -> dict:
     }
 
 
+def drop_privileges(argv: list[str]) -> None:
+    """`--uid N` (given when the server runs as root): become N, with no groups, before
+    reading anything. The judge drops privileges itself so that the server can start it
+    with vfork: a fork() of the gRPC server runs gRPC's fork handlers, which can crash
+    the child before it execs."""
+    if len(argv) == 4 and argv[2] == "--uid":
+        uid = int(argv[3])
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+        if os.getuid() != uid or os.geteuid() != uid:
+            sys.exit("could not drop privileges")
+
+
 def main() -> None:
+    drop_privileges(sys.argv)
     sys.path.insert(0, sys.argv[1])
     import valuecodec
 

@@ -30,34 +30,32 @@ def _world_runnable(path: str) -> bool:
         return False
 
 
-def judge_command(codec_dir: str) -> tuple[list[str], dict]:
-    """The judge's argv and Popen privileges: as nobody when the server runs as root.
+def judge_command(codec_dir: str) -> list[str]:
+    """The judge's argv: it drops to nobody itself (`--uid`) when the server is root.
 
     The judge only needs the standard library, so when the server's own interpreter is
     not reachable by nobody (e.g. under /root) a system python3 is used instead.
     """
     if os.geteuid() != 0:
-        return [sys.executable, "-I", str(WORKER), codec_dir], {}
+        return [sys.executable, "-I", str(WORKER), codec_dir]
     for exe in (sys.executable, shutil.which("python3") or "", "/usr/bin/python3"):
         if exe and _world_runnable(exe):
-            drop = {"user": NOBODY, "group": NOBODY, "extra_groups": []}
-            return [exe, "-I", str(WORKER), codec_dir], drop
-    return [sys.executable, "-I", str(WORKER), codec_dir], {}
+            return [exe, "-I", str(WORKER), codec_dir, "--uid", str(NOBODY)]
+    return [sys.executable, "-I", str(WORKER), codec_dir, "--uid", str(NOBODY)]
 
 
 class JudgeProcess:
     def __init__(self, codec_dir: str) -> None:
         # The judge never shares a uid with anything the candidate could reach: when the
         # server runs as root the judge drops to nobody (the candidate's uid is 10001).
-        argv, drop = judge_command(codec_dir)
+        # No user/group arguments: Popen then uses vfork, never fork() of this process.
         self.proc = subprocess.Popen(
-            argv,
+            judge_command(codec_dir),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             cwd="/",
             env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
-            **drop,
         )
         self.jobs = 0
         self._buf = bytearray()
@@ -65,8 +63,18 @@ class JudgeProcess:
         self._sel.register(self.proc.stdout, selectors.EVENT_READ)
 
     def send(self, msg: dict) -> None:
-        self.proc.stdin.write(json.dumps(msg, separators=(",", ":")).encode() + b"\n")
-        self.proc.stdin.flush()
+        try:
+            self.proc.stdin.write(json.dumps(msg, separators=(",", ":")).encode() + b"\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            raise ConnectionError(f"the judge process exited ({self._status()})") from None
+
+    def _status(self) -> str:
+        try:
+            code = self.proc.wait(1.0)
+        except subprocess.TimeoutExpired:
+            return "still running"
+        return f"killed by signal {-code}" if code < 0 else f"exit status {code}"
 
     def recv(self, deadline: float) -> dict:
         fd = self.proc.stdout.fileno()
@@ -81,7 +89,7 @@ class JudgeProcess:
                 raise TimeoutError("the judge did not finish in time")
             chunk = os.read(fd, 1 << 20)
             if not chunk:
-                raise ConnectionError("the judge process exited")
+                raise ConnectionError(f"the judge process exited ({self._status()})")
             self._buf += chunk
 
     def kill(self) -> None:

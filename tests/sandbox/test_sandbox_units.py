@@ -186,3 +186,27 @@ def test_unix_channel_in_a_machine_made_from_an_image(monkeypatch, tmp_path):
     assert not container.use_unix_channel(config, Engine(here, str(tmp_path / "absent")))
     assert not container.use_unix_channel(config)
     assert not container.use_unix_channel(SandboxConfig(channel="attach"), Engine(here, "/"))
+
+
+def test_judge_runs_as_nobody_when_the_server_is_root():
+    import os
+    import time
+
+    from reward_server.sandbox.judges import NOBODY, JudgeProcess
+    from reward_server.sandbox.valuecodec_loader import CODEC_DIR
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root")
+    proc = JudgeProcess(CODEC_DIR)
+    try:
+        proc.send({"op": "run", "test_code": "assert True", "entry_point": "f", "names": {}})
+        while proc.recv(time.monotonic() + 30)["op"] != "done":
+            pass
+        with open(f"/proc/{proc.proc.pid}/status") as f:
+            ids = {ln.split(":")[0]: ln.split()[1:] for ln in f if ln.startswith(("Uid", "Gid"))}
+            f.seek(0)
+            groups = next(ln.split()[1:] for ln in f if ln.startswith("Groups"))
+        assert ids["Uid"] == [str(NOBODY)] * 4 and ids["Gid"] == [str(NOBODY)] * 4
+        assert groups == []
+    finally:
+        proc.kill()
