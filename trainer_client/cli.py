@@ -164,13 +164,16 @@ def run(cfg: TrainConfig, address: str, log=print) -> dict[str, Any]:
 
     if distributed.is_main():
         plot_rewards(Path(cfg.out_dir) / "metrics.jsonl",
-                     Path(cfg.out_dir) / "reward_curve.png")
+                     Path(cfg.out_dir) / "reward_curve.png",
+                     before=summary.get("heldout_accuracy_before"))
     distributed.barrier()
     return summary
 
 
-def plot_rewards(metrics_path: Path, png_path: Path) -> None:
-    """Reward and accuracy per step (and a moving average) as a PNG."""
+def plot_rewards(metrics_path: Path, png_path: Path,
+                 before: dict[str, float | None] | None = None) -> None:
+    """Reward and accuracy per step (and a moving average) as a PNG; held-out accuracy
+    at the evaluations, starting at step 0 with ``before`` (after SFT) when given."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -189,6 +192,8 @@ def plot_rewards(metrics_path: Path, png_path: Path) -> None:
         ax.plot(steps, smooth, label=f"{label} (moving avg {window})")
     for kind in ("math", "code"):
         held = [(r["step"], r[f"heldout_{kind}"]) for r in rows if f"heldout_{kind}" in r]
+        if held and before and before.get(kind) is not None:
+            held.insert(0, (0, before[kind]))
         if held:
             ax.plot(*zip(*held, strict=True), "o-", label=f"held-out {kind} accuracy")
     ax.set_xlabel("GRPO step")
