@@ -5,9 +5,12 @@
     torchrun --nproc_per_node 2 -m trainer_client.cli train --server ADDR ...  # 2 ranks
 
 The demo builds a small GPT-2 with a character tokenizer, runs a short SFT cold start on
-worked arithmetic examples, measures held-out accuracy, runs GRPO against the live reward
-server on the bundled task mix, measures again, and writes ``metrics.jsonl``,
-``reward_curve.png``, checkpoints and ``summary.json`` into ``--out``.
+worked examples, measures held-out accuracy, runs GRPO against the live reward server on
+the bundled task mix, measures again, and writes ``metrics.jsonl``,
+``reward_curve.png``, checkpoints and ``summary.json`` into ``--out``. Without
+``--server`` it starts its own server, with ``--code`` when a Docker engine answers: the
+mix is then arithmetic (math verifier) and function-writing tasks (sandbox); without an
+engine it says so and the mix is arithmetic only (code accuracy null).
 """
 
 from __future__ import annotations
@@ -51,7 +54,9 @@ DEMO_DEFAULTS: dict[str, Any] = {
     "save_every": 50,
     "threads": 2,
 }
-"""The demo's settings (flags and --config still override them)."""
+"""The demo's settings (flags and --config still override them). One-line functions are
+learned from far fewer examples than arithmetic, so the cold start holds few of them
+(sft_code_fraction) and leaves GRPO room on both; half the GRPO prompts are code."""
 
 
 def docker_engine_problem() -> str | None:
