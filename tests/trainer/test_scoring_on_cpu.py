@@ -10,16 +10,6 @@ from reward_server.client import RewardClient, math_group
 from trainer_client.scoring import StreamScorer, server_verifiers
 
 
-@pytest.fixture
-def scorer(server):
-    client = RewardClient(server.address, timeout=30)
-    client.wait_ready(30)
-    s = StreamScorer(client)
-    yield s
-    s.close()
-    client.close()
-
-
 def _group(gid: str, gold: int):
     completions = [f"{gold - 1}+1={gold}</think>\\boxed{{{gold}}}", "x</think>\\boxed{-1}"]
     return math_group(str(gold), completions, group_id=gid)

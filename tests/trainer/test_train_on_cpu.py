@@ -11,23 +11,13 @@ import torch
 from reward_server.client import RewardClient
 from trainer_client.cli import main as cli_main
 from trainer_client.config import TrainConfig
-from trainer_client.scoring import GroupScores, StreamScorer
+from trainer_client.scoring import GroupScores
 from trainer_client.tasks import TaskSet
 from trainer_client.train import Trainer, train
 
 TINY = dict(n_layer=1, n_embd=32, n_head=2, n_positions=160, group_size=4,
             prompts_per_step=4, prompts_per_generate=2, max_new_tokens=8,
             learning_rate=1e-2, eval_size=0, progress=False, threads=1)
-
-
-@pytest.fixture
-def scorer(server):
-    client = RewardClient(server.address, timeout=30)
-    client.wait_ready(30)
-    s = StreamScorer(client)
-    yield s
-    s.close()
-    client.close()
 
 
 def _weights(model) -> dict[str, torch.Tensor]:
