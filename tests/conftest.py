@@ -105,3 +105,17 @@ def fresh_server(request) -> Iterator:
     yield make
     for proc in started:
         proc.stop()
+
+
+@pytest.fixture
+def scorer(server):
+    """The trainer's StreamScorer on the shared server."""
+    from reward_server.client import RewardClient
+    from trainer_client.scoring import StreamScorer
+
+    client = RewardClient(server.address, timeout=30)
+    client.wait_ready(30)
+    s = StreamScorer(client)
+    yield s
+    s.close()
+    client.close()
