@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pytest
 
 from reward_server.api import reward_pb2
 from reward_server.client import math_group
+from trainer_client.cli import docker_engine_problem
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -107,15 +109,45 @@ def fresh_server(request) -> Iterator:
         proc.stop()
 
 
-@pytest.fixture
-def scorer(server):
-    """The trainer's StreamScorer on the shared server."""
+@contextlib.contextmanager
+def stream_scorer(address: str, timeout: float) -> Iterator:
+    """The trainer's StreamScorer on the server at `address`."""
     from reward_server.client import RewardClient
     from trainer_client.scoring import StreamScorer
 
-    client = RewardClient(server.address, timeout=30)
-    client.wait_ready(30)
-    s = StreamScorer(client)
-    yield s
-    s.close()
-    client.close()
+    client = RewardClient(address, timeout=timeout)
+    client.wait_ready(timeout)
+    scorer = StreamScorer(client)
+    try:
+        yield scorer
+    finally:
+        scorer.close()
+        client.close()
+
+
+@pytest.fixture
+def scorer(server):
+    with stream_scorer(server.address, 30) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def code_server() -> Iterator[ServerProcess]:
+    """One server with --code for the whole run; it must leave no container behind.
+
+    Tests that use it skip (see `requires_docker`) when no engine answers."""
+    import docker
+
+    proc = start_server("--code", "--sandbox-pool-size", "2", timeout=600)
+    yield proc
+    assert proc.stop() == 0
+    leftovers = docker.from_env().containers.list(
+        all=True, filters={"label": f"reward-server.pid={proc.process.pid}"}
+    )
+    assert not leftovers, "the server left sandbox containers behind"
+
+
+requires_docker = pytest.mark.skipif(
+    docker_engine_problem() is not None,  # the check grpo-train demo uses
+    reason="no Docker engine reachable; run scripts/install_docker.sh",
+)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import docker
 import pytest
+from conftest import requires_docker
 
 from reward_server.api import reward_pb2
 from reward_server.client import RewardClient, code_group
@@ -11,30 +11,7 @@ from reward_server.client import RewardClient, code_group
 V = reward_pb2.Verdict
 
 
-def _engine_reachable() -> bool:
-    try:
-        docker.from_env().ping()
-        return True
-    except Exception:
-        return False
-
-
-pytestmark = pytest.mark.skipif(
-    not _engine_reachable(), reason="no Docker engine reachable (scripts/install_docker.sh)"
-)
-
-
-@pytest.fixture(scope="module")
-def code_server():
-    from conftest import start_server
-
-    proc = start_server("--code", "--sandbox-pool-size", "2", timeout=600)
-    yield proc
-    assert proc.stop() == 0
-    leftovers = docker.from_env().containers.list(
-        all=True, filters={"label": f"reward-server.pid={proc.process.pid}"}
-    )
-    assert not leftovers, "the server left sandbox containers behind"
+pytestmark = requires_docker
 
 
 def test_server_info_lists_languages_and_limits(code_server):

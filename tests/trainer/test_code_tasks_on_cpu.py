@@ -6,19 +6,13 @@ import math
 import random
 
 import pytest
+from conftest import requires_docker, stream_scorer
 
-from reward_server.client import RewardClient
-from trainer_client.cli import docker_engine_problem
 from trainer_client.config import TrainConfig
-from trainer_client.scoring import StreamScorer
 from trainer_client.tasks import TaskSet, code_task
 from trainer_client.train import Trainer, generate_and_score
 
-_PROBLEM = docker_engine_problem()
-pytestmark = pytest.mark.skipif(
-    _PROBLEM is not None,
-    reason=f"no Docker engine reachable ({_PROBLEM}); run scripts/install_docker.sh",
-)
+pytestmark = requires_docker
 
 TINY = dict(n_layer=1, n_embd=32, n_head=2, n_positions=192, group_size=4,
             prompts_per_step=4, prompts_per_generate=2, max_new_tokens=24,
@@ -26,17 +20,9 @@ TINY = dict(n_layer=1, n_embd=32, n_head=2, n_positions=192, group_size=4,
 
 
 @pytest.fixture(scope="module")
-def code_scorer():
-    from conftest import start_server
-
-    proc = start_server("--code", "--sandbox-pool-size", "2", timeout=600)
-    client = RewardClient(proc.address, timeout=60)
-    client.wait_ready(60)
-    scorer = StreamScorer(client)
-    yield scorer
-    scorer.close()
-    client.close()
-    assert proc.stop() == 0
+def code_scorer(code_server):
+    with stream_scorer(code_server.address, 60) as scorer:
+        yield scorer
 
 
 def test_two_grpo_steps_get_code_rewards(tmp_path, code_scorer):
