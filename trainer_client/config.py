@@ -21,6 +21,9 @@ from typing import Any
 from trainer_client.advantages import SCALES
 from trainer_client.loss import LOSS_AGGREGATORS
 
+RECIPES = ("r1-zero", "r1", "distill")
+"""DeepSeek-R1's ways to a reasoning model; see ``TrainConfig.recipe``."""
+
 
 def _opt(default: Any, help: str) -> Any:
     return field(default=default, metadata={"help": help})
@@ -117,8 +120,34 @@ class TrainConfig:
         "$REWARD_SERVER_TARGETS (the demo starts its own server when none is given).",
     )
     server_timeout_s: float = _opt(120.0, "Longest wait for one group's scores.")
+    # --- recipe (DeepSeek-R1) -----------------------------------------------------------
+    recipe: str | None = _opt(
+        None,
+        "'r1-zero': GRPO from the initial policy, no SFT (sft_steps must be 0). 'r1': a "
+        "short cold-start SFT on worked reasoning examples (sft_steps >= 1), then GRPO. "
+        "'distill': sample the teacher checkpoint on training prompts, keep only the "
+        "completions the reward server scores CORRECT, SFT this policy (the student) on "
+        "them for sft_steps, then GRPO for steps (0 = distillation only). none = 'r1' "
+        "when sft_steps > 0, else 'r1-zero'. On the command line a recipe also sets the "
+        "defaults it needs (r1-zero: sft_steps 0; r1: sft_steps 100 if 0; distill: steps "
+        "0, sft_steps 200 if 0) unless they are given.",
+    )
+    teacher: str | None = _opt(
+        None,
+        "distill: the teacher, a local Hugging Face model directory or a checkpoint-N "
+        "folder of an earlier run.",
+    )
+    distill_prompts: int = _opt(
+        256, "distill: training prompts the teacher answers (drawn like GRPO prompts)."
+    )
+    distill_samples: int = _opt(
+        4, "distill: completions sampled per prompt at `temperature`; the CORRECT ones "
+        "(duplicates dropped) become the student's SFT data, written to distill.jsonl.",
+    )
     # --- cold start, evaluation, bookkeeping --------------------------------------------
-    sft_steps: int = _opt(0, "Supervised cold-start steps on reasoning examples first.")
+    sft_steps: int = _opt(
+        0, "Supervised steps: the r1 cold start on worked examples, or distill's SFT."
+    )
     sft_batch_size: int = _opt(32, "Examples per SFT step.")
     sft_learning_rate: float = _opt(1e-3, "AdamW learning rate of the SFT steps.")
     eval_size: int = _opt(200, "Held-out problems per evaluation (greedy decoding).")
@@ -131,6 +160,8 @@ class TrainConfig:
     progress: bool = _opt(True, "Show tqdm progress bars.")
 
     def __post_init__(self) -> None:
+        if self.recipe is None:  # frozen: resolve the implicit recipe once, here
+            object.__setattr__(self, "recipe", "r1" if self.sft_steps > 0 else "r1-zero")
         problems: list[str] = []
 
         def need(ok: bool, message: str) -> None:
@@ -181,6 +212,26 @@ class TrainConfig:
              f"max_grad_norm={self.max_grad_norm}: set it > 0 or none")
         need(self.model == "scratch" or Path(self.model).is_dir(),
              f"model={self.model!r}: give 'scratch' or an existing local model directory")
+        need(self.recipe in RECIPES,
+             f"recipe={self.recipe!r}: use one of {', '.join(RECIPES)}")
+        need(self.recipe != "r1-zero" or self.sft_steps == 0,
+             f"recipe='r1-zero' runs RL from the start but sft_steps={self.sft_steps}: "
+             "set sft_steps 0 or use recipe 'r1'")
+        need(self.recipe != "r1" or self.sft_steps >= 1,
+             "recipe='r1' starts with a cold-start SFT: set sft_steps >= 1 or use "
+             "recipe 'r1-zero'")
+        if self.recipe == "distill":
+            need(self.teacher is not None and Path(self.teacher).is_dir(),
+                 f"recipe='distill' needs teacher to be an existing local model or "
+                 f"checkpoint directory, got {self.teacher!r}")
+            need(self.sft_steps >= 1,
+                 "recipe='distill' trains the student by SFT: set sft_steps >= 1")
+        else:
+            need(self.teacher is None,
+                 f"teacher={self.teacher!r} is only used by recipe 'distill' "
+                 f"(recipe is {self.recipe!r})")
+        for name in ("distill_prompts", "distill_samples"):
+            need(getattr(self, name) >= 1, f"{name}={getattr(self, name)}: set it >= 1")
         if problems:
             raise ValueError("invalid TrainConfig:\n  " + "\n  ".join(problems))
 
@@ -278,13 +329,33 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     return {k: _check_yaml_value(k, v, hints[k]) for k, v in data.items()}
 
 
+def recipe_defaults(values: Mapping[str, Any], given: set[str]) -> dict[str, Any]:
+    """What a chosen recipe changes among the settings the user did not give: r1-zero
+    skips the SFT, r1 gets a cold start, distill is SFT only unless steps are given."""
+    recipe = values.get("recipe")
+    sft_steps = values.get("sft_steps", 0)
+    out: dict[str, Any] = {}
+    if "sft_steps" not in given:
+        if recipe == "r1-zero":
+            out["sft_steps"] = 0
+        elif recipe == "r1" and sft_steps == 0:
+            out["sft_steps"] = 100
+        elif recipe == "distill" and sft_steps == 0:
+            out["sft_steps"] = 200
+    if recipe == "distill" and "steps" not in given:
+        out["steps"] = 0
+    return out
+
+
 def config_from_namespace(ns: argparse.Namespace, **defaults: Any) -> TrainConfig:
-    """Defaults < ``defaults`` (e.g. the demo's) < YAML file < flags."""
-    values: dict[str, Any] = dict(defaults)
+    """Defaults < ``defaults`` (e.g. the demo's) < the recipe's < YAML file < flags."""
+    given: dict[str, Any] = {}
     if getattr(ns, "config", None):
-        values.update(load_yaml(ns.config))
+        given.update(load_yaml(ns.config))
     names = {f.name for f in dataclasses.fields(TrainConfig)}
-    values.update({k: v for k, v in vars(ns).items() if k in names})
+    given.update({k: v for k, v in vars(ns).items() if k in names})
+    values: dict[str, Any] = {**defaults, **given}
+    values.update(recipe_defaults(values, set(given)))
     return TrainConfig(**values)
 
 

@@ -470,6 +470,46 @@ def format_metrics(m: dict[str, Any]) -> str:
     return " | ".join(parts)
 
 
+def distill(trainer: Trainer, taskset: TaskSet, *, log: Log = print) -> dict[str, Any]:
+    """The distill recipe's SFT: the teacher's server-CORRECT completions teach the
+    trainer's policy (see :mod:`trainer_client.distill`). Returns the run's statistics,
+    with the teacher's and the student's held-out accuracy before distillation."""
+    from trainer_client.distill import (
+        collect_teacher_data,
+        load_teacher,
+        teacher_sampler,
+        write_jsonl,
+    )
+
+    cfg = trainer.cfg
+    assert cfg.teacher is not None  # TrainConfig refuses distill without one
+    teacher = load_teacher(cfg.teacher)
+    sampler = teacher_sampler(teacher, cfg)
+    out: dict[str, Any] = {"teacher": cfg.teacher}
+    main = distributed.is_main()
+    if cfg.eval_size and main:
+        out["teacher_heldout_accuracy"] = heldout_accuracy(
+            teacher, sampler, taskset, trainer.scorer, cfg, tag="teacher")
+        out["heldout_accuracy_before_distill"] = heldout_accuracy(
+            trainer.policy, trainer.sampler, taskset, trainer.scorer, cfg, tag="student0")
+        log(f"held-out accuracy: teacher {out['teacher_heldout_accuracy']}, student "
+            f"before distillation {out['heldout_accuracy_before_distill']}")
+    data = collect_teacher_data(teacher, sampler, taskset, trainer.scorer, cfg,
+                                trainer.rng, log=log)
+    del teacher, sampler  # the student's SFT does not need the teacher in memory
+    out.update(data.stats())
+    if main:
+        write_jsonl(data, trainer.out / "distill.jsonl")
+    if not data.tasks:
+        raise ValueError(
+            f"distill: none of the teacher's {data.sampled} completions was scored "
+            "CORRECT, so there is nothing to learn from; use a stronger teacher, more "
+            "distill_prompts or distill_samples, or another temperature")
+    out.update(sft(trainer.policy, TaskSet.from_tasks(data.tasks, test=[]), cfg,
+                   trainer.rng, log=log))
+    return out
+
+
 def set_threads(cfg: TrainConfig) -> None:
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -497,7 +537,9 @@ def train(
     if not resumed:
         if distributed.is_main():
             (trainer.out / "metrics.jsonl").unlink(missing_ok=True)
-        if cfg.sft_steps:
+        if cfg.recipe == "distill":
+            summary.update(distill(trainer, sft_taskset or taskset, log=log))
+        elif cfg.recipe == "r1":  # r1-zero: RL from the initial policy, no SFT
             summary.update(sft(trainer.policy, sft_taskset or taskset, cfg, trainer.rng,
                                log=log))
         if cfg.eval_size and distributed.is_main():
@@ -507,9 +549,14 @@ def train(
     t_grpo = time.perf_counter()
     history = trainer.run()
     summary["grpo_s"] = time.perf_counter() - t_grpo
+    if trainer.step == 0 and distributed.is_main():  # no GRPO (distill only): keep the SFT
+        trainer.save()
     if cfg.eval_size and distributed.is_main():
-        summary["heldout_accuracy_after"] = heldout_accuracy(
-            trainer.policy, trainer.sampler, taskset, scorer, cfg, tag="after")
+        if history or "heldout_accuracy_before" not in summary:
+            summary["heldout_accuracy_after"] = heldout_accuracy(
+                trainer.policy, trainer.sampler, taskset, scorer, cfg, tag="after")
+        else:  # no GRPO step ran: the policy is the one measured "before"
+            summary["heldout_accuracy_after"] = summary["heldout_accuracy_before"]
         log(f"held-out accuracy after GRPO: {summary['heldout_accuracy_after']}")
     summary["steps"] = trainer.step
     summary["total_s"] = time.perf_counter() - t0
@@ -523,5 +570,5 @@ def train(
     return summary
 
 
-__all__ = ["Trainer", "evaluate", "format_metrics", "heldout_accuracy", "left_pad",
+__all__ = ["Trainer", "distill", "evaluate", "format_metrics", "heldout_accuracy", "left_pad",
            "sft", "sft_batch", "train"]

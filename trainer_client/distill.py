@@ -1,0 +1,166 @@
+"""The ``distill`` recipe: a teacher answers, the reward server filters, the student copies.
+
+DeepSeek-R1 distilled its reasoning into small models by supervised fine-tuning on the
+teacher's samples, keeping only those that were right. Here "right" is the reward
+server's verdict, so the student never learns from an answer the server would not
+reward::
+
+    prompts  = distill_prompts training tasks (the GRPO task mix)
+    samples  = distill_samples teacher completions per prompt (temperature, top_p)
+    kept     = completions scored CORRECT, duplicates per prompt dropped
+    student  = SFT for sft_steps on (prompt, kept completion) pairs
+
+The kept pairs are also written to ``distill.jsonl`` in the user task schema (with the
+completion as ``reference``), so they can be reused as an SFT set by any later run.
+Completions the server could not judge (INFRA_ERROR) are neither kept nor counted wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from trainer_client.config import TrainConfig
+from trainer_client.policy import THINK_OPEN, Policy, load_policy
+from trainer_client.rollout import HFSampler, Sampler, SamplingConfig
+from trainer_client.scoring import Scorer
+from trainer_client.tasks import Task, TaskSet
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class TeacherData:
+    """The teacher's CORRECT completions, as tasks whose ``reference`` is the completion."""
+
+    tasks: list[Task]
+    sampled: int
+    judged: int
+    correct: int
+    prompts: int
+    prompts_kept: int
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "distill_sampled": self.sampled,
+            "distill_judged": self.judged,
+            "distill_correct": self.correct,
+            "distill_kept": len(self.tasks),
+            "distill_prompts": self.prompts,
+            "distill_prompts_kept": self.prompts_kept,
+            "teacher_sample_accuracy": self.correct / self.judged if self.judged else None,
+        }
+
+
+def load_teacher(path: str | Path) -> Policy:
+    """A teacher from a Hugging Face model directory or a ``checkpoint-N`` folder."""
+    path = Path(path)
+    if (path / "state.json").exists() and (path / "model").is_dir():
+        policy = load_policy(path / "model")
+        policy.chat = bool(json.loads((path / "state.json").read_text()).get("chat", False))
+        return policy
+    return load_policy(path)
+
+
+def teacher_sampler(teacher: Policy, cfg: TrainConfig) -> Sampler:
+    if cfg.sampler == "vllm":
+        from trainer_client.vllm_sampler import VLLMSampler  # GPU only: imported on demand
+
+        assert cfg.teacher is not None
+        model_dir = Path(cfg.teacher)
+        if (model_dir / "model").is_dir():
+            model_dir = model_dir / "model"
+        return VLLMSampler(str(model_dir), eos_id=teacher.eos_id,
+                           max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature,
+                           top_p=cfg.top_p, seed=cfg.seed)
+    return HFSampler(teacher.model, teacher.tokenizer, teacher.eos_id, teacher.pad_id,
+                     SamplingConfig(cfg.max_new_tokens, cfg.temperature, cfg.top_p))
+
+
+def as_reference(text: str, teacher_chat: bool) -> str:
+    """A teacher completion as a task reference: references start inside the reasoning
+    (scratch prompts end with ``<think>``), chat completions open it themselves."""
+    if teacher_chat and text.lstrip().startswith(THINK_OPEN):
+        return text.lstrip()[len(THINK_OPEN):]
+    return text
+
+
+def collect_teacher_data(
+    teacher: Policy, sampler: Sampler, taskset: TaskSet, scorer: Scorer, cfg: TrainConfig,
+    rng: random.Random, log: Log = print,
+) -> TeacherData:
+    """Sample the teacher on ``cfg.distill_prompts`` training tasks and keep what the
+    server scores CORRECT (one copy of each distinct completion per prompt)."""
+    tasks = [taskset.sample(rng) for _ in range(cfg.distill_prompts)]
+    tasks.sort(key=lambda t: t.kind)  # long code answers do not hold up short math ones
+    n = cfg.distill_samples
+    submitted: list[tuple[str, Task, list[str]]] = []
+    sampled = 0
+    for start in range(0, len(tasks), cfg.prompts_per_generate):
+        chunk = tasks[start : start + cfg.prompts_per_generate]
+        samples = sampler.generate([teacher.encode_prompt(t.prompt) for t in chunk], n)
+        for j, task in enumerate(chunk):
+            gid = f"distill-p{start + j}"
+            texts = samples.texts[j * n : (j + 1) * n]
+            scorer.submit(task.to_group(texts, gid))  # scored while the next chunk samples
+            submitted.append((gid, task, texts))
+            sampled += len(texts)
+    results = scorer.collect([gid for gid, _, _ in submitted], cfg.server_timeout_s)
+    kept: list[Task] = []
+    judged = correct = prompts_kept = 0
+    for gid, task, texts in submitted:
+        seen: set[str] = set()
+        for text, verdict in zip(texts, results[gid].verdicts, strict=True):
+            if verdict == "INFRA_ERROR":
+                continue
+            judged += 1
+            if verdict != "CORRECT":
+                continue
+            correct += 1
+            if text not in seen:
+                seen.add(text)
+                kept.append(replace(task, reference=as_reference(text, teacher.chat)))
+        prompts_kept += bool(seen)
+    data = TeacherData(kept, sampled, judged, correct, len(tasks), prompts_kept)
+    log(f"distill: teacher sampled {sampled} completions on {len(tasks)} prompts; "
+        f"{correct}/{judged} judged CORRECT; kept {len(kept)} distinct on "
+        f"{prompts_kept} prompts")
+    return data
+
+
+def write_jsonl(data: TeacherData, path: str | Path) -> None:
+    """The kept pairs in the user task schema (``trainer_client.tasks``), reference = the
+    teacher's completion."""
+    with open(path, "w", encoding="utf-8") as fh:
+        for task in data.tasks:
+            fh.write(json.dumps(task_record(task)) + "\n")
+
+
+def task_record(task: Task) -> dict[str, Any]:
+    """One task as a user-schema JSONL record."""
+    record: dict[str, Any] = {"prompt": task.prompt, "reference": task.reference}
+    if task.kind == "math":
+        record["gold"] = task.gold
+        return record
+    record["language"] = task.language
+    (kind, spec), = task.tests.items()
+    if kind == "function":
+        entry_point, cases = spec
+        record["tests"] = {"function": {"entry_point": entry_point,
+                                        "cases": [[list(a), e] for a, e in cases]}}
+    elif kind == "io_cases":
+        record["tests"] = {"io": [list(case) for case in spec]}
+    elif kind == "asserts":
+        entry_point, test_code = spec
+        record["tests"] = {"asserts": {"entry_point": entry_point, "test_code": test_code}}
+    else:
+        raise ValueError(f"cannot write tests of kind {kind!r}")
+    return record
+
+
+__all__ = ["TeacherData", "as_reference", "collect_teacher_data", "load_teacher",
+           "task_record", "teacher_sampler", "write_jsonl"]
