@@ -538,7 +538,7 @@ def train(
         if distributed.is_main():
             (trainer.out / "metrics.jsonl").unlink(missing_ok=True)
         if cfg.recipe == "distill":
-            summary.update(distill(trainer, sft_taskset or taskset, log=log))
+            summary.update(distill(trainer, taskset, log=log))  # the GRPO mix
         elif cfg.recipe == "r1":  # r1-zero: RL from the initial policy, no SFT
             summary.update(sft(trainer.policy, sft_taskset or taskset, cfg, trainer.rng,
                                log=log))
