@@ -60,6 +60,21 @@ class ServerConfig:
         False, "Serve code tasks in Docker sandboxes (needs a Docker engine and the images)."
     )
     sandbox_pool_size: int = _opt(2, "Warm sandbox containers kept per language (with --code).")
+    sandbox_languages: str = _opt(
+        "python,cpp",
+        "Comma-separated languages served with --code (folders under sandboxes/); "
+        "each needs its image on the engine.",
+    )
+    sandbox_infra_retries: int = _opt(
+        1,
+        "Times a code completion is judged again in another container after its "
+        "container died under it (killed, engine restarted) before it is INFRA_ERROR.",
+    )
+    sandbox_reap_interval_s: float = _opt(
+        60.0,
+        "How often the server removes sandbox containers left by servers that died on "
+        "this host (a killed replica); 0 = only at start.",
+    )
     sandbox_runtime: str = _opt(
         "runc",
         "OCI runtime of the sandboxes: 'runc', or 'runsc' for gVisor (registered "
@@ -115,6 +130,13 @@ class ServerConfig:
             problems.append("stream_admission_wait_s and shutdown_grace_s must be >= 0")
         if self.sandbox_pool_size < 1:
             problems.append(f"sandbox_pool_size must be >= 1, got {self.sandbox_pool_size}")
+        if self.sandbox_infra_retries < 0 or self.sandbox_reap_interval_s < 0:
+            problems.append("sandbox_infra_retries and sandbox_reap_interval_s must be >= 0")
+        if not self.languages:
+            problems.append(
+                f"sandbox_languages must name at least one language, got "
+                f"{self.sandbox_languages!r}"
+            )
         if self.sandbox_runtime not in ("runc", "runsc"):
             problems.append(
                 f"sandbox_runtime must be 'runc' or 'runsc', got {self.sandbox_runtime!r}"
@@ -125,6 +147,10 @@ class ServerConfig:
             )
         if problems:
             raise ValueError("invalid server configuration: " + "; ".join(problems))
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(x.strip() for x in self.sandbox_languages.split(",") if x.strip())
 
     @property
     def resolved_math_workers(self) -> int:

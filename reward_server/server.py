@@ -38,7 +38,7 @@ class RunningServer:
     async def stop(self, grace: float | None = None) -> None:
         """Stops taking work, lets in-flight groups finish within `grace`, frees workers."""
         grace = self.service.config.shutdown_grace_s if grace is None else grace
-        self.service.draining = True
+        self.service.begin_drain()
         await self.health.enter_graceful_shutdown()
         await self.server.stop(grace)
         await self.service.verifiers.math.close()
@@ -55,6 +55,9 @@ async def start_code_verifier(config: ServerConfig):
         SandboxConfig(
             pool_size=config.sandbox_pool_size,
             runtime=config.sandbox_runtime,
+            languages=config.languages,
+            infra_retries=config.sandbox_infra_retries,
+            reap_interval_s=config.sandbox_reap_interval_s,
             partial_credit=config.partial_credit,
             docker_host=config.docker_host or None,
             build_missing_images=config.build_sandbox_images,

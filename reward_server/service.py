@@ -51,6 +51,7 @@ def _refusal(err: Exception) -> _Refusal:
 _SHUTTING_DOWN = _Refusal(
     grpc.StatusCode.UNAVAILABLE, "server is shutting down; send the remaining groups elsewhere"
 )
+_DRAIN = object()  # put on a stream's event queue when the server starts draining
 
 
 class RewardService(reward_pb2_grpc.RewardServiceServicer):
@@ -65,6 +66,15 @@ class RewardService(reward_pb2_grpc.RewardServiceServicer):
             max_groups_per_request=config.max_groups_per_request,
         )
         self.draining = False
+        self._streams: set[asyncio.Queue] = set()  # each open ScoreStream's event queue
+
+    def begin_drain(self) -> None:
+        """Refuses new work with UNAVAILABLE. Open streams stop reading at once, deliver
+        the groups they hold, then end with UNAVAILABLE so the client sends the rest
+        elsewhere (a stream would otherwise wait for its client's next group)."""
+        self.draining = True
+        for events in self._streams:
+            events.put_nowait(_DRAIN)
 
     @property
     def _validate_code(self) -> Callable[[reward_pb2.CodeTask], None] | None:
@@ -145,11 +155,19 @@ class RewardService(reward_pb2_grpc.RewardServiceServicer):
 
         reader = asyncio.create_task(read())
         reading = True
+        self._streams.add(done)
+        if self.draining:
+            done.put_nowait(_DRAIN)
         try:
             while reading or in_flight:
                 item = await done.get()
                 if item is reader_finished:
                     reading = False
+                    continue
+                if item is _DRAIN:
+                    if reading:
+                        reader.cancel()
+                        failure.append(_SHUTTING_DOWN)
                     continue
                 in_flight.discard(item)
                 if item.cancelled():
@@ -163,6 +181,7 @@ class RewardService(reward_pb2_grpc.RewardServiceServicer):
                 active_ids.discard(result.group_id)
                 yield result
         finally:
+            self._streams.discard(done)
             reader.cancel()
             for task in in_flight:
                 task.cancel()

@@ -113,6 +113,20 @@ class SandboxConfig:
             "before it is reported as INFRA_ERROR."
         },
     )
+    infra_retries: int = field(
+        default=1,
+        metadata={
+            "help": "Times a completion is judged again, in another container, after its "
+            "container died under it (killed, engine restarted); then INFRA_ERROR."
+        },
+    )
+    reap_interval_s: float = field(
+        default=60.0,
+        metadata={
+            "help": "Seconds between sweeps removing containers whose server died on "
+            "this host (another replica killed); 0 = only at start."
+        },
+    )
     build_missing_images: bool = field(
         default=True,
         metadata={
@@ -134,6 +148,8 @@ class SandboxConfig:
                 raise ValueError(f"SandboxConfig: {msg}")
 
         need(self.pool_size >= 1, f"pool_size={self.pool_size}; set it to 1 or more")
+        need(self.reap_interval_s >= 0, f"reap_interval_s={self.reap_interval_s} must be >= 0")
+        need(self.infra_retries >= 0, f"infra_retries={self.infra_retries}; set it to 0 or more")
         need(
             self.max_runs_per_container >= 1,
             f"max_runs_per_container={self.max_runs_per_container}; set it to 1 or more",

@@ -13,6 +13,7 @@ import datetime
 import json
 import os
 import secrets
+import select
 import shutil
 import socket
 import struct
@@ -124,6 +125,23 @@ class Sandbox:
         if not chunk:
             raise ConnectionError("container closed its stream")
         return chunk
+
+
+def stale(box: Sandbox) -> bool:
+    """True when an idle container can no longer serve: its channel is at end of file
+    (the container or the engine died) or holds bytes nobody asked for. Costs one poll."""
+    try:
+        readable, _, _ = select.select([box.sock], [], [], 0)
+        if not readable:
+            return False
+        box.broken = (
+            "unexpected bytes on an idle channel"
+            if box.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+            else "the container's channel closed while idle"
+        )
+    except (OSError, ValueError) as exc:
+        box.broken = f"idle channel unusable: {exc}"
+    return True
 
 
 def _frame_len(buf: bytearray) -> int:
@@ -305,13 +323,18 @@ def remove(container: object) -> None:
             raise
 
 
-def destroy(box: Sandbox) -> None:
+def destroy(box: Sandbox) -> bool:
+    """Closes the channel and removes the container; False when the engine could not be
+    reached (the caller tries the removal again later, so nothing is left behind)."""
     with contextlib.suppress(OSError):
         box.sock.close()
-    with contextlib.suppress(docker.errors.DockerException):
-        remove(box.container)
     if box.channel_dir:
         shutil.rmtree(box.channel_dir, ignore_errors=True)
+    try:
+        remove(box.container)
+    except (docker.errors.DockerException, OSError):
+        return False
+    return True
 
 
 def list_managed(client: docker.DockerClient, owner: str | None = None) -> list:

@@ -63,10 +63,19 @@ class LanguagePool:
         self._idle.put_nowait(box)
 
     async def acquire(self) -> Sandbox:
-        """Waits (FIFO) for a warm container; TimeoutError after acquire_timeout_s."""
+        """Waits (FIFO) for a warm container; TimeoutError after acquire_timeout_s.
+
+        A container that died while idle (killed, or the engine restarted) is retired
+        here and replaced in the background, so no completion is judged by a dead one."""
         if self._closed:
             raise RuntimeError("the sandbox pool is closed")
-        return await asyncio.wait_for(self._idle.get(), self._config.acquire_timeout_s)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._config.acquire_timeout_s
+        while True:
+            box = await asyncio.wait_for(self._idle.get(), max(0.0, deadline - loop.time()))
+            if not container.stale(box):
+                return box
+            self.release(box)
 
     def release(self, box: Sandbox) -> None:
         box.runs += 1
@@ -82,16 +91,20 @@ class LanguagePool:
 
     async def _replace(self, box: Sandbox) -> None:
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._lifecycle, container.destroy, box)
+        removed = await loop.run_in_executor(self._lifecycle, container.destroy, box)
         delay = 0.5
         while not self._closed:
             try:
+                if not removed:  # the engine was unreachable (restarting): try again
+                    removed = await loop.run_in_executor(
+                        self._lifecycle, container.destroy, box
+                    )
                 await self._add()
                 return
             except Exception as exc:  # keep trying; waiters time out meanwhile
                 log.warning("could not create a %s container: %s", self.language, exc)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
+                delay = min(delay * 2, 5.0)  # an engine restart takes seconds: stay close
 
     @property
     def live(self) -> int:

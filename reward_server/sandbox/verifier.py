@@ -67,6 +67,7 @@ class CodeVerifier:
         self._lifecycle = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sandbox-life")
         self._pools: dict[str, LanguagePool] = {}
         self._judges = JudgePool(CODEC_DIR)
+        self._reaper: asyncio.Task | None = None
 
     @classmethod
     async def start(cls, config: SandboxConfig) -> CodeVerifier:
@@ -104,7 +105,22 @@ class CodeVerifier:
         except BaseException:
             await self.close()
             raise
+        if config.reap_interval_s > 0:
+            self._reaper = asyncio.get_running_loop().create_task(self._reap_forever())
         return self
+
+    async def _reap_forever(self) -> None:
+        """Removes what dead servers on this host left (a replica killed with SIGKILL
+        cannot clean up); live servers' containers are never touched."""
+        while True:
+            await asyncio.sleep(self.config.reap_interval_s)
+            try:
+                reaped = await asyncio.to_thread(container.reap_leftovers, self._client)
+            except Exception as exc:  # the engine may be restarting: try at the next sweep
+                log.warning("could not sweep for leftover containers: %s", exc)
+                continue
+            if reaped:
+                log.info("removed %d containers left by a dead server", reaped)
 
     def languages(self) -> list[tuple[str, str, str]]:
         return [(n, rt.version, self._images[n]) for n, rt in self._runtimes.items()]
@@ -172,15 +188,27 @@ class CodeVerifier:
             return Outcome(
                 Verdict.COMPILE_ERROR, extracted_answer=code, detail=err, tests_total=total
             )
+        job = Job(
+            code=code, task=task, time_limit_s=time_limit, memory_mb=memory_mb, tests_total=total
+        )
+        for attempt in range(self.config.infra_retries + 1):
+            outcome, died = await self._judge_in_container(rt, job)
+            if not died:
+                break
+            log.info("sandbox died under a %s run (attempt %d): %s", rt.name, attempt + 1, died)
+        outcome.extracted_answer = code
+        outcome.tests_total = total
+        return outcome
+
+    async def _judge_in_container(self, rt: Runtime, job: Job) -> tuple[Outcome, str | None]:
+        """One judging in one warm container. Also returns why the container died under
+        the run (then the outcome is INFRA_ERROR and worth one more try elsewhere)."""
         pool = self._pools[rt.name]
         try:
             box = await pool.acquire()
         except (TimeoutError, asyncio.TimeoutError, RuntimeError) as exc:
-            return _infra(f"no {rt.name} sandbox became free: {exc}", code, total)
+            return Outcome.infra_error(f"no {rt.name} sandbox became free: {exc}"), None
         ctx = Context(box=box, runtime=rt, config=self.config, judges=self._judges)
-        job = Job(
-            code=code, task=task, time_limit_s=time_limit, memory_mb=memory_mb, tests_total=total
-        )
         future = asyncio.get_running_loop().run_in_executor(self._runs, _judge_safely, ctx, job)
         try:
             outcome = await asyncio.shield(future)
@@ -189,12 +217,13 @@ class CodeVerifier:
             future.add_done_callback(lambda _f: pool.release(box))
             raise
         pool.release(box)
-        outcome.extracted_answer = code
-        outcome.tests_total = total
-        return outcome
+        died = box.broken if outcome.verdict == Verdict.INFRA_ERROR else None
+        return outcome, died
 
     async def close(self) -> None:
         """Removes every container this verifier created and stops its judge processes."""
+        if self._reaper is not None:
+            self._reaper.cancel()
         await asyncio.gather(*(p.close() for p in self._pools.values()), return_exceptions=True)
         leftovers = await asyncio.to_thread(container.list_managed, self._client, self.owner)
         for c in leftovers:  # anything a pool lost track of (e.g. a create racing close)
@@ -225,12 +254,6 @@ def _judge_safely(ctx: Context, job: Job) -> Outcome:
         ctx.box.broken = f"{type(exc).__name__}: {exc}"
         log.exception("sandbox error")
         return Outcome.infra_error(f"sandbox error: {type(exc).__name__}: {exc}")
-
-
-def _infra(detail: str, code: str, total: int) -> Outcome:
-    out = Outcome.infra_error(detail)
-    out.extracted_answer, out.tests_total = code, total
-    return out
 
 
 def _validate_tests(task: reward_pb2.CodeTask, kind: str) -> None:
