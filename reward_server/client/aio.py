@@ -78,37 +78,75 @@ class AsyncRewardClient:
         stream after a retryable failure, so each group is answered exactly once."""
         source = _aiter(groups)
         pending: dict[str, reward_pb2.Group] = {}
+        pulling: list[asyncio.Future] = []  # the one read of `groups` under way, if any
+        source_error: list[BaseException] = []
+
+        async def take() -> reward_pb2.Group | None:
+            """The next group from `groups`, or None at the end.
+
+            The read runs in its own future, shielded: when a broken stream's request
+            generator is cancelled while waiting for the trainer's next group, the read
+            goes on and its group is taken by the next stream's generator (cancelling
+            the read itself would end the caller's generator)."""
+            while True:
+                if not pulling:
+                    pulling.append(asyncio.ensure_future(_anext(source)))
+                read = pulling[0]
+                await asyncio.shield(read)
+                if pulling and pulling[0] is read:  # nobody took it first
+                    pulling.clear()
+                    if read.exception() is not None:
+                        source_error.append(read.exception())
+                    group = read.result()
+                    if group is not None:
+                        pending[group.group_id] = group  # recorded before it is sent
+                    return group
 
         async def requests(
             resend: list[reward_pb2.Group],
         ) -> AsyncIterator[reward_pb2.ScoreRequest]:
             for group in resend:
                 yield reward_pb2.ScoreRequest(groups=[group])
-            async for group in source:
-                pending[group.group_id] = group  # recorded before it is sent
+            while (group := await take()) is not None:
                 yield reward_pb2.ScoreRequest(groups=[group])
 
         attempt = 0
         resend: list[reward_pb2.Group] = []
-        while True:
-            call = self._stub.ScoreStream(
-                requests(resend), timeout=timeout, wait_for_ready=attempt > 0
-            )
-            try:
-                async for result in call:
-                    if pending.pop(result.group_id, None) is None:
-                        continue
-                    attempt = 0
-                    yield result
-            except grpc.aio.AioRpcError as err:
-                attempt += 1
-                if attempt >= self.retry.attempts or not self.retry.retryable(err.code()):
+        try:
+            while True:
+                call = self._stub.ScoreStream(
+                    requests(resend), timeout=timeout, wait_for_ready=attempt > 0
+                )
+                try:
+                    async for result in call:
+                        if pending.pop(result.group_id, None) is None:
+                            continue
+                        attempt = 0
+                        yield result
+                except grpc.aio.AioRpcError as err:
+                    attempt += 1
+                    if attempt >= self.retry.attempts or not self.retry.retryable(err.code()):
+                        raise
+                    call.cancel()
+                    await asyncio.sleep(self.retry.backoff(attempt))
+                except asyncio.CancelledError:
+                    # grpc cancels the call when reading `groups` raised: raise that error.
+                    if source_error:
+                        raise source_error[0] from None
                     raise
-                call.cancel()
-                await asyncio.sleep(self.retry.backoff(attempt))
-            resend = list(pending.values())
-            if not resend:
-                return
+                resend = list(pending.values())
+                if not resend:
+                    return
+        finally:
+            for read in pulling:
+                read.cancel()
+
+
+async def _anext(source: AsyncIterator):
+    try:
+        return await source.__anext__()
+    except StopAsyncIteration:
+        return None
 
 
 async def _aiter(items: AsyncIterable | Iterable) -> AsyncIterator:

@@ -15,6 +15,10 @@ from reward_server.client.channel import RetryPolicy, channel_options, resolve_t
 T = TypeVar("T")
 
 
+class _Retired(Exception):
+    """A request generator of a replaced stream stops."""
+
+
 class RewardClient:
     """A blocking client. `targets`: "host:port", a list of ip:port (balanced round-robin),
     or None for $REWARD_SERVER_TARGETS. `timeout` is the deadline of each unary call."""
@@ -85,27 +89,51 @@ class RewardClient:
         group is answered exactly once. `timeout` bounds the whole stream (None: no bound).
         """
         pending: dict[str, reward_pb2.Group] = {}
-        lock = threading.Lock()
+        lock = threading.Lock()  # guards pending, generation and orphans
         source = iter(groups)
-        source_lock = threading.Lock()
+        source_lock = threading.Lock()  # one reader of `groups` at a time
+        generation = [0]  # bumped when a stream breaks; older request generators retire
+        orphans: list[reward_pb2.Group] = []  # taken by a retired generator, never sent
 
-        def requests(resend: list[reward_pb2.Group]) -> Iterator[reward_pb2.ScoreRequest]:
+        def take(mine: int) -> reward_pb2.Group | None:
+            """The next group for the stream of generation `mine`, or None at the end.
+
+            A broken stream's request generator can still be blocked reading `groups`
+            (the trainer has not produced the next group yet). What it reads after its
+            stream was replaced is handed to the current stream instead of being lost."""
+            with source_lock:
+                with lock:
+                    if orphans and generation[0] == mine:
+                        return orphans.pop(0)
+                group = next(source, None)
+                if group is None:
+                    return None
+                with lock:  # recorded before it is sent, so a failure cannot lose it
+                    pending[group.group_id] = group
+                    if generation[0] == mine:
+                        return group
+                    orphans.append(group)
+                    raise _Retired
+
+        def requests(
+            mine: int, resend: list[reward_pb2.Group]
+        ) -> Iterator[reward_pb2.ScoreRequest]:
             for group in resend:
                 yield reward_pb2.ScoreRequest(groups=[group])
             while True:
-                with source_lock:
-                    group = next(source, None)
-                    if group is None:
-                        return
-                    with lock:  # recorded before it is sent, so a failure cannot lose it
-                        pending[group.group_id] = group
+                try:
+                    group = take(mine)
+                except _Retired:
+                    return
+                if group is None:
+                    return
                 yield reward_pb2.ScoreRequest(groups=[group])
 
         attempt = 0
         resend: list[reward_pb2.Group] = []
         while True:
             call = self._stub.ScoreStream(
-                requests(resend), timeout=timeout, wait_for_ready=attempt > 0
+                requests(generation[0], resend), timeout=timeout, wait_for_ready=attempt > 0
             )
             try:
                 for result in call:
@@ -121,8 +149,9 @@ class RewardClient:
                 call.cancel()
                 time.sleep(self.retry.backoff(attempt))
             with lock:
+                generation[0] += 1
+                # Orphans are already in pending: they are sent again from there.
+                orphans.clear()
                 resend = list(pending.values())
             if not resend:
                 return
-            # A group taken from `groups` while a broken stream was being replaced was never
-            # sent; it goes out on the next stream.

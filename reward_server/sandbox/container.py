@@ -390,10 +390,16 @@ def _age_s(c: object) -> float:
 
 
 def _pid_alive(pid: int) -> bool:
+    """A zombie (killed, not yet waited for by its parent) counts as gone."""
     try:
         os.kill(pid, 0)
-        return True
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            state = f.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in (b"Z", b"X")

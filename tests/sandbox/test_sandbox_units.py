@@ -210,3 +210,25 @@ def test_judge_runs_as_nobody_when_the_server_is_root():
         assert groups == []
     finally:
         proc.kill()
+
+
+def test_a_killed_server_not_yet_waited_for_counts_as_gone():
+    """A replica killed by its supervisor is a zombie until waited for: its containers
+    must be swept all the same."""
+    import subprocess
+    import time
+
+    from reward_server.sandbox import container
+
+    proc = subprocess.Popen(["sleep", "60"])
+    try:
+        assert container._pid_alive(proc.pid)
+        proc.kill()
+        deadline = time.monotonic() + 10
+        while container._pid_alive(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not container._pid_alive(proc.pid)  # still a zombie: not waited for yet
+        assert proc.poll() is not None
+    finally:
+        proc.kill()
+        proc.wait()
