@@ -80,6 +80,7 @@ class AsyncRewardClient:
         pending: dict[str, reward_pb2.Group] = {}
         pulling: list[asyncio.Future] = []  # the one read of `groups` under way, if any
         source_error: list[BaseException] = []
+        exhausted = asyncio.Event()  # `groups` has ended
 
         async def take() -> reward_pb2.Group | None:
             """The next group from `groups`, or None at the end.
@@ -98,7 +99,9 @@ class AsyncRewardClient:
                     if read.exception() is not None:
                         source_error.append(read.exception())
                     group = read.result()
-                    if group is not None:
+                    if group is None:
+                        exhausted.set()
+                    else:
                         pending[group.group_id] = group  # recorded before it is sent
                     return group
 
@@ -135,8 +138,9 @@ class AsyncRewardClient:
                         raise source_error[0] from None
                     raise
                 resend = list(pending.values())
-                if not resend:
+                if not resend and exhausted.is_set():
                     return
+                # Otherwise a new stream: the caller may still be producing groups.
         finally:
             for read in pulling:
                 read.cancel()

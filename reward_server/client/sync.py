@@ -94,6 +94,7 @@ class RewardClient:
         source_lock = threading.Lock()  # one reader of `groups` at a time
         generation = [0]  # bumped when a stream breaks; older request generators retire
         orphans: list[reward_pb2.Group] = []  # taken by a retired generator, never sent
+        exhausted = threading.Event()  # `groups` has ended
 
         def take(mine: int) -> reward_pb2.Group | None:
             """The next group for the stream of generation `mine`, or None at the end.
@@ -107,6 +108,7 @@ class RewardClient:
                         return orphans.pop(0)
                 group = next(source, None)
                 if group is None:
+                    exhausted.set()
                     return None
                 with lock:  # recorded before it is sent, so a failure cannot lose it
                     pending[group.group_id] = group
@@ -153,5 +155,6 @@ class RewardClient:
                 # Orphans are already in pending: they are sent again from there.
                 orphans.clear()
                 resend = list(pending.values())
-            if not resend:
+            if not resend and exhausted.is_set():
                 return
+            # Otherwise a new stream: the trainer may still be producing groups.
