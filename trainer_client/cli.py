@@ -159,7 +159,7 @@ def run(cfg: TrainConfig, address: str, log=print) -> dict[str, Any]:
         sft_taskset = make_taskset(cfg.tasks, arith_max=cfg.arith_max, code=code,
                                    code_fraction=cfg.sft_code_fraction,
                                    data_dir=cfg.data_dir)
-    scorer = StreamScorer(client)
+    scorer = StreamScorer(client, streams=cfg.score_streams)
     try:
         summary = train(cfg, scorer, taskset, log=log, sft_taskset=sft_taskset)
     finally:

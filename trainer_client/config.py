@@ -120,6 +120,12 @@ class TrainConfig:
         "$REWARD_SERVER_TARGETS (the demo starts its own server when none is given).",
     )
     server_timeout_s: float = _opt(120.0, "Longest wait for one group's scores.")
+    score_streams: int = _opt(
+        4,
+        "Concurrent ScoreStreams to the server(s). Each stream is one RPC on one replica: "
+        "with N replicas behind the targets (a list, or a DNS name with N records) the "
+        "groups spread over up to this many of them.",
+    )
     # --- recipe (DeepSeek-R1) -----------------------------------------------------------
     recipe: str | None = _opt(
         None,
@@ -204,6 +210,7 @@ class TrainConfig:
         need(self.truncation_penalty >= 0.0,
              f"truncation_penalty={self.truncation_penalty}: set it >= 0")
         need(self.format_weight >= 0.0, f"format_weight={self.format_weight}: set it >= 0")
+        need(self.score_streams >= 1, f"score_streams={self.score_streams}: set it >= 1")
         need(self.server_timeout_s > 0, f"server_timeout_s={self.server_timeout_s}: set it > 0")
         for name in ("minibatch_size", "micro_batch_size"):
             value = getattr(self, name)

@@ -16,6 +16,7 @@ A reward of NaN (``INFRA_ERROR``) stays NaN here: the advantages drop it.
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
 import time
@@ -82,34 +83,45 @@ class ScoreTiming:
 
 
 class StreamScorer:
-    """Scores groups on one ``ScoreStream`` fed from a queue by a background thread."""
+    """Scores groups on ``streams`` concurrent ``ScoreStream`` calls, each fed from its own
+    queue by a background thread. A stream is one RPC and lands on one server, so with
+    several replicas behind the client's round-robin channel the groups spread over them."""
 
     _END = object()
 
-    def __init__(self, client: RewardClient, stream_timeout: float | None = None) -> None:
+    def __init__(
+        self, client: RewardClient, stream_timeout: float | None = None, streams: int = 1
+    ) -> None:
+        if streams < 1:
+            raise ValueError(f"streams={streams}: need at least one score stream")
         self.client = client
-        self._queue: queue.Queue = queue.Queue()
+        self._queues: list[queue.Queue] = [queue.Queue() for _ in range(streams)]
+        self._turn = itertools.count()
         self._results: dict[str, GroupScores] = {}
         self._answered_at: dict[str, float] = {}
         self._cond = threading.Condition()
         self._error: BaseException | None = None
         self._closed = False
         self.timing = ScoreTiming()
-        self._thread = threading.Thread(
-            target=self._run, args=(stream_timeout,), name="score-stream", daemon=True
-        )
-        self._thread.start()
+        self._threads = [
+            threading.Thread(
+                target=self._run, args=(q, stream_timeout), name=f"score-stream-{i}", daemon=True
+            )
+            for i, q in enumerate(self._queues)
+        ]
+        for thread in self._threads:
+            thread.start()
 
-    def _groups(self) -> Iterator:
+    def _groups(self, source: queue.Queue) -> Iterator:
         while True:
-            item = self._queue.get()
+            item = source.get()
             if item is self._END:
                 return
             yield item
 
-    def _run(self, stream_timeout: float | None) -> None:
+    def _run(self, source: queue.Queue, stream_timeout: float | None) -> None:
         try:
-            for result in self.client.score_stream(self._groups(), timeout=stream_timeout):
+            for result in self.client.score_stream(self._groups(source), timeout=stream_timeout):
                 scores = from_result(result)
                 with self._cond:
                     self._results[scores.group_id] = scores
@@ -129,7 +141,7 @@ class StreamScorer:
         if self._closed:
             raise RuntimeError("the scorer is closed")
         self.timing.submitted[group.group_id] = time.perf_counter()
-        self._queue.put(group)
+        self._queues[next(self._turn) % len(self._queues)].put(group)
 
     def collect(self, group_ids: Sequence[str], timeout: float) -> dict[str, GroupScores]:
         """Block until every group in ``group_ids`` has its result; return them."""
@@ -159,8 +171,10 @@ class StreamScorer:
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            self._queue.put(self._END)
-            self._thread.join(timeout=10)
+            for source in self._queues:
+                source.put(self._END)
+            for thread in self._threads:
+                thread.join(timeout=10)
 
 
 def server_verifiers(client: RewardClient) -> set[str]:
