@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -48,9 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         for rt in runtimes.values():
             print(image_tag(rt))
         return 0
-    client = (
-        docker.DockerClient(base_url=args.docker_host) if args.docker_host else docker.from_env()
-    )
+    environment = dict(os.environ)  # DOCKER_TLS_VERIFY / DOCKER_CERT_PATH apply as well
+    if args.docker_host:
+        environment["DOCKER_HOST"] = args.docker_host
+    client = docker.from_env(environment=environment)
     t0 = time.monotonic()
     tags = build_all(client, runtimes, args.base_source)
     for name, tag in tags.items():

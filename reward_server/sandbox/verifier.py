@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import docker
@@ -37,11 +38,12 @@ INLINE_PREPARE_CHARS = 4096
 
 def _connect(config: SandboxConfig) -> docker.DockerClient:
     try:
-        client = (
-            docker.DockerClient(base_url=config.docker_host)
-            if config.docker_host
-            else docker.from_env()
-        )
+        # from_env either way, so DOCKER_TLS_VERIFY / DOCKER_CERT_PATH apply to a remote
+        # engine given by --docker-host as they do to one given by DOCKER_HOST.
+        environment = dict(os.environ)
+        if config.docker_host:
+            environment["DOCKER_HOST"] = config.docker_host
+        client = docker.from_env(environment=environment)
         client.ping()
         return client
     except docker.errors.DockerException as exc:
