@@ -82,19 +82,24 @@ class AsyncRewardClient:
         source_error: list[BaseException] = []
         exhausted = asyncio.Event()  # `groups` has ended
 
-        async def take() -> reward_pb2.Group | None:
-            """The next group from `groups`, or None at the end.
+        generation = [0]  # bumped when a stream breaks; older request generators retire
 
-            The read runs in its own future, shielded: when a broken stream's request
-            generator is cancelled while waiting for the trainer's next group, the read
-            goes on and its group is taken by the next stream's generator (cancelling
-            the read itself would end the caller's generator)."""
+        async def take(mine: int) -> reward_pb2.Group | None:
+            """The next group from `groups` for the stream of generation `mine`, or None
+            at the end (or once that stream was replaced).
+
+            The read runs in its own future, shielded: a broken stream's request
+            generator may still be waiting for the caller's next group (grpc does not
+            cancel it once the call has ended), and cancelling the read would end the
+            caller's generator. Only the current stream's generator takes its group."""
             while True:
+                if generation[0] != mine:
+                    return None
                 if not pulling:
                     pulling.append(asyncio.ensure_future(_anext(source)))
                 read = pulling[0]
                 await asyncio.shield(read)
-                if pulling and pulling[0] is read:  # nobody took it first
+                if generation[0] == mine and pulling and pulling[0] is read:
                     pulling.clear()
                     if read.exception() is not None:
                         source_error.append(read.exception())
@@ -106,11 +111,11 @@ class AsyncRewardClient:
                     return group
 
         async def requests(
-            resend: list[reward_pb2.Group],
+            mine: int, resend: list[reward_pb2.Group]
         ) -> AsyncIterator[reward_pb2.ScoreRequest]:
             for group in resend:
                 yield reward_pb2.ScoreRequest(groups=[group])
-            while (group := await take()) is not None:
+            while (group := await take(mine)) is not None:
                 yield reward_pb2.ScoreRequest(groups=[group])
 
         attempt = 0
@@ -118,7 +123,9 @@ class AsyncRewardClient:
         try:
             while True:
                 call = self._stub.ScoreStream(
-                    requests(resend), timeout=timeout, wait_for_ready=attempt > 0
+                    requests(generation[0], resend),
+                    timeout=timeout,
+                    wait_for_ready=attempt > 0,
                 )
                 try:
                     async for result in call:
@@ -137,6 +144,9 @@ class AsyncRewardClient:
                     if source_error:
                         raise source_error[0] from None
                     raise
+                # Bump and snapshot in one step (no await between): a take() either
+                # registered its group already (re-sent now) or sees the new generation.
+                generation[0] += 1
                 resend = list(pending.values())
                 if not resend and exhausted.is_set():
                     return

@@ -52,27 +52,37 @@ def test_sync_stream_hands_a_group_read_after_the_break_to_the_next_stream():
 
 async def test_async_stream_hands_a_group_read_after_the_break_to_the_next_stream():
     replicas = math_replicas()
-    next_group = asyncio.Event()
+    next_group, finished = asyncio.Event(), asyncio.Event()
 
     async def groups():
         yield symbolic_group(4, "first")
         await next_group.wait()  # the trainer is still generating
         yield symbolic_group(4, "after-the-break")
+        await finished.wait()  # and keeps the stream open: no end-of-stream re-send
 
-    seen = []
     try:
         async with AsyncRewardClient(
             ",".join(r.address for r in replicas), timeout=60, retry=RETRY
         ) as client:
-            stream = client.score_stream(groups())
-            seen.append((await asyncio.wait_for(stream.__anext__(), 60)).group_id)
+            results: asyncio.Queue = asyncio.Queue()
+
+            async def consume() -> None:  # the stream is read throughout, as a trainer does
+                async for result in client.score_stream(groups()):
+                    await results.put(result)
+
+            consumer = asyncio.create_task(consume())
+            first = await asyncio.wait_for(results.get(), 60)
+            assert first.group_id == "first"
             await asyncio.to_thread(kill_busy, replicas)
-            await asyncio.sleep(1.5)
+            await asyncio.sleep(1.5)  # the break is handled and a new stream is open
             next_group.set()
-            async for result in stream:
-                seen.append(result.group_id)
-                assert [s.verdict for s in result.scores] == [1] * 4
+            second = await asyncio.wait_for(results.get(), 30)
+            assert second.group_id == "after-the-break"
+            assert [s.verdict for s in second.scores] == [1] * 4
+            finished.set()
+            await asyncio.wait_for(consumer, 30)
+            assert results.empty()
     finally:
+        finished.set()
         for r in replicas:
             r.stop()
-    assert seen == ["first", "after-the-break"]
