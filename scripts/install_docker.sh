@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs and starts a Docker engine on a fresh Debian machine (run as root), then builds
-# the sandbox images offline. Idempotent: every step is skipped when already done.
+# Installs and starts a Docker engine (and docker-compose) on a fresh Debian machine (run
+# as root), then builds the sandbox images offline. Idempotent: every step is skipped when
+# already done.
 #
 #   scripts/install_docker.sh            # engine + images
 #   PYTHON=.venv/bin/python scripts/install_docker.sh
@@ -22,6 +23,8 @@ fi
 
 packages=()
 command -v dockerd >/dev/null || packages+=(docker.io)
+# docker-compose (1.29, Python): runs the stack in docker-compose.yml (docs/deployment.md)
+command -v docker-compose >/dev/null || packages+=(docker-compose)
 command -v debootstrap >/dev/null || packages+=(debootstrap)
 if ! command -v runsc >/dev/null; then
     if apt-cache policy runsc 2>/dev/null | grep -q 'Candidate: [0-9]'; then
