@@ -270,7 +270,8 @@ def use_unix_channel(config: SandboxConfig, client: docker.DockerClient | None =
     """
     if config.channel != "auto":
         return config.channel == "unix"
-    local = config.docker_host is None or config.docker_host.startswith("unix://")
+    host = config.docker_host or os.environ.get("DOCKER_HOST") or ""
+    local = not host or host.startswith("unix://")
     if not local or config.runtime != "runc":
         return False
     if not os.path.exists("/.dockerenv"):

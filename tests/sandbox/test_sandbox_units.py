@@ -232,3 +232,15 @@ def test_a_killed_server_not_yet_waited_for_counts_as_gone():
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_a_remote_engine_from_docker_host_gets_the_attach_channel(monkeypatch):
+    """A Unix socket in a local folder cannot reach a container on another machine."""
+    from reward_server.sandbox import container
+
+    monkeypatch.setenv("DOCKER_HOST", "tcp://sandbox-host:2376")
+    assert not container.use_unix_channel(SandboxConfig())
+    monkeypatch.setenv("DOCKER_HOST", "unix:///var/run/docker.sock")
+    monkeypatch.setattr(container.os.path, "exists", lambda p: False)  # not in a container
+    assert container.use_unix_channel(SandboxConfig())
+    assert not container.use_unix_channel(SandboxConfig(docker_host="ssh://user@host"))
