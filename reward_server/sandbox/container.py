@@ -353,15 +353,33 @@ def reap_leftovers(client: docker.DockerClient, foreign_grace_s: float = FOREIGN
     a container's status alone says nothing. On this host the owner is gone when its
     process is (pid and start time no longer match a running process). For other hosts,
     whose processes cannot be checked, only containers that stopped (exited, dead) or
-    never started and are older than `foreign_grace_s` are removed.
+    never started and are older than `foreign_grace_s` are removed, unless the owner was
+    a server in a container of this engine that has stopped: then all of them.
     """
     host = socket.gethostname()
     reaped = 0
+    stopped: dict[str, bool] = {}
     for c in list_managed(client):
-        if _owner_gone(c, host, foreign_grace_s):
+        owner_host = c.labels.get(HOST_LABEL, "")
+        if owner_host != host and owner_host not in stopped:
+            stopped[owner_host] = _stopped_container(client, owner_host)
+        if stopped.get(owner_host) or _owner_gone(c, host, foreign_grace_s):
             remove(c)
             reaped += 1
     return reaped
+
+
+def _stopped_container(client: docker.DockerClient, hostname: str) -> bool:
+    """Whether `hostname` is the short id of a container on this engine that has stopped:
+    a server replica run in a container (compose) has its container id as hostname, so
+    its sandboxes are known orphans as soon as its container is down."""
+    if len(hostname) != 12 or any(ch not in "0123456789abcdef" for ch in hostname):
+        return False
+    try:
+        owner = client.containers.get(hostname)
+    except (docker.errors.NotFound, docker.errors.APIError):
+        return False  # removed, or a machine's hostname: the grace period decides
+    return owner.status in ("exited", "dead") and owner.id.startswith(hostname)
 
 
 def _owner_gone(c: object, host: str, foreign_grace_s: float) -> bool:

@@ -111,3 +111,32 @@ def test_two_verifiers_started_together_keep_full_pools(docker_client):
         if other.poll() is None:
             other.kill()
             other.wait()
+
+
+def test_reap_removes_sandboxes_of_a_server_container_that_stopped(docker_client):
+    """A replica run in a container (compose) names its sandboxes by its container's
+    hostname, the short id: once that container is down they are orphans."""
+    image = _python_image()
+    made = []
+    try:
+        server_box = docker_client.containers.create(image, command=["true"], network_mode="none")
+        made.append(server_box)
+        running_box = docker_client.containers.create(
+            image, command=["sleep", "60"], network_mode="none"
+        )
+        made.append(running_box)
+        running_box.start()
+        server_box.start()
+        server_box.wait(timeout=30)  # the "server" exits
+        orphan = {**container.owner_labels("dead"), container.HOST_LABEL: server_box.id[:12]}
+        orphan[container.PID_LABEL] = "7"
+        alive = {**orphan, container.HOST_LABEL: running_box.id[:12]}
+        made.append(docker_client.containers.create(image, labels=orphan))
+        made.append(docker_client.containers.create(image, labels=alive))
+        container.reap_leftovers(docker_client)
+        left = {c.id for c in container.list_managed(docker_client)}
+        assert made[2].id not in left  # its server's container has stopped
+        assert made[3].id in left  # its server's container runs
+    finally:
+        for c in made:
+            container.remove(c)
