@@ -8,7 +8,13 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 import grpc
 
 from reward_server.api import reward_pb2, reward_pb2_grpc
-from reward_server.client.channel import RetryPolicy, channel_options, resolve_target
+from reward_server.client.channel import (
+    SPREAD_WAIT_S,
+    RetryPolicy,
+    addresses,
+    channel_options,
+    resolve_target,
+)
 
 
 class AsyncRewardClient:
@@ -43,6 +49,17 @@ class AsyncRewardClient:
                 f"no reward server answered at {self.target} within {timeout:g}s; start one "
                 "with 'reward-server serve --port PORT' or set REWARD_SERVER_TARGETS"
             ) from None
+        probes = [grpc.aio.insecure_channel(a) for a in addresses(self.target)]
+        if not probes:
+            return
+        try:  # the others too, briefly (see SPREAD_WAIT_S); one that is down is skipped
+            ready = [asyncio.ensure_future(p.channel_ready()) for p in probes]
+            await asyncio.wait(ready, timeout=min(timeout, SPREAD_WAIT_S))
+            for waiting in ready:
+                waiting.cancel()
+        finally:
+            for probe in probes:
+                await probe.close()
 
     async def _call(self, fn, request, timeout: float | None = None):
         attempt = 0

@@ -71,6 +71,20 @@ def resolve_target(targets: str | Sequence[str] | None) -> str:
     return f"{families.pop()}:{','.join(targets)}"
 
 
+def addresses(target: str) -> list[str]:
+    """The single addresses of a balanced `ipv4:`/`ipv6:` target (empty for others)."""
+    for scheme in ("ipv4:", "ipv6:"):
+        if target.startswith(scheme):
+            return [a for a in target[len(scheme) :].split(",") if a]
+    return []
+
+
+# After the first replica answers, how long wait_ready also waits for the others: streams
+# opened while only one is connected would all land on it (round-robin picks among the
+# connected ones) and stay there.
+SPREAD_WAIT_S = 2.0
+
+
 def _family(target: str) -> str | None:
     host = target.rsplit(":", 1)[0].strip("[]")
     try:

@@ -5,12 +5,19 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import suppress
 from typing import TypeVar
 
 import grpc
 
 from reward_server.api import reward_pb2, reward_pb2_grpc
-from reward_server.client.channel import RetryPolicy, channel_options, resolve_target
+from reward_server.client.channel import (
+    SPREAD_WAIT_S,
+    RetryPolicy,
+    addresses,
+    channel_options,
+    resolve_target,
+)
 
 T = TypeVar("T")
 
@@ -53,6 +60,13 @@ class RewardClient:
                 f"no reward server answered at {self.target} within {timeout:g}s; start one "
                 "with 'reward-server serve --port PORT' or set REWARD_SERVER_TARGETS"
             ) from None
+        deadline = time.monotonic() + min(timeout, SPREAD_WAIT_S)
+        for address in addresses(self.target):  # the others too, briefly (see SPREAD_WAIT_S)
+            # One that is down is skipped by round-robin and covered by fail-over.
+            with grpc.insecure_channel(address) as probe, suppress(grpc.FutureTimeoutError):
+                grpc.channel_ready_future(probe).result(
+                    timeout=max(0.0, deadline - time.monotonic())
+                )
 
     def _call(self, fn, request, timeout: float | None = None):
         attempt = 0
