@@ -385,6 +385,7 @@ def report(args, tally: Tally, elapsed: float, per_replica: list[float], leaked)
         "stream_errors": sum(tally.stream_errors.values()),
         "infra_error_rate": round(tally.infra / max(1, tally.completions), 6),
         "gold_correct_rate": round(tally.gold_correct / max(1, tally.gold), 6),
+        "gold_completions": tally.gold,
         "false_positive": tally.false_positive,
         "unexpected_verdicts": sum(tally.mismatches.values()),
         "leaked_containers": leaked,
