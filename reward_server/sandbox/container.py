@@ -16,6 +16,7 @@ import secrets
 import select
 import shutil
 import socket
+import ssl
 import struct
 import tempfile
 import time
@@ -130,17 +131,32 @@ class Sandbox:
 def stale(box: Sandbox) -> bool:
     """True when an idle container can no longer serve: its channel is at end of file
     (the container or the engine died) or holds bytes nobody asked for. Costs one poll."""
+    sock = box.sock
     try:
-        readable, _, _ = select.select([box.sock], [], [], 0)
-        if not readable:
-            return False
-        box.broken = (
-            "unexpected bytes on an idle channel"
-            if box.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
-            else "the container's channel closed while idle"
-        )
+        if isinstance(sock, ssl.SSLSocket):  # a remote engine over TLS (attach channel)
+            # Readable raw bytes may be TLS housekeeping (session tickets), not data:
+            # let the TLS layer read them and say whether application data or EOF came.
+            timeout = sock.gettimeout()
+            sock.settimeout(0.0)
+            try:
+                data = sock.recv(1)
+            except (ssl.SSLWantReadError, BlockingIOError):
+                return False
+            finally:
+                sock.settimeout(timeout)
+        elif isinstance(sock, socket.socket):
+            readable, _, _ = select.select([sock], [], [], 0)
+            if not readable:
+                return False
+            data = sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        else:
+            return False  # a transport we cannot poll: a dead one shows at its first use
     except (OSError, ValueError) as exc:
         box.broken = f"idle channel unusable: {exc}"
+        return True
+    box.broken = (
+        "unexpected bytes on an idle channel" if data else "the container's channel closed"
+    )
     return True
 
 

@@ -244,3 +244,65 @@ def test_a_remote_engine_from_docker_host_gets_the_attach_channel(monkeypatch):
     monkeypatch.setattr(container.os.path, "exists", lambda p: False)  # not in a container
     assert container.use_unix_channel(SandboxConfig())
     assert not container.use_unix_channel(SandboxConfig(docker_host="ssh://user@host"))
+
+
+def test_stale_tells_a_closed_or_dirty_idle_channel_from_a_quiet_one():
+    import socket
+
+    from reward_server.sandbox import container
+
+    def box(sock: socket.socket) -> container.Sandbox:
+        return container.Sandbox(container=None, sock=sock, language="python")
+
+    host, ours = socket.socketpair()
+    quiet = box(ours)
+    assert not container.stale(quiet) and quiet.broken is None
+    host.sendall(b"x")  # nobody asked: a forged or stale reply
+    assert container.stale(quiet) and "unexpected" in quiet.broken
+    host2, ours2 = socket.socketpair()
+    host2.close()  # the container (or the engine relaying it) died
+    closed = box(ours2)
+    assert container.stale(closed) and "closed" in closed.broken
+    for s in (host, ours, ours2):
+        s.close()
+
+
+def test_stale_reads_through_tls_housekeeping(tmp_path):
+    """A remote engine over TLS 1.3 sends session tickets after the handshake: raw bytes
+    that are not data. A quiet channel must not look stale; a closed one must."""
+    import shutil
+    import socket
+    import ssl
+    import subprocess
+    import threading
+
+    from reward_server.sandbox import container
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a throwaway certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=engine", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(cert, key)
+    client_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client_ctx.load_verify_locations(cert)
+    engine_side, our_side = socket.socketpair()
+    accepted: list[ssl.SSLSocket] = []
+    handshake = threading.Thread(
+        target=lambda: accepted.append(server_ctx.wrap_socket(engine_side, server_side=True))
+    )
+    handshake.start()
+    ours = client_ctx.wrap_socket(our_side, server_hostname="engine")
+    handshake.join(10)
+    engine = accepted[0]
+    box = container.Sandbox(container=None, sock=ours, language="python")
+    assert not container.stale(box), box.broken  # tickets only: quiet
+    assert not container.stale(box)
+    engine.sendall(b"x")
+    assert container.stale(box) and "unexpected" in box.broken
+    engine.close()
+    ours.close()
