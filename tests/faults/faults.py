@@ -15,6 +15,7 @@ from pathlib import Path
 
 import docker
 import docker.errors
+from conftest import start_server
 
 from reward_server.api import reward_pb2
 from reward_server.client import code_group
@@ -39,6 +40,15 @@ def slow_code_group(group_id: str, size: int, sleep: float, wrong: int = 0) -> r
     return code_group(
         "python", completions, io_cases=[("2 3", "5")], time_limit_s=10, group_id=group_id
     )
+
+
+def python_code_server(*flags: str, timeout: float = 600):
+    """A server with --code for Python only (2 warm sandboxes, 1 math worker), with
+    Prometheus metrics on a free port; `flags` add to or override these."""
+    return start_server(
+        "--code", "--sandbox-languages", "python", "--sandbox-pool-size", "2",
+        "--math-workers", "1", "--metrics-port", "0", *flags, timeout=timeout,
+    )  # fmt: skip
 
 
 def python_image() -> str:

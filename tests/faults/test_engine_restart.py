@@ -8,12 +8,18 @@ import contextlib
 
 import docker
 import pytest
-from conftest import start_server
 
 from reward_server.client import RewardClient
 from reward_server.sandbox import container
 
-from .faults import V, engine_problem, private_engine, python_image, slow_code_group
+from .faults import (
+    V,
+    engine_problem,
+    private_engine,
+    python_code_server,
+    python_image,
+    slow_code_group,
+)
 
 pytestmark = [
     pytest.mark.docker,
@@ -28,16 +34,8 @@ def managed(client: docker.DockerClient) -> list:
 def test_pool_recovers_after_the_engine_restarts():
     with private_engine() as engine:
         engine.load(python_image())
-        server = start_server(
-            "--code",
-            "--sandbox-languages",
-            "python",
-            "--sandbox-pool-size",
-            "2",
-            "--docker-host",
-            engine.url,
-            "--no-build-sandbox-images",
-            timeout=300,
+        server = python_code_server(
+            "--docker-host", engine.url, "--no-build-sandbox-images", timeout=300
         )
         client = RewardClient(server.address, timeout=180)
         try:

@@ -7,32 +7,25 @@ import threading
 
 import docker
 import pytest
-from conftest import requires_docker, start_server, symbolic_group
+from conftest import requires_docker, symbolic_group
 
 from reward_server.client import RetryPolicy, RewardClient
 from trainer_client.scoring import StreamScorer
 
-from .faults import V, containers_of, groups_scored, slow_code_group, wait_until
+from .faults import (
+    V,
+    containers_of,
+    groups_scored,
+    python_code_server,
+    slow_code_group,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.docker, requires_docker]
 
 
-def replica(*flags: str):
-    return start_server(
-        "--code",
-        "--sandbox-languages",
-        "python",
-        "--sandbox-pool-size",
-        "2",
-        "--math-workers",
-        "1",
-        "--sandbox-reap-interval-s",
-        "1",
-        "--metrics-port",
-        "0",
-        *flags,
-        timeout=600,
-    )
+def replica():
+    return python_code_server("--sandbox-reap-interval-s", "1")
 
 
 def test_replica_killed_mid_stream_loses_nothing_and_scores_once():

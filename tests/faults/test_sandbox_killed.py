@@ -7,12 +7,12 @@ import threading
 
 import docker
 import pytest
-from conftest import requires_docker, start_server
+from conftest import requires_docker
 
 from reward_server.api import reward_pb2
 from reward_server.client import RewardClient
 
-from .faults import V, containers_of, slow_code_group, wait_until
+from .faults import V, containers_of, python_code_server, slow_code_group, wait_until
 
 pytestmark = [pytest.mark.docker, requires_docker]
 
@@ -36,16 +36,7 @@ def busy_containers(engine: docker.DockerClient, pid: int, n: int) -> list:
 @pytest.mark.parametrize("retries", [0, 1])
 def test_killed_sandbox_is_retried_or_infra_error_never_wrong(retries):
     engine = docker.from_env()
-    server = start_server(
-        "--code",
-        "--sandbox-languages",
-        "python",
-        "--sandbox-pool-size",
-        "2",
-        "--sandbox-infra-retries",
-        str(retries),
-        timeout=600,
-    )
+    server = python_code_server("--sandbox-infra-retries", str(retries))
     client = RewardClient(server.address, timeout=120)
     try:
         group = slow_code_group("victim", 4, sleep=3)  # 2 run at once, 2 wait for a container

@@ -16,7 +16,14 @@ from reward_server.api import reward_pb2, reward_pb2_grpc
 from reward_server.client import RetryPolicy, RewardClient
 from trainer_client.scoring import StreamScorer
 
-from .faults import V, containers_of, groups_scored, slow_code_group, wait_until
+from .faults import (
+    V,
+    containers_of,
+    groups_scored,
+    python_code_server,
+    slow_code_group,
+    wait_until,
+)
 
 
 def test_draining_server_ends_an_idle_stream_after_its_in_flight_groups():
@@ -55,19 +62,7 @@ def test_draining_server_ends_an_idle_stream_after_its_in_flight_groups():
 @requires_docker
 def test_sigterm_under_load_fails_over_to_the_other_replica():
     engine = docker.from_env()
-    replicas = [
-        start_server(
-            "--code",
-            "--sandbox-languages",
-            "python",
-            "--math-workers",
-            "1",
-            "--metrics-port",
-            "0",
-            timeout=600,
-        )
-        for _ in range(2)
-    ]
+    replicas = [python_code_server() for _ in range(2)]
     client = RewardClient(
         ",".join(r.address for r in replicas),
         timeout=120,
