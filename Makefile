@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install sandbox demo test lint bench proto
+.PHONY: install sandbox demo test lint bench proto compose
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,12 @@ bench: install
 
 proto: install
 	$(PY) -m reward_server.api.generate
+
+# The docker compose stack (docs/deployment.md): image built offline from a wheelhouse,
+# two reward-server replicas, the demo as the trainer service. REPLICAS=N to change.
+REPLICAS ?= 2
+compose: install
+	bash scripts/compose_prepare.sh
+	docker-compose build
+	docker-compose up --scale reward-server=$(REPLICAS) --abort-on-container-exit \
+		--exit-code-from trainer
