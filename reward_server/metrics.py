@@ -46,9 +46,20 @@ class Metrics:
             ["reason"],
             registry=r,
         )
+        self.sandbox_events = Counter(
+            "reward_sandbox_events_total",
+            "Sandbox faults handled, by event: dead_idle (a container found dead at "
+            "check-out and replaced), rejudged (a completion judged again after its "
+            "container died under it), reaped (containers of dead servers removed).",
+            ["event"],
+            registry=r,
+        )
         self.rejected = Counter(
             "reward_rejected_total", "Groups refused, by reason.", ["reason"], registry=r
         )
+
+    def count_sandbox_event(self, event: str, n: int = 1) -> None:
+        self.sandbox_events.labels(event).inc(n)
 
     def serve(self, host: str, port: int) -> int:
         """Starts the /metrics HTTP endpoint; returns the bound port."""

@@ -46,7 +46,7 @@ class RunningServer:
             await self.service.verifiers.code.close()
 
 
-async def start_code_verifier(config: ServerConfig):
+async def start_code_verifier(config: ServerConfig, metrics: Metrics | None = None):
     """The Docker sandbox verifier, imported only when code tasks are served."""
     from reward_server.sandbox.config import SandboxConfig
     from reward_server.sandbox.verifier import CodeVerifier
@@ -61,7 +61,8 @@ async def start_code_verifier(config: ServerConfig):
             partial_credit=config.partial_credit,
             docker_host=config.docker_host or None,
             build_missing_images=config.build_sandbox_images,
-        )
+        ),
+        on_event=None if metrics is None else metrics.count_sandbox_event,
     )
 
 
@@ -75,7 +76,7 @@ async def create_server(config: ServerConfig) -> RunningServer:
         on_restart=lambda reason: metrics.worker_restarts.labels(reason).inc(),
     )
     await pool.start()  # fork workers before gRPC starts its threads
-    code = await start_code_verifier(config) if config.code else None
+    code = await start_code_verifier(config, metrics) if config.code else None
     verifiers = Verifiers(math=pool, code=code)
     service = RewardService(config, verifiers, metrics)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import docker
@@ -30,8 +31,10 @@ class LanguagePool:
         config: SandboxConfig,
         owner: str,
         lifecycle: ThreadPoolExecutor,
+        on_dead_idle: Callable[[], None] = lambda: None,
     ) -> None:
         self.language, self.image = language, image
+        self._on_dead_idle = on_dead_idle
         self._client, self._config, self._owner = client, config, owner
         self._lifecycle = lifecycle
         self._idle: asyncio.Queue[Sandbox] = asyncio.Queue()
@@ -75,6 +78,7 @@ class LanguagePool:
             box = await asyncio.wait_for(self._idle.get(), max(0.0, deadline - loop.time()))
             if not container.stale(box):
                 return box
+            self._on_dead_idle()
             self.release(box)
 
     def release(self, box: Sandbox) -> None:

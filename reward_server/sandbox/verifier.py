@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import docker
@@ -70,10 +71,14 @@ class CodeVerifier:
         self._pools: dict[str, LanguagePool] = {}
         self._judges = JudgePool(CODEC_DIR)
         self._reaper: asyncio.Task | None = None
+        self._on_event: Callable[[str, int], None] = lambda event, n: None
 
     @classmethod
-    async def start(cls, config: SandboxConfig) -> CodeVerifier:
-        """Connects, reaps leftovers of crashed servers, ensures images, warms the pools."""
+    async def start(
+        cls, config: SandboxConfig, on_event: Callable[[str, int], None] | None = None
+    ) -> CodeVerifier:
+        """Connects, reaps leftovers of crashed servers, ensures images, warms the pools.
+        `on_event(event, n)` counts the faults handled (dead_idle, rejudged, reaped)."""
         client = await asyncio.to_thread(_connect, config)
         if config.runtime != "runc":
             info = await asyncio.to_thread(client.info)
@@ -95,10 +100,19 @@ class CodeVerifier:
         if missing:
             await asyncio.to_thread(build_all, client, runtimes)
         self = cls(config, client, runtimes, container.new_owner_id())
+        self._on_event = on_event or (lambda event, n: None)
+        if reaped:
+            self._on_event("reaped", reaped)
         try:
             for name in runtimes:
                 self._pools[name] = LanguagePool(
-                    client, name, self._images[name], config, self.owner, self._lifecycle
+                    client,
+                    name,
+                    self._images[name],
+                    config,
+                    self.owner,
+                    self._lifecycle,
+                    on_dead_idle=lambda: self._on_event("dead_idle", 1),
                 )
             await asyncio.gather(
                 *(p.start() for p in self._pools.values()),
@@ -123,6 +137,7 @@ class CodeVerifier:
                 continue
             if reaped:
                 log.info("removed %d containers left by a dead server", reaped)
+                self._on_event("reaped", reaped)
 
     def languages(self) -> list[tuple[str, str, str]]:
         return [(n, rt.version, self._images[n]) for n, rt in self._runtimes.items()]
@@ -198,6 +213,8 @@ class CodeVerifier:
             if not died:
                 break
             log.info("sandbox died under a %s run (attempt %d): %s", rt.name, attempt + 1, died)
+            if attempt < self.config.infra_retries:
+                self._on_event("rejudged", 1)
         outcome.extracted_answer = code
         outcome.tests_total = total
         return outcome

@@ -177,15 +177,23 @@ def private_engine() -> Iterator[PrivateEngine]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def groups_scored(metrics_port: int) -> float:
-    """The server's reward_groups_total, all verifiers (it must run with --metrics-port)."""
+def metric(metrics_port: int, prefix: str) -> float:
+    """The sum of a server's samples whose line starts with `prefix` (the server must run
+    with --metrics-port), e.g. 'reward_groups_total{'."""
     import urllib.request
 
     url = f"http://127.0.0.1:{metrics_port}/metrics"
     with urllib.request.urlopen(url, timeout=5) as response:
         text = response.read().decode()
     return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in text.splitlines()
-        if line.startswith("reward_groups_total{")
+        float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(prefix)
     )
+
+
+def groups_scored(metrics_port: int) -> float:
+    """The server's reward_groups_total, all verifiers."""
+    return metric(metrics_port, "reward_groups_total{")
+
+
+def sandbox_events(metrics_port: int, event: str) -> float:
+    return metric(metrics_port, f'reward_sandbox_events_total{{event="{event}"}}')

@@ -18,6 +18,7 @@ from .faults import (
     private_engine,
     python_code_server,
     python_image,
+    sandbox_events,
     slow_code_group,
 )
 
@@ -52,6 +53,9 @@ def test_pool_recovers_after_the_engine_restarts():
                 [after] = client.score([slow_code_group(f"after-{round_}", 4, sleep=0, wrong=1)])
                 got = [(s.verdict, s.detail) for s in after.scores]
                 assert [v for v, _ in got] == [V.WRONG] + [V.CORRECT] * 3, got
+            # The two dead containers were retired at check-out, not used for a run.
+            assert sandbox_events(server.metrics_port, "dead_idle") == 2
+            assert sandbox_events(server.metrics_port, "rejudged") == 0
             with contextlib.closing(engine.client()) as api:
                 live = managed(api)
                 assert len(live) == 2, [(c.name, c.status) for c in live]

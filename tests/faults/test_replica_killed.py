@@ -17,6 +17,7 @@ from .faults import (
     containers_of,
     groups_scored,
     python_code_server,
+    sandbox_events,
     slow_code_group,
     wait_until,
 )
@@ -84,6 +85,7 @@ def test_replica_killed_mid_stream_loses_nothing_and_scores_once():
             60,
             "the surviving replica to remove the killed replica's containers",
         )
+        assert sandbox_events(second.metrics_port, "reaped") >= 1
     finally:
         client.close()
         for r in replicas:

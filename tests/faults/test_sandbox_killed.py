@@ -12,7 +12,14 @@ from conftest import requires_docker
 from reward_server.api import reward_pb2
 from reward_server.client import RewardClient
 
-from .faults import V, containers_of, python_code_server, slow_code_group, wait_until
+from .faults import (
+    V,
+    containers_of,
+    python_code_server,
+    sandbox_events,
+    slow_code_group,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.docker, requires_docker]
 
@@ -53,6 +60,7 @@ def test_killed_sandbox_is_retried_or_infra_error_never_wrong(retries):
         assert V.WRONG not in verdicts, [(s.verdict, s.detail) for s in result.scores]
         if retries:
             assert verdicts == [V.CORRECT] * 4, [(s.verdict, s.detail) for s in result.scores]
+            assert sandbox_events(server.metrics_port, "rejudged") == 2
         else:
             assert sorted(verdicts) == sorted([V.CORRECT] * 2 + [V.INFRA_ERROR] * 2)
             infra = [s for s in result.scores if s.verdict == V.INFRA_ERROR]
