@@ -157,14 +157,10 @@ def start_replica(args: argparse.Namespace) -> Replica:
 def containers_of(pids: list[int]) -> list:
     import docker
 
+    from reward_server.sandbox.container import list_managed
+
     client = docker.from_env()
-    return [
-        c
-        for pid in pids
-        for c in client.containers.list(
-            all=True, filters={"label": f"reward-server.pid={pid}"}, ignore_removed=True
-        )
-    ]
+    return [c for pid in pids for c in list_managed(client, pid=pid)]
 
 
 # ---- the run -------------------------------------------------------------------------

@@ -138,12 +138,12 @@ def code_server() -> Iterator[ServerProcess]:
     Tests that use it skip (see `requires_docker`) when no engine answers."""
     import docker
 
+    from reward_server.sandbox.container import list_managed
+
     proc = start_server("--code", "--sandbox-pool-size", "2", timeout=600)
     yield proc
     assert proc.stop() == 0
-    leftovers = docker.from_env().containers.list(
-        all=True, filters={"label": f"reward-server.pid={proc.process.pid}"}
-    )
+    leftovers = list_managed(docker.from_env(), pid=proc.process.pid)
     assert not leftovers, "the server left sandbox containers behind"
 
 

@@ -354,9 +354,17 @@ def destroy(box: Sandbox) -> bool:
     return True
 
 
-def list_managed(client: docker.DockerClient, owner: str | None = None) -> list:
-    filters = {"label": [f"{LABEL}=true"] + ([f"{OWNER_LABEL}={owner}"] if owner else [])}
-    return client.containers.list(all=True, filters=filters, ignore_removed=True)
+def list_managed(
+    client: docker.DockerClient, owner: str | None = None, pid: int | None = None
+) -> list:
+    """Every container of the project on the engine, in any state; only one server's
+    when `owner` (its pool id) or `pid` (its process on this host) is given."""
+    labels = [f"{LABEL}=true"]
+    if owner:
+        labels.append(f"{OWNER_LABEL}={owner}")
+    if pid is not None:
+        labels.append(f"{PID_LABEL}={pid}")
+    return client.containers.list(all=True, filters={"label": labels}, ignore_removed=True)
 
 
 FOREIGN_GRACE_S = 15 * 60.0

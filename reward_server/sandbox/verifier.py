@@ -62,8 +62,10 @@ class CodeVerifier:
         client: docker.DockerClient,
         runtimes: dict[str, Runtime],
         owner: str,
+        on_event: Callable[[str, int], None] | None = None,
     ) -> None:
         self.config, self._client, self._runtimes, self.owner = config, client, runtimes, owner
+        self._on_event = on_event or (lambda event, n: None)
         self._images = {name: image_tag(rt) for name, rt in runtimes.items()}
         n = config.pool_size * len(runtimes)
         self._runs = ThreadPoolExecutor(max_workers=n, thread_name_prefix="sandbox-run")
@@ -71,7 +73,6 @@ class CodeVerifier:
         self._pools: dict[str, LanguagePool] = {}
         self._judges = JudgePool(CODEC_DIR)
         self._reaper: asyncio.Task | None = None
-        self._on_event: Callable[[str, int], None] = lambda event, n: None
 
     @classmethod
     async def start(
@@ -99,8 +100,7 @@ class CodeVerifier:
             )
         if missing:
             await asyncio.to_thread(build_all, client, runtimes)
-        self = cls(config, client, runtimes, container.new_owner_id())
-        self._on_event = on_event or (lambda event, n: None)
+        self = cls(config, client, runtimes, container.new_owner_id(), on_event)
         if reaped:
             self._on_event("reaped", reaped)
         try:

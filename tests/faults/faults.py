@@ -58,9 +58,7 @@ def python_image() -> str:
 
 def containers_of(client: docker.DockerClient, pid: int) -> list:
     """Every sandbox container a server process created, in any state."""
-    return client.containers.list(
-        all=True, filters={"label": f"{container.PID_LABEL}={pid}"}, ignore_removed=True
-    )
+    return container.list_managed(client, pid=pid)
 
 
 def wait_until(check, timeout: float, what: str, step: float = 0.2):
