@@ -34,7 +34,12 @@ OWNER_LABEL = "reward-server.owner"
 HOST_LABEL = "reward-server.host"
 PID_LABEL = "reward-server.pid"
 STARTED_LABEL = "reward-server.started"
-SANDBOX_UID = "10001:10001"
+# The supervisor (PID 1) and the warm interpreter run as root with only these
+# capabilities: enough to drop each candidate to its own uid (sandboxes/common/
+# processes.py) and to kill it. The candidate, another uid, can then never signal,
+# re-limit, renice or ptrace them, and setuid clears its capabilities for good.
+SUPERVISOR_USER = "0:0"
+SUPERVISOR_CAPS = ["SETUID", "SETGID", "KILL"]
 PROTOCOL_SLACK_S = 3.0
 SUPERVISOR = "/opt/sandbox/supervisor.py"
 CHANNEL_MOUNT = "/run/sandbox"  # supervisor reply deadline beyond the op's own time limit
@@ -154,9 +159,7 @@ def stale(box: Sandbox) -> bool:
     except (OSError, ValueError) as exc:
         box.broken = f"idle channel unusable: {exc}"
         return True
-    box.broken = (
-        "unexpected bytes on an idle channel" if data else "the container's channel closed"
-    )
+    box.broken = "unexpected bytes on an idle channel" if data else "the container's channel closed"
     return True
 
 
@@ -219,7 +222,7 @@ def create(
             ["python3", "-I", SUPERVISOR, "--connect", f"{CHANNEL_MOUNT}/sock"] if unix else None
         ),
         volumes={channel_dir: {"bind": CHANNEL_MOUNT, "mode": "ro"}} if unix else None,
-        user=SANDBOX_UID,
+        user=SUPERVISOR_USER,
         stdin_open=not unix,
         tty=False,
         network_mode="none",
@@ -227,6 +230,7 @@ def create(
         tmpfs={"/work": tmpfs_opts + ",exec", "/tmp": tmpfs_opts + ",noexec"},
         shm_size=8 << 20,
         cap_drop=["ALL"],
+        cap_add=SUPERVISOR_CAPS,
         security_opt=["no-new-privileges"],  # default seccomp applies: we never unset it
         mem_limit=mem,
         memswap_limit=mem,  # no swap: memory beyond the limit is an OOM kill
@@ -265,6 +269,8 @@ def create(
         pong = box.request({"op": "ping"}, timeout=30.0)
         if pong.get("pid") != 1:
             raise SandboxDied(f"supervisor is not PID 1: {pong}")
+        if pong.get("uid") == pong.get("candidate_uid"):  # an image without privilege separation
+            raise SandboxDied(f"supervisor shares the candidate's uid: {pong}")
         return box
     except BaseException:
         remove(container)

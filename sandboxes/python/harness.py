@@ -116,12 +116,13 @@ def run_main(path: str) -> None:
 
 
 def zygote(fd: int) -> None:
-    """Forks one call server per request received on socket `fd` (see supervisor._Zygote).
+    """Forks one call server per request received on socket `fd` (see common/zygote.py).
 
     This process never runs candidate code: it imports what serving needs once, then per
     request forks a child that is set up exactly like the supervisor's own children
-    (supervisor.child_setup) and serves the program; the intermediate fork exits at once
-    so the child is reparented to the supervisor, which waits for it.
+    (processes.child_setup: limits, then the candidate uid) and serves the program; the
+    intermediate fork exits at once so the child is reparented to the supervisor, which
+    waits for it.
     """
     import atexit  # noqa: F401 - imported once here so forked programs do not pay for it
     import gc
@@ -130,10 +131,11 @@ def zygote(fd: int) -> None:
     import traceback  # noqa: F401
 
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    import supervisor
+    import processes
 
     sys.path.pop(0)
-    supervisor._make_undumpable()
+    processes.make_undumpable()
+    processes.ignore_signals()
     sock = socket.socket(fileno=fd)
     # Children would otherwise have their first garbage collection walk (and so copy) every
     # object inherited from this process.
@@ -151,7 +153,7 @@ def zygote(fd: int) -> None:
             try:
                 child = os.fork()
                 if child == 0:
-                    supervisor.child_setup(*fds, [tuple(x) for x in job["limits"]])
+                    processes.child_setup(*fds, [tuple(x) for x in job["limits"]])
                     os.environ.clear()
                     os.environ.update({str(k): str(v) for k, v in job["env"].items()})
                     sys.argv = [job["path"]]

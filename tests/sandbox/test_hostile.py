@@ -3,7 +3,10 @@
 Each file names its task in its first line (`# task: NAME`). Each must score anything but
 CORRECT, and right after it a normal correct program must score CORRECT in the same pool
 (one warm container per language, so the next run reuses the attacked container unless
-the pool retired it), with no labelled container left over beyond the pool.
+the pool retired it), with no labelled container left over beyond the pool. A file may
+name a follow-up in its second line (`# then: FILE`): a program that exploits what the
+first one tried to leave behind, run right after it in the same container, which must
+not score CORRECT either (it answers correctly only when the attack worked).
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ TASKS: dict[str, reward_pb2.CodeTask] = {
         "def check(candidate):\n    assert candidate(1) == 2\n"
         "    assert candidate(41) == 42\n    assert candidate(-3) == -2\n",
     ),
+    # The correct program imports numpy: an attack on the warm interpreter's limits
+    # shows as an import failure in the next completion.
+    "numpy_add_io": py_task_io(ADD_CASES, time_limit_s=5.0, memory_mb=256),
     "half_asserts": _asserts(
         "half",
         "def check(candidate):\n"
@@ -66,17 +72,34 @@ CORRECT = {
         "#include <iostream>\nint main(){long long a,b;std::cin>>a>>b;std::cout<<a+b<<'\\n';}",
         "cpp",
     ),
+    "numpy_add_io": fenced(
+        "import numpy as np\na, b = map(int, input().split())\nprint(int(np.add(a, b)))"
+    ),
     "inc_asserts": fenced("def inc(x):\n    return x + 1"),
     "half_asserts": fenced("def half(x):\n    return x / 2"),
     "inc_function": fenced("def inc(x):\n    return x + 1"),
 }
-# Order matters for one pair: read_left_files must run right after leave_files.
-FILES = sorted(HOSTILE.iterdir(), key=lambda p: (p.name.startswith("read_left"), p.name))
 
 
 def task_name(path: Path) -> str:
     first = path.read_text().splitlines()[0]
     return first.split("task:")[1].strip()
+
+
+def follow_up(path: Path) -> Path | None:
+    lines = path.read_text().splitlines()
+    if len(lines) > 1 and "then:" in lines[1]:
+        return HOSTILE / lines[1].split("then:")[1].strip()
+    return None
+
+
+ALL_FILES = sorted(HOSTILE.iterdir())
+FOLLOW_UPS = {f for f in map(follow_up, ALL_FILES) if f is not None}
+FILES = [p for p in ALL_FILES if p not in FOLLOW_UPS]
+
+
+def language(path: Path) -> str:
+    return "cpp" if path.suffix == ".cpp" else "python"
 
 
 @pytest.fixture(scope="module")
@@ -86,17 +109,21 @@ def hostile_verifier(docker_client):
 
 def test_corpus_is_large_enough():
     assert len(FILES) >= 25
-    assert all(task_name(p) in TASKS for p in FILES)
+    assert all(task_name(p) in TASKS for p in ALL_FILES)
+    assert all(f.exists() and task_name(f) for f in FOLLOW_UPS)
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
 def test_hostile_program_is_not_correct_and_leaves_nothing(hostile_verifier, docker_client, path):
     name = task_name(path)
     task = TASKS[name]
-    lang = "cpp" if path.suffix == ".cpp" else "python"
-    out = hostile_verifier.score(task, [fenced(path.read_text(), lang)])[0]
+    out = hostile_verifier.score(task, [fenced(path.read_text(), language(path))])[0]
     assert out.verdict != Verdict.CORRECT, out
     assert out.verdict != Verdict.INFRA_ERROR, out  # failures are the candidate's, not ours
+    then = follow_up(path)
+    if then is not None:
+        nxt = hostile_verifier.score(TASKS[task_name(then)], [fenced(then.read_text())])[0]
+        assert nxt.verdict not in (Verdict.CORRECT, Verdict.INFRA_ERROR), (out, nxt)
     after = hostile_verifier.score(task, [CORRECT[name]])[0]
     assert after.verdict == Verdict.CORRECT, (out, after)
     owner = hostile_verifier.v.owner

@@ -1,4 +1,5 @@
 # task: add_io
+# then: read_left_files.py
 # Leaves files, a chmod-000 directory and a SysV shared-memory segment for the next run.
 import ctypes
 import os

@@ -1,4 +1,5 @@
 # task: inc_asserts
+# then: read_left_module_state.py
 # Leaves marks in shared-looking interpreter state (modules, builtins, the harness codec)
 # for the next completion forked from the same warm interpreter.
 import builtins
