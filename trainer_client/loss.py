@@ -30,6 +30,11 @@ and ``GRPOTrainer._compute_loss``:
 TRL divides ``grpo``, ``bnpo`` and ``dr_grpo`` by the number of gradient-accumulation
 steps but not ``dapo``; here that scaling lives in the update loop (``GLOBAL_NORMALISED``
 tells which losses already carry their global normaliser).
+
+:func:`grpo_loss` chains the pieces: :func:`active_tokens` (mask, truncated rows out),
+:func:`token_advantages` and :func:`mask_padding`, :func:`per_token_loss`
+(:func:`clipped_pg_loss` + ``beta`` * :func:`kl_k3`), the ``loss_type`` aggregation from
+``LOSS_AGGREGATORS``, and :func:`loss_metrics`.
 """
 
 from __future__ import annotations
@@ -75,9 +80,7 @@ def aggregate_dapo(
     if num_items_in_batch is None:
         normaliser = mask.sum().clamp(min=1.0)  # local batch: same as bnpo
     else:
-        normaliser = torch.as_tensor(num_items_in_batch, dtype=per_token.dtype).clamp(
-            min=1.0
-        )
+        normaliser = torch.as_tensor(num_items_in_batch, dtype=per_token.dtype).clamp(min=1.0)
     return (per_token * mask).sum() / normaliser
 
 
@@ -100,9 +103,7 @@ def get_loss_aggregator(loss_type: str) -> Aggregator:
         return LOSS_AGGREGATORS[loss_type]
     except KeyError:
         valid = ", ".join(sorted(LOSS_AGGREGATORS))
-        raise ValueError(
-            f"unknown loss_type {loss_type!r}; valid loss types: {valid}"
-        ) from None
+        raise ValueError(f"unknown loss_type {loss_type!r}; valid loss types: {valid}") from None
 
 
 @dataclass(frozen=True)
@@ -111,18 +112,17 @@ class LossConfig:
 
     loss_type: str = field(
         default="dapo",
-        metadata={"help": "Token aggregation: " + ", ".join(sorted(LOSS_AGGREGATORS))},
+        metadata={"help": "Token aggregation: " + ", ".join(sorted(LOSS_AGGREGATORS)) + "."},
     )
     eps_low: float = field(
-        default=0.2, metadata={"help": "Lower clip: ratio floor is 1 - eps_low."}
+        default=0.2, metadata={"help": "Clip floor 1 - eps_low of the importance ratio."}
     )
     eps_high: float = field(
-        default=0.2,
-        metadata={"help": "Upper clip: ratio ceiling is 1 + eps_high (DAPO uses 0.28)."},
+        default=0.28, metadata={"help": "Clip ceiling 1 + eps_high (DAPO clip-higher: 0.28)."}
     )
     beta: float = field(
         default=0.0,
-        metadata={"help": "KL coefficient to the reference; 0 needs no reference."},
+        metadata={"help": "KL coefficient to a frozen reference; 0 loads no reference model."},
     )
     max_completion_length: int | None = field(
         default=None,
@@ -130,7 +130,7 @@ class LossConfig:
     )
     mask_truncated: bool = field(
         default=False,
-        metadata={"help": "Zero the tokens of truncated completions in the mask."},
+        metadata={"help": "Leave completions that hit max_new_tokens without EOS out of the loss."},
     )
 
     def __post_init__(self) -> None:
@@ -213,6 +213,114 @@ def mask_truncated_completions(mask: Tensor, truncated: Tensor) -> Tensor:
     return mask * (~truncated.bool()).unsqueeze(1).to(mask.dtype)
 
 
+def active_tokens(mask: Tensor, truncated: Tensor | None, config: LossConfig) -> Tensor:
+    """The tokens that count in the loss. ``(B, T), (B,) bool -> (B, T) bool``.
+
+    ``mask`` as given, or without the rows of truncated completions when
+    ``config.mask_truncated``.
+    """
+    if config.mask_truncated:
+        if truncated is None:
+            raise ValueError(
+                "config.mask_truncated is set: pass truncated=(B,) bool, "
+                "or set mask_truncated=False"
+            )
+        mask = mask_truncated_completions(mask, truncated)
+    return mask.bool()
+
+
+def mask_padding(values: Tensor, active: Tensor) -> Tensor:
+    """``values`` with 0 wherever ``active`` is False. ``(B, T), (B, T) bool -> (B, T)``.
+
+    Padding may hold anything (-inf, NaN): zeroing it keeps NaN out of the gradient.
+    """
+    return torch.where(active, values, values.new_zeros(()))
+
+
+def token_advantages(advantages: Tensor, active: Tensor, dtype: torch.dtype) -> Tensor:
+    """Advantages per token in ``dtype``, 0 on padding. ``(B,) | (B, T) -> (B, T)``.
+
+    Raises when an active token's advantage is NaN or inf (an unjudged sample that was
+    not dropped).
+    """
+    adv = advantages.unsqueeze(1) if advantages.dim() == 1 else advantages  # (B,1)|(B,T)
+    adv = mask_padding(adv.to(dtype), active)  # (B, T) by broadcasting
+    if not torch.isfinite(adv).all():
+        raise ValueError(
+            "advantages are NaN/inf on active tokens; drop unjudged samples "
+            "(Advantages.keep) before the loss"
+        )
+    return adv
+
+
+def per_token_loss(
+    logp: Tensor,
+    old_logp: Tensor,
+    ref_logp: Tensor | None,
+    adv: Tensor,
+    config: LossConfig,
+) -> tuple[Tensor, Tensor, Tensor | None]:
+    """Clipped policy-gradient loss plus ``beta`` times the k3 KL, per token.
+
+    Args:
+        logp, old_logp: ``(B, T)`` with padding already zeroed.
+        ref_logp: ``(B, T)`` with padding zeroed, or None (no KL term, no ``kl``).
+        adv: ``(B, T)`` per-token advantages, 0 on padding.
+
+    Returns:
+        ``(per_token_loss, ratio, kl)``, each ``(B, T)``; ``kl`` is None without
+        ``ref_logp`` and is reported even when ``beta`` is 0.
+    """
+    per_token, ratio = clipped_pg_loss(
+        logp, old_logp, adv, config.eps_low, config.eps_high
+    )  # (B, T) -min(r*A, clip(r)*A), (B, T) r
+    kl = None
+    if ref_logp is not None:
+        kl = kl_k3(logp, ref_logp)  # (B, T) k3
+        if config.beta > 0.0:
+            per_token = per_token + config.beta * kl  # add beta * KL per token
+    return per_token, ratio, kl
+
+
+@torch.no_grad()
+def loss_metrics(
+    ratio: Tensor,
+    adv: Tensor,
+    active: Tensor,
+    config: LossConfig,
+    *,
+    kl: Tensor | None = None,
+    entropies: Tensor | None = None,
+    truncated: Tensor | None = None,
+) -> dict[str, float]:
+    """Clip fractions, mean ratio, KL and entropy over the active tokens.
+
+    Args:
+        ratio, adv, kl, entropies: ``(B, T)``; ``active``: ``(B, T)`` bool.
+        truncated: ``(B,)`` bool, for ``frac_truncated`` (a fraction of rows).
+
+    Returns:
+        The floats :func:`grpo_loss` documents.
+    """
+    m = active.to(adv.dtype)  # (B, T) float mask in the loss's dtype
+    n = m.sum().clamp(min=1.0)
+    low = (ratio < 1.0 - config.eps_low) & (adv < 0) & active  # floor binds
+    high = (ratio > 1.0 + config.eps_high) & (adv > 0) & active  # ceiling binds
+    metrics = {
+        "clip_frac_low": float(low.sum() / n),
+        "clip_frac_high": float(high.sum() / n),
+        "clip_frac_region": float((low | high).sum() / n),
+        "ratio_mean": float((ratio * m).sum() / n),
+    }
+    if kl is not None:
+        metrics["kl"] = float((kl * m).sum() / n)
+    if entropies is not None:
+        metrics["entropy"] = float((mask_padding(entropies, active) * m).sum() / n)
+    if truncated is not None:
+        metrics["frac_truncated"] = float(truncated.float().mean())
+    return metrics
+
+
 def grpo_loss(
     logp: Tensor,
     old_logp: Tensor,
@@ -252,60 +360,25 @@ def grpo_loss(
     _check_shapes(logp, old_logp, ref_logp, advantages, mask, entropies)
     if config.beta > 0.0 and ref_logp is None:
         raise ValueError("beta > 0 needs ref_logp; pass it or set beta=0")
-    if config.mask_truncated:
-        if truncated is None:
-            raise ValueError(
-                "config.mask_truncated is set: pass truncated=(B,) bool, "
-                "or set mask_truncated=False"
-            )
-        mask = mask_truncated_completions(mask, truncated)
-    active = mask.bool()  # (B, T)
-    m = active.to(logp.dtype)  # (B, T) float mask
-    zero = torch.zeros((), dtype=logp.dtype, device=logp.device)
-    adv = advantages.unsqueeze(1) if advantages.dim() == 1 else advantages
-    adv = torch.where(active, adv.to(logp.dtype), zero)  # (B, T), 0 on padding
-    if not torch.isfinite(adv).all():
-        raise ValueError(
-            "advantages are NaN/inf on active tokens; drop unjudged samples "
-            "(Advantages.keep) before the loss"
-        )
-    # Padding may hold anything (-inf, NaN): zero it so no NaN reaches the gradient.
-    logp = torch.where(active, logp, zero)
-    old_logp = torch.where(active, old_logp, zero)
-
-    per_token, ratio = clipped_pg_loss(
-        logp, old_logp, adv, config.eps_low, config.eps_high
-    )  # (B, T) -min(r*A, clip(r)*A), (B, T) r
-    kl = None
-    if ref_logp is not None:
-        kl = kl_k3(logp, torch.where(active, ref_logp, zero))  # (B, T) k3
-        if config.beta > 0.0:
-            per_token = per_token + config.beta * kl  # add beta * KL per token
+    active = active_tokens(mask, truncated, config)  # (B, T) bool
+    adv = token_advantages(advantages, active, logp.dtype)  # (B, T), 0 on padding
+    per_token, ratio, kl = per_token_loss(
+        mask_padding(logp, active),
+        mask_padding(old_logp, active),
+        None if ref_logp is None else mask_padding(ref_logp, active),
+        adv,
+        config,
+    )
     aggregate = get_loss_aggregator(config.loss_type)
     loss = aggregate(
         per_token,
-        m,
+        active.to(logp.dtype),
         max_completion_length=config.max_completion_length,
         num_items_in_batch=num_items_in_batch,
     )  # scalar, normalised as loss_type says
-
-    with torch.no_grad():
-        n = m.sum().clamp(min=1.0)
-        low = (ratio < 1.0 - config.eps_low) & (adv < 0) & active  # floor binds
-        high = (ratio > 1.0 + config.eps_high) & (adv > 0) & active  # ceiling binds
-        metrics = {
-            "clip_frac_low": float(low.sum() / n),
-            "clip_frac_high": float(high.sum() / n),
-            "clip_frac_region": float((low | high).sum() / n),
-            "ratio_mean": float((ratio * m).sum() / n),
-        }
-        if kl is not None:
-            metrics["kl"] = float((kl * m).sum() / n)
-        if entropies is not None:
-            ent = torch.where(active, entropies, zero)
-            metrics["entropy"] = float((ent * m).sum() / n)
-        if truncated is not None:
-            metrics["frac_truncated"] = float(truncated.float().mean())
+    metrics = loss_metrics(
+        ratio, adv, active, config, kl=kl, entropies=entropies, truncated=truncated
+    )
     return loss, metrics
 
 
@@ -320,8 +393,7 @@ def _check_shapes(
     if logp.dim() != 2:
         raise ValueError(f"logp must be (B, T), got shape {tuple(logp.shape)}")
     shape = logp.shape
-    named = {"old_logp": old_logp, "mask": mask, "ref_logp": ref_logp,
-             "entropies": entropies}
+    named = {"old_logp": old_logp, "mask": mask, "ref_logp": ref_logp, "entropies": entropies}
     for name, t in named.items():
         if t is not None and t.shape != shape:
             raise ValueError(
@@ -329,6 +401,5 @@ def _check_shapes(
             )
     if advantages.shape not in (shape[:1], shape):
         raise ValueError(
-            f"advantages must be ({shape[0]},) or {tuple(shape)}, "
-            f"got {tuple(advantages.shape)}"
+            f"advantages must be ({shape[0]},) or {tuple(shape)}, got {tuple(advantages.shape)}"
         )
