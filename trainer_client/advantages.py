@@ -96,34 +96,14 @@ def group_advantages(
         rewards = rewards.to(torch.get_default_dtype())
     flat, inverse, keys = _flatten(rewards, group_ids)
     if torch.isinf(flat).any():
-        raise ValueError(
-            "rewards contain +/-inf; use NaN for a sample that could not be judged"
-        )
+        raise ValueError("rewards contain +/-inf; use NaN for a sample that could not be judged")
     num_groups = keys.numel()
 
     valid = ~torch.isnan(flat)  # (N,) judged samples
-    r = torch.where(valid, flat, torch.zeros_like(flat))  # (N,) NaN -> 0, masked below
-    w = valid.to(flat.dtype)  # (N,) 1 for judged, 0 for dropped
-
-    count = torch.zeros(num_groups, dtype=flat.dtype).index_add_(0, inverse, w)
-    total = torch.zeros(num_groups, dtype=flat.dtype).index_add_(0, inverse, r * w)
-    nan = torch.full_like(count, float("nan"))
-    mean = torch.where(count > 0, total / count.clamp(min=1), nan)  # (num_groups,)
-    dev = (r - mean[inverse].nan_to_num(0.0)) * w  # (N,) deviation, 0 for dropped
-    sq = torch.zeros(num_groups, dtype=flat.dtype).index_add_(0, inverse, dev * dev)
-    std = torch.where(count > 1, (sq / (count - 1).clamp(min=1)).sqrt(), nan)
-
+    mean, dev, std = _group_moments(flat, valid, inverse, num_groups)
     zero_std = ~(std > _ZERO_STD_ATOL)  # NaN std (< 2 judged) counts as zero-variance
     keep = valid & ~zero_std[inverse]  # (N,)
-
-    if scale == "group":
-        denom = std[inverse] + eps  # (N,)
-    elif scale == "batch":
-        judged = flat[valid]
-        batch_std = judged.std() if judged.numel() > 1 else flat.new_tensor(float("nan"))
-        denom = (batch_std + eps).expand_as(flat)
-    else:
-        denom = torch.ones_like(flat)
+    denom = _denominator(scale, flat, valid, std[inverse], eps)  # (N,)
     adv = torch.where(keep, dev / denom, torch.zeros_like(flat))
 
     shape = rewards.shape
@@ -138,6 +118,46 @@ def group_advantages(
         frac_zero_std=float(zero_std.sum()) / max(num_groups, 1),
         num_dropped=int((~valid).sum()),
     )
+
+
+def _group_moments(
+    flat: Tensor, valid: Tensor, inverse: Tensor, num_groups: int
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Per-group mean and unbiased std of the judged rewards, and each sample's deviation
+    from its group mean.
+
+    Args:
+        flat: ``(N,)`` rewards, NaN where unjudged; ``valid``: ``(N,)`` bool, judged.
+        inverse: ``(N,)`` each sample's group index in ``[0, num_groups)``.
+
+    Returns:
+        ``(mean, dev, std)``: ``(num_groups,)`` (NaN with no judged sample), ``(N,)`` (0
+        for dropped samples), ``(num_groups,)`` (NaN with fewer than two).
+    """
+    r = torch.where(valid, flat, torch.zeros_like(flat))  # (N,) NaN -> 0, masked below
+    w = valid.to(flat.dtype)  # (N,) 1 for judged, 0 for dropped
+    count = torch.zeros(num_groups, dtype=flat.dtype).index_add_(0, inverse, w)
+    total = torch.zeros(num_groups, dtype=flat.dtype).index_add_(0, inverse, r * w)
+    nan = torch.full_like(count, float("nan"))
+    mean = torch.where(count > 0, total / count.clamp(min=1), nan)  # (num_groups,)
+    dev = (r - mean[inverse].nan_to_num(0.0)) * w  # (N,) deviation, 0 for dropped
+    sq = torch.zeros(num_groups, dtype=flat.dtype).index_add_(0, inverse, dev * dev)
+    std = torch.where(count > 1, (sq / (count - 1).clamp(min=1)).sqrt(), nan)
+    return mean, dev, std
+
+
+def _denominator(
+    scale: str, flat: Tensor, valid: Tensor, sample_group_std: Tensor, eps: float
+) -> Tensor:
+    """What each deviation is divided by, ``(N,)``: the group std + eps, the batch std +
+    eps, or 1 (see the module docstring)."""
+    if scale == "group":
+        return sample_group_std + eps
+    if scale == "batch":
+        judged = flat[valid]
+        batch_std = judged.std() if judged.numel() > 1 else flat.new_tensor(float("nan"))
+        return (batch_std + eps).expand_as(flat)
+    return torch.ones_like(flat)
 
 
 def penalise_truncated(rewards: Tensor, truncated: Tensor, penalty: float) -> Tensor:
@@ -189,6 +209,4 @@ def _flatten(rewards: Tensor, group_ids: Tensor | None) -> tuple[Tensor, Tensor,
             )
         keys, inverse = torch.unique(group_ids, return_inverse=True)
         return rewards, inverse, keys
-    raise ValueError(
-        f"rewards must be (num_groups, G) or (N,), got shape {tuple(rewards.shape)}"
-    )
+    raise ValueError(f"rewards must be (num_groups, G) or (N,), got shape {tuple(rewards.shape)}")

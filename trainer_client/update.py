@@ -38,7 +38,12 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from trainer_client.loss import GLOBAL_NORMALISED, LossConfig, grpo_loss
+from trainer_client.loss import (
+    GLOBAL_NORMALISED,
+    LossConfig,
+    grpo_loss,
+    mask_truncated_completions,
+)
 
 LogpFn = Callable[[Mapping[str, Any]], "Tensor | tuple[Tensor, Tensor]"]
 """``compute_logp(batch) -> logp (B, T)`` or ``(logp, entropies)``, both ``(B, T)``."""
@@ -53,14 +58,16 @@ class UpdateConfig:
     )
     minibatch_size: int | None = field(
         default=None,
-        metadata={"help": "Rows per optimizer step; None = the whole batch."},
+        metadata={"help": "Rows per optimizer step; none = the whole batch (one step per pass)."},
     )
     micro_batch_size: int | None = field(
         default=None,
-        metadata={"help": "Rows per forward/backward; None = the whole minibatch."},
+        metadata={
+            "help": "Rows per forward/backward (gradient accumulation); none = the minibatch."
+        },
     )
     max_grad_norm: float | None = field(
-        default=1.0, metadata={"help": "Clip the global gradient norm; None = no clip."}
+        default=1.0, metadata={"help": "Gradient-norm clip; none = off."}
     )
     shuffle_seed: int | None = field(
         default=None,
@@ -69,9 +76,7 @@ class UpdateConfig:
 
     def __post_init__(self) -> None:
         if not _pos_int(self.num_iterations):
-            raise ValueError(
-                f"num_iterations={self.num_iterations!r}: set it to an int >= 1 (mu)"
-            )
+            raise ValueError(f"num_iterations={self.num_iterations!r}: set it to an int >= 1 (mu)")
         for name in ("minibatch_size", "micro_batch_size"):
             value = getattr(self, name)
             if value is not None and not _pos_int(value):
@@ -120,7 +125,6 @@ def grpo_update(
     mb_size = cfg.minibatch_size or rows
     micro_size = min(cfg.micro_batch_size or mb_size, mb_size)
     steps_per_pass = math.ceil(rows / mb_size)
-    params = [p for group in optimizer.param_groups for p in group["params"]]
 
     batch = dict(batch)
     if "old_logp" not in batch and cfg.num_iterations * steps_per_pass > 1:
@@ -141,25 +145,31 @@ def grpo_update(
         )
         for start in range(0, rows, mb_size):
             minibatch = select_rows(batch, order[start : start + mb_size])
-            loss, micro_metrics = _accumulate(
-                minibatch, compute_logp, loss_config, micro_size
-            )
+            loss, micro_metrics = _accumulate(minibatch, compute_logp, loss_config, micro_size)
             for metrics in micro_metrics:
                 for key, value in metrics.items():
                     sums[key] = sums.get(key, 0.0) + value
             num_micro += len(micro_metrics)
-            max_norm = cfg.max_grad_norm if cfg.max_grad_norm is not None else math.inf
-            norm = torch.nn.utils.clip_grad_norm_(params, max_norm)
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
+            grad_norms.append(_step(optimizer, cfg.max_grad_norm))
             step_losses.append(loss)
-            grad_norms.append(float(norm))
 
     result = {key: value / num_micro for key, value in sums.items()}
     result["loss"] = sum(step_losses) / len(step_losses)
     result["grad_norm"] = sum(grad_norms) / len(grad_norms)
     result["num_optimizer_steps"] = float(len(step_losses))
     return result
+
+
+def _step(optimizer: torch.optim.Optimizer, max_grad_norm: float | None) -> float:
+    """Clip the accumulated gradients, step and clear them; return the norm before
+    clipping."""
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    norm = torch.nn.utils.clip_grad_norm_(
+        params, max_grad_norm if max_grad_norm is not None else math.inf
+    )
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    return float(norm)
 
 
 def _accumulate(
@@ -174,7 +184,7 @@ def _accumulate(
     if loss_config.loss_type in GLOBAL_NORMALISED:
         mask = minibatch["mask"]
         if loss_config.mask_truncated:
-            mask = mask * (~minibatch["truncated"].bool()).unsqueeze(1).to(mask.dtype)
+            mask = mask_truncated_completions(mask, minibatch["truncated"])
         num_items = mask.sum().clamp(min=1)  # active tokens of the accumulated batch
     total = 0.0
     metrics: list[dict[str, float]] = []
@@ -202,9 +212,7 @@ def _accumulate(
 
 
 @torch.no_grad()
-def _old_logp(
-    batch: Mapping[str, Any], compute_logp: LogpFn, rows: int, micro_size: int
-) -> Tensor:
+def _old_logp(batch: Mapping[str, Any], compute_logp: LogpFn, rows: int, micro_size: int) -> Tensor:
     """Log-probs of the policy before any step, ``(B, T)``, without gradient."""
     parts = [
         _call(compute_logp, select_rows(batch, slice(s, s + micro_size)))[0]
