@@ -2,6 +2,10 @@
 
 Only the answer after the reasoning block counts. Without any fence, the whole answer is
 taken when it looks like a program of that language (Python: it parses).
+
+This runs in the server process on every code completion (up to megabytes of degenerate
+repetition), so everything here is linear in the text: fences are found line by line,
+never with a backtracking regex, and only text of a bounded size is handed to the parser.
 """
 
 from __future__ import annotations
@@ -19,12 +23,44 @@ from reward_server.reasoning import split_reasoning
 # server process goes through this lock.
 PARSE_LOCK = threading.Lock()
 
-_FENCE = re.compile(
-    r"^[ \t]*(`{3,}|~{3,})[ \t]*([^\s`]*)[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.M | re.S
-)
+# Python's parser runs under the lock and holds the GIL (over 1 s a megabyte): text longer
+# than this is not parsed in the server. Real solutions are a few kilobytes.
+MAX_PARSE_CHARS = 100_000
+
+# A line that starts (after indentation) with a run of 3 or more backticks or tildes: an
+# opening or closing fence. Group 2 matches (empty) when nothing but blanks follow the run
+# (a possible closer), else group 3 is the tag. No backreference and no lazy span, so one
+# pass over the text whatever it holds.
+_FENCE_LINE = re.compile(r"^[ \t]*(`{3,}|~{3,})(?:[ \t\r]*$()|[ \t]*([^\s`]*)[^\n]*$)", re.M)
+# An answer with more fence lines than this is degenerate repetition, not a program to run:
+# it has no answer (and the scan stops there instead of pairing up a million fences).
+MAX_FENCE_LINES = 4096
+
+
+def fenced_blocks(text: str) -> list[tuple[str, str]] | None:
+    """(tag, code) of every fenced block, in order, CommonMark-like: a fence of N >= 3
+    backticks or tildes is closed by the next line holding only a run of >= N of the same
+    character; a fence never closed runs to the end of the text. Tags are lower-cased.
+    None when the text holds more than MAX_FENCE_LINES fence lines."""
+    blocks: list[tuple[str, str]] = []
+    char, size, tag, begin = "", 0, "", 0  # the open fence; char "" while none is open
+    for count, m in enumerate(_FENCE_LINE.finditer(text)):
+        if count == MAX_FENCE_LINES:
+            return None
+        run, blank, name = m.group(1, 2, 3)
+        if not char:
+            char, size, tag, begin = run[0], len(run), (name or "").lower(), m.end() + 1
+        elif blank is not None and run[0] == char and len(run) >= size:
+            blocks.append((tag, text[begin : m.start()]))
+            char = ""
+    if char:
+        blocks.append((tag, text[begin:]))
+    return blocks
 
 
 def _parses_as_python(text: str) -> bool:
+    if len(text) > MAX_PARSE_CHARS:
+        return False  # an unfenced answer this long is not taken for a program
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning for odd escapes is not an error
@@ -48,7 +84,9 @@ def extract_code(completion: str, language: str, fence_tags: tuple[str, ...]) ->
     if not split.closed:
         return None
     answer = split.answer
-    blocks = [(m.group(2).lower(), m.group(3)) for m in _FENCE.finditer(answer)]
+    blocks = fenced_blocks(answer)
+    if blocks is None:
+        return None  # thousands of fences: degenerate repetition
     tagged = [code for tag, code in blocks if tag in fence_tags]
     if tagged:
         return tagged[-1] if tagged[-1].strip() else None
@@ -63,7 +101,12 @@ def extract_code(completion: str, language: str, fence_tags: tuple[str, ...]) ->
 
 
 def python_syntax_error(code: str) -> str | None:
-    """Compile check done before spending a container on a program that cannot run."""
+    """Compile check done before spending a container on a program that cannot run.
+
+    A program longer than MAX_PARSE_CHARS is not checked here (None): the sandbox runs it
+    and reports its syntax error as the run's error."""
+    if len(code) > MAX_PARSE_CHARS:
+        return None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
