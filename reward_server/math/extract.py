@@ -12,6 +12,10 @@ Precedence, first form present wins:
 
 All answers of the winning form are returned, in order; verify.py decides what several
 different answers mean (a hedge).
+
+Every scan here is linear in the text (completions may be megabytes of degenerate
+repetition): no regex can backtrack over a run of unbounded length more than once, nested
+boxes are tracked by index and sliced once, and only the last MAX_PHRASES phrases are read.
 """
 
 from __future__ import annotations
@@ -35,9 +39,13 @@ _BARE_BOX = re.compile(r"[^\s$\\{}]+")
 # "final answer", "the answer" and "answer" all end in "answer": the phrase is the word
 # "answer" then "is" or ":"/"=". Spelled as character classes rather than IGNORECASE so the
 # regex engine can skip ahead on the literal (3x faster on long answers); the word boundary
-# before "answer" is checked in _phrases.
-_PHRASE = re.compile(r"[aA][nN][sS][wW][eE][rR]\s*\**\s*(?:[iI][sS]\b\s*:?|[:=])\s*\**")
-_GSM8K = re.compile(r"^\s*####\s*(.*?)\s*$", re.MULTILINE)
+# before "answer" is checked in _phrases. The optional bold marks are `(?:\*+\s*)?`, not
+# `\**\s*`: two adjacent `\s*` would split a long blank run every possible way (quadratic).
+_PHRASE = re.compile(r"[aA][nN][sS][wW][eE][rR]\s*(?:\*+\s*)?(?:[iI][sS]\b\s*:?|[:=])\s*\**")
+# The line after "####" whole (trailing blanks are stripped in Python): a lazy group before
+# `\s*$` would rescan a long blank tail once per character. Only blanks of the line itself
+# may precede "####" (`^\s*` would rescan every following blank line from each line start).
+_GSM8K = re.compile(r"^[^\S\n]*####\s*(.*)$", re.MULTILINE)
 _MATH_SPAN = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
 _SENTENCE_END = re.compile(r"\.(?=\s+[A-Z(]|\s*$)|\n")
 _MATHY = re.compile(r"[\d\\=^+<>/]")
@@ -67,35 +75,48 @@ def extract_final_answers(text: str) -> Extraction:
 
 
 def _boxed(text: str) -> list[str]:
-    boxes = list(_BOX.finditer(text))
-    if not boxes:
+    first = _BOX.search(text)
+    if first is None:
         return []
-    pairs = matching_braces(text, boxes[0].start())
-    found: list[tuple[int, int, str]] = []  # (start, end, content)
+    pairs = matching_braces(text, first.start())
+    # (box start, box end, content start, content end): contents are sliced only for boxes
+    # that do not nest, so boxes nested 100,000 deep do not copy the text 100,000 times.
+    found: list[tuple[int, int, int, int]] = []
     distinct: set[str] = set()
-    for m in boxes:
-        start = m.end()
-        if start < len(text) and text[start] == "{":
-            end = pairs.get(start)
-            if end is None:
-                continue  # never closed: not an answer
-            content, stop = text[start + 1 : end], end + 1
-        else:
-            bare = _BARE_BOX.match(text, start)
-            if bare is None:
-                continue
-            content, stop = bare.group(0), bare.end()
+    for m in _BOX.finditer(text, first.start()):
+        span = _box_content(text, m.end(), pairs)
+        if span is None:
+            continue
+        begin, end = span
+        stop = end + 1 if text[m.end()] == "{" else end
         if found and m.start() < found[-1][1]:
             # A box inside the previous box: "\boxed{\boxed{5}}" means 5 once.
             outer = found[-1]
-            if text[outer[0] : m.start()].strip().endswith("{") and stop == outer[1] - 1:
-                found[-1] = (outer[0], outer[1], content)
+            if _opens_group(text, outer[0], m.start()) and stop == outer[1] - 1:
+                found[-1] = (outer[0], outer[1], begin, end)
             continue
-        found.append((m.start(), stop, content))
-        distinct.add(content)
+        found.append((m.start(), stop, begin, end))
+        distinct.add(text[begin:end])
         if len(distinct) > MAX_DISTINCT_ANSWERS:
             break  # already a hedge whatever the remaining boxes say
-    return [content for _, _, content in found]
+    return [text[begin:end] for _, _, begin, end in found]
+
+
+def _box_content(text: str, start: int, pairs: dict[int, int]) -> tuple[int, int] | None:
+    """The span of a box's content: its brace group, or a bare token ("\boxed 5")."""
+    if start < len(text) and text[start] == "{":
+        end = pairs.get(start)
+        return None if end is None else (start + 1, end)  # None: never closed, no answer
+    bare = _BARE_BOX.match(text, start)
+    return None if bare is None else bare.span()
+
+
+def _opens_group(text: str, lo: int, index: int) -> bool:
+    """Whether the last non-blank character of text[lo:index] is "{" (without a slice)."""
+    index -= 1
+    while index >= lo and text[index].isspace():
+        index -= 1
+    return index >= lo and text[index] == "{"
 
 
 def _phrases(text: str) -> list[str]:
@@ -127,7 +148,7 @@ def _phrase_answer(text: str, start: int) -> str:
 
 
 def _gsm8k(text: str) -> list[str]:
-    return [m.group(1) for m in _GSM8K.finditer(text)]
+    return [m.group(1).rstrip() for m in _GSM8K.finditer(text)]
 
 
 def _fallback(text: str) -> list[str]:

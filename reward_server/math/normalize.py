@@ -75,18 +75,25 @@ def basic(text: str) -> str:
 
 def strip_wrappers(text: str) -> str:
     """Removes surrounding math delimiters, bold marks and sentence punctuation."""
-    previous = None
-    while previous != text:
-        previous = text
-        text = text.strip().rstrip(".;,:!").strip()
+    # Moves two indices and slices once: "$$$$...$$$$" nested a million deep stays linear.
+    # Blanks and punctuation are stripped from the right in any mix: repeated rounds of
+    # .strip().rstrip(".;,:!").strip() end at the same place, as no wrapper ends in either.
+    lo, hi = 0, len(text)
+    while True:
+        span = hi - lo
+        while lo < hi and text[lo].isspace():
+            lo += 1
+        while hi > lo and (text[hi - 1] in ".;,:!" or text[hi - 1].isspace()):
+            hi -= 1
         for left, right in _WRAPPERS:
             if (
-                len(text) >= len(left) + len(right)
-                and text.startswith(left)
-                and text.endswith(right)
+                hi - lo >= len(left) + len(right)
+                and text.startswith(left, lo, hi)
+                and text.endswith(right, lo, hi)
             ):
-                text = text[len(left) : len(text) - len(right)]
-    return text
+                lo, hi = lo + len(left), hi - len(right)
+        if hi - lo == span:
+            return text[lo:hi]
 
 
 def clean(text: str) -> Cleaned:

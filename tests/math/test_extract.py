@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from pathological import SHAPES, cpu_seconds, text_of
 
 from reward_server.math.extract import extract_final_answers
 from reward_server.math.scan import matching_braces, split_top
+from reward_server.math.verify import parse_gold, verify
+from reward_server.reasoning import split_reasoning
+from reward_server.shaping import format_score
 
 
 @pytest.mark.parametrize(
@@ -102,3 +106,27 @@ def test_matching_braces_skips_escaped_braces() -> None:
 )
 def test_split_top_respects_brackets_and_thousands(text: str, parts: list[str]) -> None:
     assert split_top(text, (",",), thousands=True) == parts
+
+
+@pytest.mark.parametrize(
+    ("text", "answers"),
+    [
+        ("The answer" + " " * 50 + "is 7.", ("7",)),
+        ("The answer ** is: ** 7", ("7",)),
+        ("work\n\n\n   #### 8   \n\n", ("8",)),
+        ("work\n####\n9", ("9",)),
+        ("\\boxed{ \\boxed{5}}", ("5",)),
+        ("\\boxed{\\boxed{5} + 1}", (r"\boxed{5} + 1",)),
+    ],
+)
+def test_blank_runs_and_nesting_keep_their_meaning(text: str, answers: tuple[str, ...]) -> None:
+    assert extract_final_answers(text).answers == answers
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_math_extraction_and_verification_are_linear(shape: str) -> None:
+    text = text_of(shape)
+    gold = parse_gold("42")
+    assert cpu_seconds(lambda: extract_final_answers(text)) < 1.0
+    assert cpu_seconds(lambda: verify(gold, text)) < 1.0
+    assert cpu_seconds(lambda: (split_reasoning(text), format_score(text))) < 1.0
