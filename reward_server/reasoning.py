@@ -7,6 +7,7 @@ model is still thinking is not an answer.
 
 from __future__ import annotations
 
+import collections
 import re
 from dataclasses import dataclass
 
@@ -34,9 +35,9 @@ def split_reasoning(text: str) -> Split:
     the first `<think>` (or the start, for templates that open the block in the prompt) and
     that close tag.
     """
-    closes = list(_CLOSE.finditer(text))
-    if closes:
-        last = closes[-1]
+    tail = collections.deque(_CLOSE.finditer(text), maxlen=1)  # the last tag, not a list
+    if tail:
+        last = tail[0]
         opened = _OPEN.search(text, 0, last.start())
         start = opened.end() if opened else 0
         return Split(reasoning=text[start : last.start()], answer=text[last.end() :], closed=True)

@@ -14,6 +14,7 @@ A completion that could not be judged (INFRA_ERROR) gets reward NaN: never a sil
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -34,7 +35,8 @@ class Shaping:
 
 def format_score(completion: str) -> float:
     """1.0 for one reasoning block followed by a non-empty answer, else 0.0."""
-    tags = list(_TAG.finditer(completion))  # one scan: this runs on every completion
+    # One scan that stops at the third tag: any third tag already means no format credit.
+    tags = list(itertools.islice(_TAG.finditer(completion), 3))
     names = [t.group().lower() for t in tags]
     if names == ["<think>", "</think>"]:
         reasoning = completion[tags[0].end() : tags[1].start()]
