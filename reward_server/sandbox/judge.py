@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 
 from reward_server.outcome import Outcome, Verdict
 
@@ -66,20 +68,19 @@ def output_matches(got: str, want: str, float_tolerance: float = 0.0) -> bool:
 
 
 def plain_equal(got: object, want: object, float_tolerance: float = 0.0) -> bool:
-    """Compares a decoded return value with JSON-decoded expected data.
+    """Compares a decoded return value with the decoded expected data.
 
-    JSON has no tuples, so tuples compare as lists; bool never equals a number; ints and
-    floats compare by value (with the tolerance for floats).
+    JSON has no tuples, so sequences (list, tuple, namedtuple, range) compare item by item
+    whatever their kind; bool never equals a number; numbers (int, float, Fraction,
+    Decimal) compare by value, floats with the tolerance; dicts (Counter, OrderedDict and
+    defaultdict too) by keys and values; other expected values, given in tagged form
+    (sets, bytes, complex, ...), must match in kind and value.
     """
     if isinstance(want, bool) or isinstance(got, bool):
         return type(got) is bool and type(want) is bool and got == want
-    if isinstance(want, (int, float)) and isinstance(got, (int, float)):
-        if isinstance(want, float) or isinstance(got, float):
-            if math.isnan(want) or math.isnan(got):
-                return math.isnan(want) and math.isnan(got)
-            return got == want or (float_tolerance > 0 and _close(got, want, float_tolerance))
-        return got == want
-    if isinstance(want, list) and isinstance(got, (list, tuple)):
+    if _is_number(want) and _is_number(got):
+        return _numbers_equal(got, want, float_tolerance)
+    if isinstance(want, (list, tuple)) and isinstance(got, (list, tuple, range)):
         return len(got) == len(want) and all(
             plain_equal(g, w, float_tolerance) for g, w in zip(got, want, strict=True)
         )
@@ -89,7 +90,30 @@ def plain_equal(got: object, want: object, float_tolerance: float = 0.0) -> bool
         )
     if want is None or isinstance(want, str):
         return type(got) is type(want) and got == want
-    return False
+    for kinds in ((set, frozenset), (bytes, bytearray)):
+        if isinstance(want, kinds) and isinstance(got, kinds):
+            return got == want
+    return type(got) is type(want) and got == want
+
+
+def _is_number(x: object) -> bool:
+    return type(x) in (int, float) or isinstance(x, (Fraction, Decimal))
+
+
+def _numbers_equal(got: object, want: object, tol: float) -> bool:
+    try:
+        if got == want:  # exact, across int, float, Fraction and Decimal
+            return True
+        if type(got) is not float and type(want) is not float:
+            return False
+        g, w = float(got), float(want)
+    except (ArithmeticError, ValueError):  # overflow, a signalling Decimal NaN
+        return False
+    if math.isnan(g) or math.isnan(w):
+        return math.isnan(g) and math.isnan(w)
+    if g == w and not (type(got) is int or type(want) is int):
+        return True  # an exact number that rounds to the JSON float (Decimal("3.3"), 3.3)
+    return tol > 0 and _close(g, w, tol)
 
 
 def run_failure(res: dict, memory_mb: int) -> TestResult | None:
