@@ -10,6 +10,8 @@ Modules, one job each:
   session.py       judge one completion in one container (compile, tests, reset)
   judge.py         pass/fail from plain data (output compare, value compare, run reports)
   judge_worker.py  separate process that runs assert test code against proxies
+  judge_calls.py   a proxy call's data: arguments, exceptions, arguments changed in place
+  judge_predict.py the calls a test will make, known before it runs (one round trip)
   judges.py        the pool of judge_worker processes
   extract.py       the code block to judge
   verifier.py      CodeVerifier, the public entry

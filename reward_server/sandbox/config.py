@@ -99,6 +99,13 @@ class SandboxConfig:
             "test beyond the candidate's time limit."
         },
     )
+    judge_memory_mb: int = field(
+        default=1024,
+        metadata={
+            "help": "Address-space limit of each assert-test judge process (MiB): test code "
+            "that allocates wildly gets a MemoryError (MEMORY_LIMIT) and its judge is replaced."
+        },
+    )
     pids_limit: int = field(default=64, metadata={"help": "Processes/threads per container."})
     cpus: float = field(default=1.0, metadata={"help": "CPU quota per container (cores)."})
     fsize_mb: int = field(default=16, metadata={"help": "Largest file a candidate may write."})
@@ -177,6 +184,9 @@ class SandboxConfig:
         need(self.compile_memory_mb >= 64, "compile_memory_mb must be >= 64")
         need(self.float_tolerance >= 0, "float_tolerance must be >= 0")
         need(self.judge_time_limit_s > 0, "judge_time_limit_s must be > 0")
+        need(
+            self.judge_memory_mb >= 128, f"judge_memory_mb={self.judge_memory_mb}; use 128 or more"
+        )
         need(self.pids_limit >= 8, f"pids_limit={self.pids_limit}; use at least 8")
         need(0 < self.cpus <= 64, f"cpus={self.cpus}; use a value in (0, 64]")
         need(

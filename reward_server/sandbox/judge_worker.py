@@ -1,19 +1,24 @@
 """The assert-test judge: runs a task's test code against a proxy of the candidate.
 
 Started by the server as its own process (as `nobody` when the server is root):
-`python -I judge_worker.py SANDBOXES_PYTHON_DIR [--uid UID]`. No candidate code ever runs here. The
-test code (HumanEval `check(candidate)` or MBPP top-level asserts) is executed with
-`candidate` and the program's other top-level functions bound to proxies; a proxy call
-is sent to the server, which forwards it to the candidate's process in the sandbox and
-sends back the reply line. Return values are decoded by valuecodec into fresh builtins,
-so the asserts here compare plain data, and each test's pass/fail is decided here.
+`python -I judge_worker.py SANDBOXES_PYTHON_DIR [--memory-mb MB] [--uid UID]`. No
+candidate code ever runs here. The test code (HumanEval `check(candidate)` or MBPP
+top-level asserts) is executed with `candidate` and the program's other top-level
+functions bound to proxies; a proxy call is sent to the server, which forwards it to the
+candidate's process in the sandbox and sends back the reply line. Return values are
+decoded by valuecodec into fresh objects of the judge's own, so the asserts here compare
+plain data, and each test's pass/fail is decided here. An argument the call changed in
+place (a list sorted in place) comes back as data too, and the test's own object is
+changed to match.
 
 Protocol (JSON lines on private copies of stdin/stdout; the test code's prints go to
 /dev/null): in {"op": "run", "test_code", "entry_point", "names", "stop_on_fail"};
-out {"op": "begin", "index"} before each test, {"op": "calls", "calls": [{"name", "args"}]}
-for one call, or for the calls of a test known before it runs (see `predict_calls`),
-answered by {"replies": [candidate reply line, ...]} plus {"fail": reason, "detail"} when
-a call did not answer; finally {"op": "done", "results": [{"passed", "kind", "detail"}]}.
+out {"op": "begin", "index"} before each test, {"op": "calls", "calls": [call, ...]} for
+one call, or for the calls of a test known before it runs (see judge_predict.py), where a
+call is {"name", "args", "kwargs"?, "track": true} or a read of a top-level value
+{"get": name} (see harness.py), answered by {"replies": [candidate reply line, ...]} plus
+{"fail": reason, "detail"} when a call did not answer; finally {"op": "done", "results":
+[{"passed", "kind", "detail"}], "retire": bool} (retire: the judge ran out of memory).
 """
 
 from __future__ import annotations
@@ -25,7 +30,17 @@ import contextlib
 import importlib
 import json
 import os
+import re
 import sys
+
+if __package__:
+    from . import judge_calls, judge_predict
+else:  # run as a script with -I: its own folder is not on sys.path
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import judge_calls
+    import judge_predict
+
+    sys.path.pop(0)
 
 # Modules a candidate program may have imported that test code may use by name; the judge
 # imports its own copy (never the candidate's object) and only from this list.
@@ -70,12 +85,30 @@ def plan_tests(test_code: str) -> list[tuple[str, str]]:
     return steps
 
 
+def step_kinds(test_code: str) -> list[str]:
+    """The kinds of plan_tests' steps, for the server. Its interpreter keeps the default
+    int digit limit, so an integer literal past it (a test comparing with factorial(2000))
+    parses in the judge, which raises its own limit, but not there: long digit runs are
+    shortened first (the kinds never depend on them; the judge runs the original code)."""
+    try:
+        return [kind for kind, _ in plan_tests(test_code)]
+    except SyntaxError:
+        shortened = re.sub(r"[0-9]{600,}", "0", test_code)
+        if shortened == test_code:
+            raise
+        return [kind for kind, _ in plan_tests(shortened)]
+
+
 class CandidateFailure(BaseException):
     """The candidate's process failed (timeout, crash, limit); not catchable as Exception."""
 
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
+
+
+class JudgeError(BaseException):
+    """The test itself could not be run as written (not the candidate's fault)."""
 
 
 class Channel:
@@ -104,7 +137,7 @@ class Channel:
 class Proxy:
     """Stands for one of the candidate's functions; calls cross the boundary as data.
 
-    Calls the judge predicted for the current test (see `predict_calls`) were already
+    Calls the judge predicted for the current test (see judge_predict) were already
     made, in the same order with the same arguments, in one round trip; their replies
     wait in state["ahead"] and are used only while the actual calls match them exactly.
     """
@@ -114,42 +147,43 @@ class Proxy:
         self.__name__ = name
 
     def __call__(self, *args, **kwargs):
-        if kwargs:
-            raise TypeError("keyword arguments cannot cross the sandbox boundary")
         if self._state.get("failure"):
             raise self._state["failure"]
         try:
-            wire_args = self._codec.to_wire(list(args))
-        except (TypeError, ValueError) as exc:
-            raise JudgeError(f"test arguments cannot be sent: {exc}") from None
-        reply = self._ahead(wire_args)
+            call = judge_calls.encode_call(self._name, args, kwargs, self._codec)
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise JudgeError(f"the test's arguments cannot be sent: {exc}") from None
+        reply = self._ahead(call)
         if reply is None:
-            call = {"name": self._name, "args": wire_args}
             reply = _replies(self._channel.call([call]), 1)[0]
         if "fail" in reply:
-            failure = CandidateFailure(str(reply["fail"]), str(reply.get("detail", "")))
-            self._state["failure"] = failure
-            raise failure
+            raise self._fail(str(reply["fail"]), str(reply.get("detail", "")))
         try:
-            reply = json.loads(reply["line"])
-            if not isinstance(reply, dict):
+            msg = json.loads(reply["line"])
+            if not isinstance(msg, dict):
                 raise ValueError("the reply is not an object")
-            if "ok" in reply:
-                return self._codec.from_wire(reply["ok"])
+            judge_calls.apply_mutations(msg.get("mutated"), args, kwargs, self._codec)
+            if "ok" in msg:
+                return self._codec.from_wire(msg["ok"])
         except (ValueError, TypeError, RecursionError) as exc:
-            failure = CandidateFailure("bad_reply", str(exc))
-            self._state["failure"] = failure
-            raise failure from None
-        exc = _rebuild_exception(str(reply.get("raise", "Exception")), str(reply.get("msg", "")))
+            raise self._fail("bad_reply", str(exc)) from None
+        exc = judge_calls.rebuild_exception(
+            str(msg.get("raise", "Exception")), str(msg.get("msg", ""))
+        )
         self._state["raised"] = exc
         raise exc
 
-    def _ahead(self, wire_args: object) -> dict | None:
+    def _fail(self, reason: str, detail: str) -> CandidateFailure:
+        failure = CandidateFailure(reason, detail)
+        self._state["failure"] = failure
+        return failure
+
+    def _ahead(self, call: dict) -> dict | None:
         ahead = self._state.get("ahead")
         if not ahead:
             return None
         key, reply = ahead[0]
-        if key != (self._name, json.dumps(wire_args, separators=(",", ":"))):
+        if key != judge_calls.call_key(call):
             ahead.clear()  # the test went another way: make the remaining calls one by one
             return None
         ahead.popleft()
@@ -165,55 +199,71 @@ def _replies(msg: dict, n: int) -> list[dict]:
     return out
 
 
-class JudgeError(BaseException):
-    """The test itself could not be run (not the candidate's fault)."""
-
-
-def _rebuild_exception(name: str, msg: str) -> BaseException:
-    cls = getattr(builtins, name, None)
-    if not (isinstance(cls, type) and issubclass(cls, Exception)):
-        cls = RuntimeError
-        msg = f"{name}: {msg}"
-    try:
-        return cls(msg)
-    except Exception:  # constructors with other signatures
-        return RuntimeError(f"{name}: {msg}")
+def _bindable(name: str) -> bool:
+    # A candidate name must never shadow a builtin (a rigged `abs` or `isinstance` would
+    # turn the test's own comparisons) nor a module the test imports itself.
+    return not name.startswith("__") and not hasattr(builtins, name) and name.isidentifier()
 
 
 def _namespace(names: dict, channel: Channel, state: dict, codec) -> dict:
     ns: dict = {"__name__": "__judge__", "__builtins__": builtins}
     for name, info in names.items():
-        # A candidate name must never shadow a builtin (a rigged `abs` or `isinstance`
-        # would turn the test's own comparisons) nor a module the test imports itself.
-        if name.startswith("__") or hasattr(builtins, name) or not name.isidentifier():
+        if not _bindable(name):
             continue
         kind = info.get("kind")
         if kind == "callable":
             ns[name] = Proxy(name, channel, state, codec)
         elif kind == "module" and info.get("module") in SAFE_MODULES:
             ns[name] = importlib.import_module(info["module"])
-        elif kind == "value" and name not in SAFE_MODULES:
+        elif kind == "value" and "v" in info and name not in SAFE_MODULES:
             with contextlib.suppress(ValueError, TypeError, RecursionError):
-                ns[name] = codec.from_wire(info.get("v"))
+                ns[name] = codec.from_wire(info["v"])
     return ns
 
 
-def run_job(job: dict, channel: Channel, codec) -> list[dict]:
+def _fetch_values(names: dict, tree: ast.Module, ns: dict, channel, state: dict, codec) -> None:
+    """Top-level values the candidate only named (big ones) that the test code names
+    itself, read from its process in one round trip; the others cost nothing."""
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    wanted = [
+        name
+        for name, info in names.items()
+        if info.get("kind") == "value" and info.get("lazy") and name in used
+        if _bindable(name) and name not in SAFE_MODULES
+    ]
+    if not wanted:
+        return
+    replies = _replies(channel.call([{"get": n} for n in wanted]), len(wanted))
+    for name, reply in zip(wanted, replies, strict=False):
+        if "fail" in reply:
+            state["failure"] = CandidateFailure(str(reply["fail"]), str(reply.get("detail", "")))
+            return
+        with contextlib.suppress(ValueError, TypeError, RecursionError, AttributeError):
+            msg = json.loads(reply["line"])
+            if "ok" in msg:  # a value that is not data stays undefined, as before it was read
+                ns[name] = codec.from_wire(msg["ok"])
+
+
+def run_job(job: dict, channel: Channel, codec) -> dict:
+    """Runs one task's tests; returns the "done" message."""
     state: dict = {}
-    ns = _namespace(job.get("names", {}), channel, state, codec)
+    names = job.get("names", {})
+    ns = _namespace(names, channel, state, codec)
     entry = job["entry_point"]
     if isinstance(ns.get(entry), Proxy):
         ns["candidate"] = ns[entry]
     results: list[dict] = []
     index = 0
     tree = ast.parse(job["test_code"])
+    _fetch_values(names, tree, ns, channel, state, codec)
     for kind, code in plan_tests(job["test_code"]):
         if kind == "test":
             channel.send({"op": "begin", "index": index})
             index += 1
         state.pop("raised", None)
-        if kind == "test" and "candidate" in ns:
-            _call_ahead(predict_calls(code, tree, ns), channel, state, codec)
+        if kind == "test" and "candidate" in ns and not state.get("failure"):
+            predicted = judge_predict.predict_calls(code, tree, ns, Proxy)
+            _call_ahead(predicted, channel, state, codec)
         try:
             if "candidate" not in ns:
                 raise NameError(f"the program does not define {entry!r}")
@@ -221,19 +271,8 @@ def run_job(job: dict, channel: Channel, codec) -> list[dict]:
             outcome = {"passed": state.get("failure") is None, "kind": "ok", "detail": ""}
             if state.get("failure"):
                 outcome = _failure(state["failure"])
-        except CandidateFailure as exc:
-            outcome = _failure(exc)
-        except JudgeError as exc:
-            outcome = {"passed": False, "kind": "judge_error", "detail": str(exc)}
-        except AssertionError as exc:
-            outcome = {"passed": False, "kind": "assert", "detail": f"assertion failed {exc}"}
         except BaseException as exc:  # test code may fail in any way
-            raised = exc is state.get("raised")
-            outcome = {
-                "passed": False,
-                "kind": "candidate_raise" if raised else "error",
-                "detail": f"{type(exc).__name__}: {exc}"[:500],
-            }
+            outcome = _error_outcome(exc, state)
         ahead = state.pop("ahead", None)
         if ahead and "fail" in ahead[-1][1] and not state.get("failure"):
             # A call made ahead killed the process, though the test ended before using
@@ -245,180 +284,45 @@ def run_job(job: dict, channel: Channel, codec) -> list[dict]:
         results.append(outcome)
         if state.get("failure") or (not outcome["passed"] and job.get("stop_on_fail")):
             break  # the candidate's process is gone; later tests cannot run
-    return results
+    return {"op": "done", "results": results, "retire": bool(state.get("retire"))}
 
 
-# Builtins through which a test could reach a proxy other than by calling it by name.
-_OPAQUE_BUILTINS = frozenset(
-    {"eval", "exec", "compile", "getattr", "vars", "globals", "locals", "__import__"}
-)
-# Nodes whose parts run conditionally, lazily or in another scope.
-_UNORDERED = (
-    ast.BoolOp,
-    ast.IfExp,
-    ast.Lambda,
-    ast.ListComp,
-    ast.SetComp,
-    ast.DictComp,
-    ast.GeneratorExp,
-    ast.NamedExpr,
-    ast.Await,
-    ast.Yield,
-    ast.YieldFrom,
-)
+def _error_outcome(exc: BaseException, state: dict) -> dict:
+    def out(kind: str, detail: str) -> dict:
+        return {"passed": False, "kind": kind, "detail": detail[:500]}
 
-
-class _Unpredictable(Exception):
-    pass
-
-
-def predict_calls(code: str, tree: ast.Module, ns: dict) -> list[tuple[str, list]]:
-    """The proxy calls a test step will make first, in order, as (name, args), when the
-    test code alone decides them: straight-line statements whose proxy calls take literal
-    arguments. Prediction stops at the first statement it cannot follow (a loop, a branch,
-    a call into a helper the test defines, ...). A wrong prediction costs only speed:
-    `Proxy` uses a reply made ahead only when the actual call matches it exactly."""
-    try:
-        step = ast.parse(code).body
-    except SyntaxError:
-        return []
-    params: dict[str, object] = {}
-    body = step
-    if (
-        len(step) == 1
-        and isinstance(step[0], ast.Expr)
-        and isinstance(call := step[0].value, ast.Call)
-        and isinstance(call.func, ast.Name)
-        and len(call.args) == 1
-        and isinstance(call.args[0], ast.Name)
-        and not call.keywords
-    ):  # check(candidate): follow into the body of the test's own check()
-        fn = ns.get(call.func.id)
-        defs = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == call.func.id]
-        code_obj = getattr(fn, "__code__", None)
-        if not defs or code_obj is None or code_obj.co_firstlineno != defs[-1].lineno:
-            return []
-        fdef = defs[-1]
-        a = fdef.args
-        if fdef.decorator_list or a.posonlyargs or a.vararg or a.kwonlyargs or a.kwarg:
-            return []
-        if len(a.args) != 1 or a.defaults:
-            return []
-        params[a.args[0].arg] = ns.get(call.args[0].id)
-        body = fdef.body
-    local: set[str] = set()
-    for n in ast.walk(ast.Module(body=body, type_ignores=[])):
-        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
-            local.add(n.id)
-        elif isinstance(n, (ast.Import, ast.ImportFrom)):
-            local.update((a.asname or a.name).split(".")[0] for a in n.names)
-    if local & set(params):
-        return []  # check() rebinds its argument: what `candidate(...)` calls is unknown
-    calls: list[tuple[str, list]] = []
-    for st in body:
-        try:
-            calls += _statement_calls(st, ns, params, local)
-        except _Unpredictable:
-            break
-    return calls
-
-
-def _statement_calls(st: ast.stmt, ns: dict, params: dict, local: set) -> list:
-    if isinstance(st, (ast.Pass, ast.Import, ast.ImportFrom)):
-        return []
-    if isinstance(st, ast.Assert):  # its message runs only once the test has failed
-        return _expr_calls(st.test, ns, params, local)
-    if isinstance(st, ast.Expr):
-        return _expr_calls(st.value, ns, params, local)
-    if isinstance(st, ast.Assign) and all(isinstance(t, ast.Name) for t in st.targets):
-        return _expr_calls(st.value, ns, params, local)
-    raise _Unpredictable
-
-
-def _resolve(name: str, ns: dict, params: dict, local: set) -> tuple[str, object]:
-    """("proxy", Proxy) | ("builtin", fn) | ("data", None); anything else is refused."""
-    if name in params:
-        value = params[name]
-    elif name in local:
-        return "data", None  # built here from literals, builtins and proxy results
-    elif name in ns:
-        value = ns[name]
-    elif hasattr(builtins, name) and name not in _OPAQUE_BUILTINS:
-        return "builtin", getattr(builtins, name)
-    else:
-        raise _Unpredictable
-    if isinstance(value, Proxy):
-        return "proxy", value
-    if isinstance(value, (type(sys), int, float, complex, str, bytes, bool, type(None))):
-        return "data", None
-    if isinstance(value, (list, tuple, set, frozenset, dict)):
-        items = value.values() if isinstance(value, dict) else value
-        if any(callable(v) for v in items):
-            raise _Unpredictable
-        return "data", None
-    raise _Unpredictable  # the test's own functions and classes may call proxies
-
-
-def _expr_calls(node: ast.AST, ns: dict, params: dict, local: set) -> list:
-    """Proxy calls of an expression in evaluation order; _Unpredictable if not knowable."""
-    if isinstance(node, _UNORDERED):
-        raise _Unpredictable
-    if isinstance(node, ast.Name):
-        kind, _ = _resolve(node.id, ns, params, local)
-        if kind == "proxy":
-            raise _Unpredictable  # a proxy passed around may be called from anywhere
-        return []
-    if isinstance(node, ast.Call):
-        if any(isinstance(a, ast.Starred) for a in node.args):
-            raise _Unpredictable
-        if isinstance(node.func, ast.Name):
-            kind, value = _resolve(node.func.id, ns, params, local)
-            if kind == "proxy":
-                if node.keywords:
-                    raise _Unpredictable
-                try:
-                    args = [ast.literal_eval(a) for a in node.args]
-                except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-                    raise _Unpredictable from None
-                return [(value._name, args)]
-            if kind != "builtin":
-                raise _Unpredictable
-            out = []
-        elif isinstance(node.func, ast.Attribute):
-            out = _expr_calls(node.func.value, ns, params, local)
-        else:
-            raise _Unpredictable
-        for part in [*node.args, *(k.value for k in node.keywords)]:
-            out += _expr_calls(part, ns, params, local)
-        return out
-    if isinstance(node, ast.Compare) and any(
-        isinstance(n, ast.Call) for c in node.comparators[1:] for n in ast.walk(c)
-    ):
-        raise _Unpredictable  # a < f(x) < g(y) short-circuits
-    if isinstance(node, ast.Dict):  # evaluated key, value, key, value, ...
-        parts = [p for kv in zip(node.keys, node.values, strict=True) for p in kv if p]
-    else:
-        parts = list(ast.iter_child_nodes(node))
-    out = []
-    for part in parts:
-        out += _expr_calls(part, ns, params, local)
-    return out
+    if isinstance(exc, CandidateFailure):
+        return _failure(exc)
+    if isinstance(exc, JudgeError):
+        return out("test_error", str(exc))
+    if isinstance(exc, AssertionError):
+        return out("assert", f"assertion failed {exc}")
+    if exc is state.get("raised"):
+        return out("candidate_raise", f"{type(exc).__name__}: {exc}")
+    if isinstance(exc, MemoryError):  # the test code's own allocation hit the judge's limit
+        state["retire"] = True
+        return out("memory", "the test code ran out of memory in the judge")
+    return out("error", f"{type(exc).__name__}: {exc}")
 
 
 def _call_ahead(predicted: list, channel: Channel, state: dict, codec) -> None:
     """Makes the predicted calls in one round trip and queues their replies."""
-    calls, keys = [], []
+    calls = []
     for name, args in predicted:
         try:
-            wire = codec.to_wire(list(args))
+            calls.append(judge_calls.encode_call(name, args, {}, codec))
         except (TypeError, ValueError, RecursionError):
             break
-        calls.append({"name": name, "args": wire})
-        keys.append((name, json.dumps(wire, separators=(",", ":"))))
     if not calls:
         return
     replies = _replies(channel.call(calls), len(calls))
+    keys = [judge_calls.call_key(c) for c in calls]
     state["ahead"] = collections.deque(zip(keys, replies, strict=False))
+
+
+def predict_calls(code: str, tree: ast.Module, ns: dict) -> list[tuple[str, list]]:
+    """judge_predict.predict_calls for this module's proxies."""
+    return judge_predict.predict_calls(code, tree, ns, Proxy)
 
 
 def _failure(exc: CandidateFailure) -> dict:
@@ -430,32 +334,55 @@ def _failure(exc: CandidateFailure) -> dict:
     }
 
 
-def drop_privileges(argv: list[str]) -> None:
+def parse_args(argv: list[str]) -> tuple[str, int | None, int]:
+    """(codec folder, uid to become or None, address-space limit in MiB or 0)."""
+    options = dict(zip(argv[2::2], argv[3::2], strict=False))
+    uid = int(options["--uid"]) if "--uid" in options else None
+    return argv[1], uid, int(options.get("--memory-mb", 0))
+
+
+def limit_memory(memory_mb: int) -> None:
+    """Test code that allocates wildly gets a MemoryError here instead of taking memory
+    from the server's machine."""
+    if memory_mb <= 0:
+        return
+    import resource
+
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = memory_mb << 20
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def drop_privileges(uid: int | None) -> None:
     """`--uid N` (given when the server runs as root): become N, with no groups, before
     reading anything. The judge drops privileges itself so that the server can start it
     with vfork: a fork() of the gRPC server runs gRPC's fork handlers, which can crash
     the child before it execs."""
-    if len(argv) == 4 and argv[2] == "--uid":
-        uid = int(argv[3])
-        os.setgroups([])
-        os.setgid(uid)
-        os.setuid(uid)
-        if os.getuid() != uid or os.geteuid() != uid:
-            sys.exit("could not drop privileges")
+    if uid is None:
+        return
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+    if os.getuid() != uid or os.geteuid() != uid:
+        sys.exit("could not drop privileges")
 
 
 def main() -> None:
-    drop_privileges(sys.argv)
-    sys.path.insert(0, sys.argv[1])
+    codec_dir, uid, memory_mb = parse_args(sys.argv)
+    limit_memory(memory_mb)
+    drop_privileges(uid)
+    sys.path.insert(0, codec_dir)
     import valuecodec
 
     sys.path.pop(0)
     sys.setrecursionlimit(10000)
+    if hasattr(sys, "set_int_max_str_digits"):  # big ints in test code and its messages
+        sys.set_int_max_str_digits(valuecodec.MAX_INT_DIGITS)
     channel = Channel()
     while True:
-        job = channel.recv()
-        results = run_job(job, channel, valuecodec)
-        channel.send({"op": "done", "results": results})
+        channel.send(run_job(channel.recv(), channel, valuecodec))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from pathlib import Path
 WORKER = Path(__file__).with_name("judge_worker.py")
 MAX_JOBS_PER_WORKER = 500
 NOBODY = 65534
+DEFAULT_MEMORY_MB = 1024
 
 
 def _world_runnable(path: str) -> bool:
@@ -30,32 +31,35 @@ def _world_runnable(path: str) -> bool:
         return False
 
 
-def judge_command(codec_dir: str) -> list[str]:
-    """The judge's argv: it drops to nobody itself (`--uid`) when the server is root.
+def judge_command(codec_dir: str, memory_mb: int = DEFAULT_MEMORY_MB) -> list[str]:
+    """The judge's argv: it limits its own address space (`--memory-mb`) and drops to
+    nobody itself (`--uid`) when the server is root.
 
     The judge only needs the standard library, so when the server's own interpreter is
     not reachable by nobody (e.g. under /root) a system python3 is used instead.
     """
+    args = [str(WORKER), codec_dir, "--memory-mb", str(memory_mb)]
     if os.geteuid() != 0:
-        return [sys.executable, "-I", str(WORKER), codec_dir]
+        return [sys.executable, "-I", *args]
     for exe in (sys.executable, shutil.which("python3") or "", "/usr/bin/python3"):
         if exe and _world_runnable(exe):
-            return [exe, "-I", str(WORKER), codec_dir, "--uid", str(NOBODY)]
-    return [sys.executable, "-I", str(WORKER), codec_dir, "--uid", str(NOBODY)]
+            return [exe, "-I", *args, "--uid", str(NOBODY)]
+    return [sys.executable, "-I", *args, "--uid", str(NOBODY)]
 
 
 class JudgeProcess:
-    def __init__(self, codec_dir: str) -> None:
+    def __init__(self, codec_dir: str, memory_mb: int = DEFAULT_MEMORY_MB) -> None:
         # The judge never shares a uid with anything the candidate could reach: when the
         # server runs as root the judge drops to nobody (the candidate's uid is 10001).
         # No user/group arguments: Popen then uses vfork, never fork() of this process.
         self.proc = subprocess.Popen(
-            judge_command(codec_dir),
+            judge_command(codec_dir, memory_mb),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             cwd="/",
-            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+            # one BLAS thread: test code importing numpy must fit the address-space limit
+            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1"},
         )
         self.jobs = 0
         self._buf = bytearray()
@@ -99,8 +103,8 @@ class JudgeProcess:
 
 
 class JudgePool:
-    def __init__(self, codec_dir: str) -> None:
-        self._codec_dir = codec_dir
+    def __init__(self, codec_dir: str, memory_mb: int = DEFAULT_MEMORY_MB) -> None:
+        self._codec_dir, self._memory_mb = codec_dir, memory_mb
         self._idle: queue.SimpleQueue[JudgeProcess] = queue.SimpleQueue()
         self._all: set[JudgeProcess] = set()
         self._lock = threading.Lock()
@@ -110,7 +114,7 @@ class JudgePool:
         try:
             return self._idle.get_nowait()
         except queue.Empty:
-            proc = JudgeProcess(self._codec_dir)
+            proc = JudgeProcess(self._codec_dir, self._memory_mb)
             with self._lock:
                 self._all.add(proc)
             return proc

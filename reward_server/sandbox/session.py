@@ -19,7 +19,7 @@ from reward_server.sandbox.config import SandboxConfig
 from reward_server.sandbox.container import PROTOCOL_SLACK_S, Sandbox
 from reward_server.sandbox.extract import PARSE_LOCK
 from reward_server.sandbox.judge import TestResult, failed, passed
-from reward_server.sandbox.judge_worker import plan_tests
+from reward_server.sandbox.judge_worker import step_kinds
 from reward_server.sandbox.judges import JudgePool
 from reward_server.sandbox.runtimes import Runtime
 from reward_server.sandbox.valuecodec_loader import valuecodec
@@ -98,7 +98,7 @@ def count_tests(task: reward_pb2.CodeTask) -> int:
         return len(task.function.cases)
     if kind == "asserts":
         with PARSE_LOCK:
-            return sum(1 for k, _ in plan_tests(task.asserts.test_code) if k == "test")
+            return step_kinds(task.asserts.test_code).count("test")
     return 0
 
 
@@ -207,8 +207,11 @@ def _spawn(ctx: Context, job: Job, write: dict | None) -> tuple[dict | None, Tes
     return None, failed(Verdict.RUNTIME_ERROR, detail)
 
 
-def _call_line(name: str, wire_args: object) -> str:
-    return json.dumps({"name": name, "args": wire_args}, separators=(",", ":"))
+def _call_line(call: dict) -> str:
+    """A request line for the call server (see harness.py): a call {"name", "args",
+    "kwargs", "track"} or a read of a top-level value {"get"}; no other field crosses."""
+    keys = ("get",) if "get" in call else ("name", "args", "kwargs", "track")
+    return json.dumps({k: call[k] for k in keys if k in call}, separators=(",", ":"))
 
 
 def _calls(ctx: Context, lines: list[str], limit: float, shared: bool) -> dict:
@@ -232,14 +235,19 @@ def _run_function(ctx: Context, job: Job, names: dict) -> list[TestResult]:
     if names.get(spec.entry_point, {}).get("kind") != "callable":
         return [failed(Verdict.WRONG, f"the program does not define {spec.entry_point}()")]
     lines = [
-        _call_line(spec.entry_point, valuecodec.to_wire(json.loads(case.args_json)))
-        for case in spec.cases
+        _call_line(
+            {
+                "name": spec.entry_point,
+                "args": valuecodec.to_wire(valuecodec.loads_json(c.args_json)),
+            }
+        )
+        for c in spec.cases
     ]
     res = _calls(ctx, lines, job.time_limit_s, shared=False)
     replies = res.get("replies", [])
     results = []
     for i, case in enumerate(spec.cases):
-        expected = json.loads(case.expected_json)
+        expected = valuecodec.loads_json(case.expected_json)
         if i < len(replies):
             ok = {"reason": "ok", "line": replies[i]}
             results.append(_function_result(ctx, job, ok, expected))
@@ -267,7 +275,10 @@ def _function_result(ctx: Context, job: Job, res: dict, expected: object) -> Tes
 
 
 def _short(value: object) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int over the interpreter's digit limit
+        return f"a value of type {type(value).__name__} too large to show"
     return text if len(text) <= 200 else text[:200] + "..."
 
 
@@ -300,7 +311,7 @@ def _run_asserts(ctx: Context, job: Job, names: dict) -> list[TestResult]:
                 budget = limit
                 deadline = time.monotonic() + limit + ctx.config.judge_time_limit_s
             elif msg["op"] == "calls":
-                lines = [_call_line(c["name"], c["args"]) for c in msg["calls"]]
+                lines = [_call_line(c) for c in msg["calls"]]
                 res = _calls(ctx, lines, max(budget, 0.001), shared=True)
                 budget -= float(res.get("wall", 0.0))
                 reply: dict = {"replies": res.get("replies", [])}
@@ -312,15 +323,17 @@ def _run_asserts(ctx: Context, job: Job, names: dict) -> list[TestResult]:
                     reply.update(fail=res["reason"], detail=failures[-1].detail)
                 proc.send(reply)
             elif msg["op"] == "done":
-                healthy = True
-                return _assert_results(msg["results"], failures)
+                healthy = not msg.get("retire")  # a judge that ran out of memory is replaced
+                return _assert_results(msg["results"], failures, ctx.config.judge_memory_mb)
     except (TimeoutError, ConnectionError, ValueError, KeyError) as exc:
         return [failed(Verdict.INFRA_ERROR, f"the judge failed: {exc}")]
     finally:
         ctx.judges.release(proc, healthy)
 
 
-def _assert_results(results: list[dict], failures: list[TestResult]) -> list[TestResult]:
+def _assert_results(
+    results: list[dict], failures: list[TestResult], judge_memory_mb: int
+) -> list[TestResult]:
     out = []
     for r in results:
         if r.get("passed"):
@@ -331,8 +344,11 @@ def _assert_results(results: list[dict], failures: list[TestResult]) -> list[Tes
             )
         elif r.get("kind") == "candidate_raise":
             out.append(failed(Verdict.RUNTIME_ERROR, r.get("detail", "")))
-        elif r.get("kind") == "judge_error":
-            out.append(failed(Verdict.INFRA_ERROR, r.get("detail", "")))
+        elif r.get("kind") == "memory":
+            detail = f"{r.get('detail', '')} ({judge_memory_mb} MiB)"
+            out.append(failed(Verdict.MEMORY_LIMIT, detail))
+        elif r.get("kind") == "test_error":  # the test itself cannot run as written
+            out.append(failed(Verdict.WRONG, r.get("detail", "")))
         else:
             out.append(failed(Verdict.WRONG, r.get("detail", "") or "a test failed"))
     return out

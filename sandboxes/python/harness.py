@@ -6,8 +6,13 @@ It only turns "call f with these arguments" into "f returned this value" as tagg
 the value means. Usage: `python3 -I harness.py serve /work/main.py`.
 
 Protocol on private copies of stdin/stdout (the candidate's own prints go to stderr):
-first line {"loaded": true, "names": {...}} or {"loaded": false, "error": ...}; then one
-reply per request {"name": ..., "args": [...]}: {"ok": value} | {"raise": type, "msg": ...}.
+first line {"loaded": true, "names": {...}} or {"loaded": false, "error": ...}, where each
+top-level name is {"kind": "callable"}, {"kind": "module", "module"}, {"kind": "value",
+"v": wire} (small plain data) or {"kind": "value", "lazy": true} (read on demand); then one
+reply per request. A call {"name", "args": [wire...], "kwargs": {name: wire}, "track":
+bool} answers {"ok": wire} | {"raise": type, "msg"}, plus with "track" "mutated": [[index or
+keyword, wire], ...] for the arguments whose contents the call changed; a read {"get":
+name} answers {"ok": wire} with that top-level value | {"raise": ...}.
 """
 
 from __future__ import annotations
@@ -18,16 +23,23 @@ import sys
 import types
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import contextlib
-
 import valuecodec
 
 sys.path.pop(0)
 
+# A top-level value sent with the names at load: at most this many nodes each, this many
+# in all; bigger ones (a million-item table) are read only if the test code names them.
+EAGER_NODES = 256
+EAGER_TOTAL = 4096
+_SCALARS = (type(None), bool, int, float, complex, str, bytes)
+_IMMUTABLE = (type(None), bool, int, float, complex, str, bytes, range)
+
 
 def _describe(ns: dict) -> dict:
-    """Top-level names the judge may use: callables become proxies, plain data is copied."""
+    """Top-level names the judge may use: callables become proxies, small plain data is
+    copied, other values are only named (the judge reads them with {"get"} if needed)."""
     names = {}
+    total = [EAGER_TOTAL]
     for key, value in list(ns.items()):
         if key.startswith("__"):
             continue
@@ -36,9 +48,44 @@ def _describe(ns: dict) -> dict:
         elif callable(value):
             names[key] = {"kind": "callable"}
         else:
-            with contextlib.suppress(TypeError, ValueError, RecursionError):
-                names[key] = {"kind": "value", "v": valuecodec.to_wire(value)}
+            names[key] = _value_entry(value, total)
     return names
+
+
+def _value_entry(value: object, total: list[int]) -> dict:
+    room = [min(EAGER_NODES, total[0])]
+    before = room[0]
+    small = _small(value, room, 0)
+    total[0] -= before - max(room[0], 0)
+    if small:
+        try:
+            return {"kind": "value", "v": valuecodec.to_wire(value)}
+        except (TypeError, ValueError, RecursionError):
+            pass
+    return {"kind": "value", "lazy": True}
+
+
+def _small(value: object, room: list[int], depth: int) -> bool:
+    """True for a tree of exact builtins within `room` nodes. Nothing else is encoded at
+    load: encoding may run the program's code (an iterator would be drained)."""
+    t = type(value)
+    cost = 1
+    if t is str or t is bytes:
+        cost += len(value) >> 6
+    elif t is int:
+        cost += value.bit_length() >> 9
+    room[0] -= cost
+    if room[0] < 0 or depth > 20:
+        return False
+    if t in _SCALARS:
+        return True
+    if t in (list, tuple, set, frozenset):
+        return all(_small(x, room, depth + 1) for x in value)
+    if t is dict:
+        return all(
+            _small(k, room, depth + 1) and _small(v, room, depth + 1) for k, v in value.items()
+        )
+    return False
 
 
 def _reply(out, msg: dict) -> None:
@@ -66,14 +113,55 @@ def serve(path: str) -> None:
         return
     _reply(proto_out, {"loaded": True, "names": _describe(ns)})
     for line in proto_in:
+        _reply(proto_out, _answer(ns, line))
+
+
+def _answer(ns: dict, line: str) -> dict:
+    """One request: a call of a top-level function, or a read of a top-level value."""
+    try:
+        req = json.loads(line)
+        if "get" in req:
+            return {"ok": valuecodec.to_wire(ns[req["get"]])}
+        fn = ns[req["name"]]
+        args = valuecodec.from_wire(req["args"])
+        kwargs = {str(k): valuecodec.from_wire(v) for k, v in req.get("kwargs", {}).items()}
+    except BaseException as exc:  # a malformed request: answered, never fatal
+        return _raised(exc)
+    try:
+        reply = {"ok": valuecodec.to_wire(fn(*args, **kwargs))}
+    except BaseException as exc:  # every failure is the candidate's
+        reply = _raised(exc)
+    if req.get("track"):
+        mutated = _mutated(req, args, kwargs)
+        if mutated:
+            reply["mutated"] = mutated
+    return reply
+
+
+def _raised(exc: BaseException) -> dict:
+    try:
+        msg = str(exc)[:2000]
+    except BaseException:  # the program's own __str__
+        msg = ""
+    return {"raise": type(exc).__name__, "msg": msg}
+
+
+def _mutated(req: dict, args: list, kwargs: dict) -> list:
+    """[index or keyword, wire] for every argument whose contents differ from what was
+    sent, so the judge can change the test's own object the same way."""
+    sent = list(enumerate(req["args"])) + list(req.get("kwargs", {}).items())
+    now = list(enumerate(args)) + list(kwargs.items())
+    out = []
+    for (where, before), (_, value) in zip(sent, now, strict=False):
+        if type(value) in _IMMUTABLE:
+            continue
         try:
-            req = json.loads(line)
-            fn = ns[req["name"]]
-            args = valuecodec.from_wire(req["args"])
-            result = fn(*args)
-            _reply(proto_out, {"ok": valuecodec.to_wire(result)})
-        except BaseException as exc:  # every failure is the candidate's
-            _reply(proto_out, {"raise": type(exc).__name__, "msg": str(exc)[:2000]})
+            after = valuecodec.to_wire(value)
+        except BaseException:  # the call stored something that is not data: not sendable
+            continue
+        if after != before:
+            out.append([where, after])
+    return out
 
 
 def run_main(path: str) -> None:
