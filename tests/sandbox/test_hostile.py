@@ -37,6 +37,30 @@ def _asserts(entry: str, test_code: str) -> reward_pb2.CodeTask:
     )
 
 
+# An async iterator whose __anext__ calls the candidate: a StopAsyncIteration from the
+# candidate would end the `async for` as if the cases ran out.
+ASYNC_CHECK = """import asyncio
+
+class Checks:
+    def __init__(self, candidate, xs):
+        self.candidate, self.xs = candidate, list(xs)
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        if not self.xs:
+            raise StopAsyncIteration
+        x = self.xs.pop(0)
+        return self.candidate(x) == x * x
+
+async def all_pass(candidate):
+    return all([ok async for ok in Checks(candidate, [1, 2, 3])])
+
+def check(candidate):
+    assert asyncio.run(all_pass(candidate))
+"""
+
 TASKS: dict[str, reward_pb2.CodeTask] = {
     "add_io": py_task_io(ADD_CASES, time_limit_s=2.0, memory_mb=128),
     "cpp_add_io": reward_pb2.CodeTask(language="cpp", limits=LIMITS, io=py_task_io(ADD_CASES).io),
@@ -65,6 +89,30 @@ TASKS: dict[str, reward_pb2.CodeTask] = {
             ],
         ),
     ),
+    # Test shapes in which an exception of the candidate could steer the test's own
+    # control flow (end an iteration early) instead of failing it.
+    "sq_map_asserts": _asserts(
+        "sq",
+        "def check(candidate):\n    cases = [(1, 1), (2, 4), (3, 9)]\n"
+        "    assert all(map(lambda c: candidate(c[0]) == c[1], cases))\n",
+    ),
+    "sq_loop_asserts": _asserts(
+        "sq",
+        "def check(candidate):\n"
+        "    for ok in map(lambda x: candidate(x) == x * x, [1, 2, 3]):\n        assert ok\n",
+    ),
+    "sq_genexpr_asserts": _asserts(
+        "sq",
+        "def check(candidate):\n    assert all(candidate(x) == x * x for x in (1, 2, 3))\n"
+        "    assert not any(candidate(x) != x * x for x in (4, 5))\n",
+    ),
+    "sq_async_asserts": _asserts("sq", ASYNC_CHECK),
+    # Test code that allocates what the candidate returns: the judge's own memory limit.
+    "repeat_asserts": _asserts(
+        "times",
+        "def check(candidate):\n    assert 'ab' * candidate(2) == 'abab'\n"
+        "    assert [0] * candidate(3) == [0, 0, 0]\n",
+    ),
 }
 CORRECT = {
     "add_io": fenced("a, b = map(int, input().split())\nprint(a + b)"),
@@ -78,6 +126,11 @@ CORRECT = {
     "inc_asserts": fenced("def inc(x):\n    return x + 1"),
     "half_asserts": fenced("def half(x):\n    return x / 2"),
     "inc_function": fenced("def inc(x):\n    return x + 1"),
+    **{
+        name: fenced("def sq(x):\n    return x * x")
+        for name in ("sq_map_asserts", "sq_loop_asserts", "sq_genexpr_asserts", "sq_async_asserts")
+    },
+    "repeat_asserts": fenced("def times(x):\n    return x"),
 }
 
 
