@@ -251,3 +251,22 @@ def test_asserts_called_ahead_keep_sequential_semantics(verifier):
     code = "def f(x):\n    while x == 2:\n        pass\n    return x\n"
     out = verifier.score(hang_later, [fenced(code), fenced("def f(x):\n    return x\n")])
     assert [o.verdict for o in out] == [Verdict.WRONG, Verdict.WRONG]
+
+
+def test_memory_hungry_test_code_hits_the_judges_limit_and_the_judge_is_replaced(verifier):
+    """Test code allocating wildly gets a MemoryError in the judge (its address-space
+    limit, SandboxConfig.judge_memory_mb), a clean MEMORY_LIMIT, never a crash; that
+    judge process is replaced and the next completion is judged as usual."""
+    judges = verifier.v._judges
+    before = {p.proc.pid for p in judges._all}
+    hungry = assert_task(
+        "f", "def check(candidate):\n    block = bytearray(3 << 30)\n    assert candidate(1) == 1\n"
+    )
+    out = verifier.score(hungry, [fenced("def f(x):\n    return x")])
+    assert out[0].verdict == Verdict.MEMORY_LIMIT, out
+    assert "judge" in out[0].detail
+    replaced = before - {p.proc.pid for p in judges._all}
+    assert replaced, "the judge that ran out of memory is still in the pool"
+    identity = fenced("def f(x):\n    return x")
+    again = verifier.score(assert_task("f", "assert f(2) == 2"), [identity])
+    assert again[0].verdict == Verdict.CORRECT, again
