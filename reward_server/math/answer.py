@@ -1,5 +1,5 @@
 """Parses one final answer string into a small tree: value, list/set/tuple, intervals,
-equation or matrix. No sympy here; the tree only says what shape the answer has.
+equation, chain or matrix. No sympy here; the tree only says what shape the answer has.
 """
 
 from __future__ import annotations
@@ -8,7 +8,9 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Union
 
+from reward_server.math import bases, relations
 from reward_server.math.guard import blocked_reason
+from reward_server.math.markup import Interpreted, interpret
 from reward_server.math.normalize import basic, clean
 from reward_server.math.numbers import Number, parse_number, words_to_int
 from reward_server.math.scan import is_enclosed, remove_group_commas, split_top
@@ -25,6 +27,14 @@ class Scalar:
     var: str | None = None
     blocked: str | None = None  # "too large" / "too complex": compared as text only
     sym: Any = None  # sympy value, precomputed for the gold only
+    numeral: bases.Numeral | None = None  # written in a base: "101_2"
+
+
+@dataclass(frozen=True)
+class Chain:
+    """ "\\frac{1}{3} \\approx 0.333": an approximation; each side states the answer."""
+
+    sides: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
@@ -70,7 +80,7 @@ class Matrix:
     rows: tuple[tuple[Node, ...], ...]
 
 
-Node = Union[Scalar, Equation, Intervals, Items, Matrix]  # noqa: UP007 (runtime alias)
+Node = Union[Scalar, Equation, Intervals, Items, Matrix, Chain]  # noqa: UP007 (runtime alias)
 
 _RELATION = re.compile(r"\\le(?![a-zA-Z])|\\ge(?![a-zA-Z])|<|>")
 _VARIABLE = re.compile(r"[A-Za-z](?:_\{?\w+\}?)?|\\[A-Za-z]+|[A-Za-z]\s*\(\s*[A-Za-z]\s*\)")
@@ -80,15 +90,24 @@ _MEMBERSHIP = re.compile(r"[A-Za-z]\s*\\in\s*(.+)", re.DOTALL)
 _SET_BUILDER = re.compile(r"\\\{\s*[A-Za-z]\s*(?::|\\mid|\|)\s*(.+)\\\}", re.DOTALL)
 _LETTERS = re.compile(r"\\[A-Za-z]+|[A-Za-z]")
 _ARITHMETIC_COMMANDS = {"\\frac", "\\sqrt", "\\cdot", "\\times", "\\div", "\\pi"}
+_CONSTANTS = {"\\pi", "\\infty", "\\inf"}  # values, not names: "\\pi \\approx 3.14" has two sides
 _MAX_MEMBERS = 64
+
+
+def shown(text: str) -> Interpreted:
+    """An answer as a reader sees it: basic clean-up, relation symbols as commands, and the
+    commands that hide or decorate content interpreted or refused (markup.py)."""
+    interpreted = interpret(relations.normalize(basic(text)))
+    return Interpreted(re.sub(r"\s+", " ", interpreted.text).strip(), interpreted.refused)
 
 
 def parse_answer(text: str) -> Node | None:
     """The tree for one answer, or None when nothing is left after clean-up."""
-    text = basic(text)
+    answer = shown(text)
+    text = answer.text
     if not text:
         return None
-    if blocked := blocked_reason(text):
+    if blocked := answer.refused or blocked_reason(text):
         return Scalar(text=text, blocked=blocked)
     return _parse(text)
 
@@ -144,19 +163,43 @@ def _items(members: list[str], bracket: str) -> Node | None:
 
 
 def _relation_or_value(text: str) -> Node | None:
+    segments = split_top(text, (relations.APPROX,))
+    if len(segments) == 1:
+        return _equality(text)
+    if not segments[0]:
+        segments = segments[1:]  # "\\approx 3.14"
+    name = None
+    if len(segments) > 1 and _VARIABLE.fullmatch(segments[0]) and segments[0] not in _CONSTANTS:
+        name, segments = segments[0].replace(" ", ""), segments[1:]
+    if not all(segments):
+        return scalar(text)  # "3 \\approx" will not parse
+    # "\\frac{1}{3} \\approx 0.333" states the answer twice, exactly and rounded: both must be
+    # right ("42 \\approx 1000" is not 42). Each part may be an "=" chain ("x = \\frac13").
+    nodes = [_named(_equality(s), name) for s in segments]
+    if len(nodes) == 1:
+        return nodes[0]
+    return Chain(tuple(n for n in nodes if n is not None)) if all(nodes) else None
+
+
+def _equality(text: str) -> Node | None:
     sides = split_top(text, ("=",))
     if len(sides) == 1 or not all(sides):
         return scalar(text)  # "x = = 3" is not an equation; it will not parse either
     lhs, value = sides[0], sides[-1]
     if _VARIABLE.fullmatch(lhs):
-        node = _relation_or_value(value)
-        if isinstance(node, Scalar):
-            return replace(node, var=lhs.replace(" ", ""))
-        return node
+        return _named(_equality(value), lhs.replace(" ", ""))
     if len(sides) > 2 or not _has_variable(lhs):
         # "2+3=5" or "a = b = 5": the last side is the value the writer arrived at.
-        return _relation_or_value(value)
-    return Equation(lhs=lhs, rhs=value)
+        return _equality(value)
+    converted = [bases.to_decimal(side) for side in (lhs, value)]
+    refused = next((c.refused for c in converted if c.refused), None)
+    return Equation(lhs=converted[0].text, rhs=converted[1].text, blocked=refused)
+
+
+def _named(node: Node | None, name: str | None) -> Node | None:
+    if isinstance(node, Scalar) and name is not None:
+        return replace(node, var=name)
+    return node
 
 
 def _has_variable(text: str) -> bool:
@@ -165,7 +208,12 @@ def _has_variable(text: str) -> bool:
 
 def scalar(text: str) -> Scalar | None:
     """A single value with its percent / degree marks and, when plain, its number."""
-    cleaned = clean(text)
+    if numeral := bases.whole(text):
+        return Scalar(text=numeral.text, number=Number(numeral.value), numeral=numeral)
+    converted = bases.to_decimal(text)
+    if converted.refused:
+        return Scalar(text=text, blocked=converted.refused)
+    cleaned = clean(converted.text)
     body = remove_group_commas(cleaned.text)
     if not body:
         return None

@@ -9,8 +9,9 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
-from reward_server.math import symbolic
+from reward_server.math import bases, symbolic
 from reward_server.math.answer import (
+    Chain,
     Equation,
     Interval,
     Intervals,
@@ -51,6 +52,8 @@ def prepare_gold(node: Node) -> Node:
         return replace(node, parts=tuple(_prepare_interval(p) for p in node.parts))
     if isinstance(node, Matrix):
         return replace(node, rows=tuple(tuple(prepare_gold(c) for c in r) for r in node.rows))
+    if isinstance(node, Chain):
+        return replace(node, sides=tuple(prepare_gold(s) for s in node.sides))
     return node
 
 
@@ -62,6 +65,12 @@ def _prepare_interval(part: Interval) -> Interval:
 
 def equivalent(gold: Node, answer: Node) -> Match:
     """Whether `answer` states the same mathematical object as `gold`."""
+    if isinstance(answer, Chain):
+        return _chain(gold, answer)
+    if isinstance(gold, Chain):
+        # A gold chain ("\\pi \\approx 3.14") names the answer by each of its sides.
+        matches = [equivalent(side, answer) for side in gold.sides]
+        return next((m for m in matches if m.ok), matches[-1])
     if isinstance(gold, Items):
         return _items(gold, answer)
     if isinstance(gold, Matrix) or isinstance(answer, Matrix):
@@ -81,6 +90,13 @@ def equivalent(gold: Node, answer: Node) -> Match:
     if isinstance(gold, Scalar) and isinstance(answer, Scalar):
         return _scalars(gold, answer)
     return Match(False, "different kinds of answer")
+
+
+def _chain(gold: Node, answer: Chain) -> Match:
+    """Every side of "\\frac13 \\approx 0.333" must be the answer."""
+    matches = [equivalent(gold, side) for side in answer.sides]
+    failed = next((m for m in matches if not m.ok), None)
+    return Match(False, f"a side of the chain differs: {failed.how}") if failed else _worst(matches)
 
 
 def _items(gold: Items, answer: Node) -> Match:
@@ -220,10 +236,23 @@ def _scalars(gold: Scalar, answer: Scalar) -> Match:
         return Match(False, gold.blocked or answer.blocked or "")
     if gold.text.casefold() == answer.text.casefold() and gold.text.isalpha():
         return Match(True, "exact")
+    if gold.numeral is not None and gold.numeral.base != 10:
+        return _in_base(gold.numeral, answer)
     if gold.number is not None and answer.number is not None:
         ok = _numbers_match(gold, answer)
         return Match(ok, "numeric" if ok else "values differ")
     return _symbolic(gold, answer)
+
+
+def _in_base(gold: bases.Numeral, answer: Scalar) -> Match:
+    """A gold written in a base asks for that base: "1010_2" or its digits "1010", not 10."""
+    if answer.numeral is not None:
+        ok = answer.numeral.base == gold.base and answer.numeral.value == gold.value
+    else:
+        # Bare digits are read in the gold's base ("FF" for "FF_{16}"); a value in another
+        # base ("10" for "1010_2") skips the conversion the question asked for.
+        ok = not answer.percent and bases.read(answer.text, gold.base) == gold.value
+    return Match(ok, "numeric" if ok else f"expected the base-{gold.base} numeral")
 
 
 def _percent_variants(number: Number, percent: bool) -> list[Number]:

@@ -7,6 +7,7 @@ kills on a wall-clock limit.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from typing import Any
 
@@ -20,10 +21,15 @@ _LATEX_ONLY = [LatexExtractionConfig()]
 # concern for answers short enough to pass the guard.
 _DIGITS = 60
 _TOLERANCE = sympy.Float(10) ** -50
+_APPROX = re.compile(r"\\approx(?![a-zA-Z])")
+# A number, a blank, a number; group 1 is a command or script the first number belongs to.
+_SPACED_NUMBERS = re.compile(r"(\\[A-Za-z]+\s*|[_^]\s*)?\d+\s+\.?\d")
 
 
 def to_sympy(text: str) -> Any | None:
     """The sympy value of one LaTeX answer, or None when it does not parse."""
+    if _misread(text):
+        return None
     results = parse(
         "$\\boxed{" + text + "}$",
         extraction_config=_LATEX_ONLY,
@@ -36,6 +42,16 @@ def to_sympy(text: str) -> Any | None:
     # latex2sympy keeps "i" a plain symbol; answers mean the imaginary unit by it.
     units = [s for s in getattr(value, "free_symbols", ()) if s.name == "i"]
     return value.subs({s: sympy.I for s in units}) if units else value
+
+
+def _misread(text: str) -> bool:
+    """Text the parser would misread rather than refuse: it keeps one side of
+    "(42 \\approx 1000)" and adds "4 2" (two numbers with only a blank between them, as
+    "4\\phantom{+}2" shows) to 6. A blank after a command's or a script's argument is fine
+    ("\\frac 1 2", "\\log_2 8")."""
+    if _APPROX.search(text):
+        return True
+    return any(m.group(1) is None for m in _SPACED_NUMBERS.finditer(text))
 
 
 def from_fraction(value: Fraction) -> Any:
