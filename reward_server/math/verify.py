@@ -26,6 +26,12 @@ Which text is judged (extract.py)
     answers only: a single line of at most 100 characters that holds one math span, or
     one number, or at most three tokens without prose. We never take "the last number
     anywhere": a completion listing candidate numbers has no answer (NO_ANSWER).
+    Later answers (later.py): an answer phrase or "#### n" line after the last box, or a
+    "#### n" line after the last answer phrase, is judged as well; if it differs, the answer
+    is WRONG "hedged: a later answer differs" ("\\boxed{42}. Wait, actually the answer is
+    43."). A phrase stating no value ("I hope the answer is correct", "#### Verification")
+    and a restatement ("So the answer is 42.") are fine. Answers before the final box are
+    still ignored: "the answer is 43 ... \\boxed{42}" is judged 42.
 
 Hedging
     Different final answers ("\\boxed{2} or \\boxed{3}", "the answer is 2 or 3", two
@@ -72,11 +78,49 @@ Numbers (numbers.py, no sympy)
     "90°" and "\\frac{\\pi}{2}"; gold "\\frac{\\pi}{2}" accepts "90^\\circ" (but not a bare 90,
     which is ambiguous); gold "90" accepts "90^\\circ".
 
+    Bases (bases.py): a subscript on a number is its base, 2 to 36 in digits: "101_2" is 5,
+    "42_{10}" 42, "FF_{16}" 255; "(101)_2", "101_{(2)}" and "\\text{101}_2" too. Any other
+    subscript on a number, or a digit outside the base, is WRONG, never the bare number:
+    "42_{1000}", "42_x", "42_3", and "42_10" (as in LaTeX an unbraced subscript is one
+    character: base 1). Tokens with letters are numerals only in one case, two characters
+    or more, every one a digit of the base ("FF_{16}"); "x_1", "A_1", "CO_2" stay variables.
+    A gold written in a base (not 10) asks for that base: gold "101_2" accepts "101_2",
+    "(101)_2" and the bare digits "101", not "5" (the conversion the question asked for)
+    nor "11_4". Math-Verify drops the subscript instead (it reads "101_2" as 101).
+
 Equations
     Gold "5" accepts "x = 5" and "x=5"; gold "x=5" accepts "5" (the variable name of a
     single assignment is not checked). "2+3=5" and chains "x = 10/2 = 5" are judged by
-    their last side. Other equations are equal when lhs - rhs agree up to a nonzero
-    constant factor: "y = 2x + 1" accepts "2x - y + 1 = 0", not "y = 2x + 2".
+    their last side (as Math-Verify does: a derivation ends in its value). Other equations
+    are equal when lhs - rhs agree up to a nonzero constant factor: "y = 2x + 1" accepts
+    "2x - y + 1 = 0", not "y = 2x + 2".
+    Approximations (\\approx, \\sim, \\simeq, \\cong, \\thickapprox, \\doteq, "≈"...): an
+    answer that states the value exactly and rounded must have both right, so every side
+    is judged (each may be an "=" chain; a leading variable name or nothing is allowed):
+    gold \\pi accepts "\\pi \\approx 3.14" and "\\approx 3.1416", not "\\pi \\approx 3.15";
+    gold 42 rejects "42 \\approx 1000"; gold 3.14 accepts "x \\approx 3.14", not
+    "\\pi \\approx 3.14". An approximation inside an expression ("(42 \\approx 1000)") is WRONG.
+    Other relations ("\\ne", "\\equiv", "\\propto", "\\ll", "\\subset", "\\to", "\\implies",
+    "\\iff", ...; relations.py) make an answer WRONG unless the gold uses the same relation
+    (gold "x \\ne 2" accepts "x \\neq 2"); "=", "<", ">", "\\le", "\\ge" keep the rules above.
+
+Hidden and decorated content (markup.py)
+    An answer is judged as a reader sees it. "\\phantom{X}" / "\\hphantom{X}" show a blank
+    ("41\\phantom{+1}" is 41; "4\\phantom{+}2" shows "4 2", two numbers: WRONG);
+    "\\vphantom", "\\label", "\\nonumber", "\\strut" show nothing. "\\smash", "\\boldsymbol",
+    "\\bm", "\\underline", "\\href" show their content, as do "\\overset" / "\\underset" /
+    "\\stackrel" with an empty annotation and "\\underbrace" / "\\overbrace" without one.
+    "\\color{red}{42}", "{\\color{red} 42}", "\\textcolor", "\\colorbox" show their content when
+    every colour is a plain name visible on light and dark pages (red, blue, green, ...);
+    white, black, mixes ("red!5"), models ("[rgb]") and codes may hide it: WRONG. WRONG too:
+    strike-outs ("\\cancel", "\\bcancel", "\\xcancel", "\\cancelto", "\\sout", "\\xout",
+    "\\not": a struck term may mean removed or shown and wrong, and the value depends on
+    which), overlays ("\\rlap", "\\llap", "\\clap", "\\mathrlap", ..., "\\raisebox", negative
+    "\\hspace" / "\\kern" / "\\mkern"), "\\tag" (a second number beside the answer),
+    annotations ("\\overset{?}{42}", "\\underbrace{42}_{43}") and styling that may hide
+    ("\\htmlClass", "\\htmlStyle", "\\style", "\\class", "\\bbox", "\\scalebox", ...). A brace
+    group around the whole answer is dropped ("{42}" is 42). An answer that is the gold's
+    own text is still CORRECT ("exact").
 
 Everything else: symbolic equivalence
     sympy / math-verify decide (\\sqrt{8} = 2\\sqrt{2}, \\frac{\\sqrt3}{2}, e^{i\\pi} forms;
@@ -92,6 +136,7 @@ Robustness
     of more than 400 digits. Other answers are compared as text only: equal text is
     CORRECT ("exact"), anything else WRONG with detail "too large" / "too complex"
     (10^{10^{10}} vs 10^{10^{10}}+1 is WRONG, 5^{5^{5^{5^5}}} vs itself is CORRECT).
+    Two numbers with only a blank between them ("4 2") never reach sympy, which adds them.
     Braces are matched iteratively (20,000 nested braces are fine). `verify` never raises:
     an internal error is WRONG with the error class in the detail (INFRA_ERROR is kept for
     the infrastructure).
@@ -102,10 +147,12 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
-from reward_server.math.answer import Items, Node, parse_answer
+from reward_server.math import relations
+from reward_server.math.answer import Items, Node, parse_answer, shown
 from reward_server.math.compare import equivalent, prepare_gold
-from reward_server.math.extract import MAX_DISTINCT_ANSWERS, extract_final_answers
+from reward_server.math.extract import MAX_DISTINCT_ANSWERS, Extraction, extract_final_answers
 from reward_server.math.guard import MAX_SYMBOLIC_CHARS
+from reward_server.math.later import later_answers
 from reward_server.math.normalize import basic
 from reward_server.math.scan import split_top
 from reward_server.outcome import Outcome, Verdict
@@ -175,24 +222,39 @@ def _verify(gold: Gold, completion: str) -> Outcome:
     extraction = extract_final_answers(split.answer)
     if not extraction.answers:
         return Outcome(verdict=Verdict.NO_ANSWER, detail="no final answer found")
-    raw = list(dict.fromkeys(extraction.answers))
+    outcome = _judge_final(gold, extraction.answers, extraction.source)
+    if outcome.verdict != Verdict.CORRECT:
+        return outcome
+    differing = _differing_later_answer(gold, split.answer, extraction)
+    if differing is None:
+        return outcome
+    return Outcome(
+        verdict=Verdict.WRONG,
+        extracted_answer=f"{outcome.extracted_answer} ; {differing}"[:MAX_SHOWN_CHARS],
+        detail=f"hedged: a later answer differs; from {extraction.source}",
+    )
+
+
+def _judge_final(gold: Gold, answers: tuple[str, ...], source: str) -> Outcome:
+    """The verdict on the answers of the winning form (boxes, phrases, ...)."""
+    raw = list(dict.fromkeys(answers))
     # Distinct strings before normalisation ("5", "5.", "$5$" are one answer, three strings).
     if len(raw) > MAX_DISTINCT_ANSWERS:
         return Outcome(
             verdict=Verdict.WRONG,
             extracted_answer=" ; ".join(raw[:3])[:MAX_SHOWN_CHARS],
-            detail=f"hedged: {len(raw)} different answer strings; from {extraction.source}",
+            detail=f"hedged: {len(raw)} different answer strings; from {source}",
         )
     candidates = _candidates(raw)
-    shown = " ; ".join(candidates)[:MAX_SHOWN_CHARS]
+    display = " ; ".join(candidates)[:MAX_SHOWN_CHARS]
     if not candidates:
         return Outcome(verdict=Verdict.NO_ANSWER, detail="final answer is empty")
 
     def outcome(ok: bool, detail: str) -> Outcome:
         verdict = Verdict.CORRECT if ok else Verdict.WRONG
-        return Outcome(verdict, 1.0 if ok else 0.0, extracted_answer=shown, detail=detail)
+        return Outcome(verdict, 1.0 if ok else 0.0, extracted_answer=display, detail=detail)
 
-    where = f"from {extraction.source}"
+    where = f"from {source}"
     if len(candidates) > 1 and gold.is_list:
         ok, how = _judge(gold, ", ".join(candidates))
         if ok:
@@ -208,11 +270,24 @@ def _verify(gold: Gold, completion: str) -> Outcome:
     return outcome(False, f"{results[0][1]}; {where}")
 
 
+def _differing_later_answer(gold: Gold, text: str, extraction: Extraction) -> str | None:
+    """An answer stated after the final one (later.py) that is not the gold, if any."""
+    later = [a for a in dict.fromkeys(later_answers(text, extraction.source)) if a.strip()]
+    later = [a for a in later if a not in extraction.answers]
+    if len(later) > MAX_DIFFERENT_ANSWERS:
+        return later[0]
+    for answer in later:
+        candidates = _candidates([answer])
+        if not all(_judge(gold, c)[0] for c in candidates):
+            return answer
+    return None
+
+
 def _candidates(answers: list[str]) -> list[str]:
     """Distinct answers in order, with "2 or 3" split into its alternatives."""
     seen: dict[str, None] = {}
     for answer in answers:
-        text = basic(answer)
+        text = shown(answer).text
         parts = [text]
         # Answers too long for sympy are compared as text anyway; skip the character scan.
         if len(text) <= MAX_SYMBOLIC_CHARS and not any(r in text for r in _RELATIONS):
@@ -225,6 +300,9 @@ def _candidates(answers: list[str]) -> list[str]:
 
 
 def _judge(gold: Gold, candidate: str) -> tuple[bool, str]:
+    relation = relations.foreign_relation(relations.normalize(basic(gold.answer)), candidate)
+    if relation is not None:
+        return False, f"relation {relation} that the gold does not use"
     node = parse_answer(candidate)
     if node is None:
         return False, "empty answer"
