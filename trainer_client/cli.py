@@ -28,7 +28,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from trainer_client.config import TrainConfig, add_config_arguments, config_from_namespace
+from trainer_client.config import TrainConfig
+from trainer_client.flags import add_config_arguments, config_from_namespace
 
 DEMO_DEFAULTS: dict[str, Any] = {
     "n_layer": 2,
@@ -80,10 +81,24 @@ def reward_server(math_workers: int = 1, code: bool = False) -> Iterator[str]:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (repo, env.get("PYTHONPATH")) if p)
     flags = ["--code", "--sandbox-pool-size", "2"] if code else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "reward_server", "serve", "--port", "0",
-         "--math-workers", str(math_workers), *flags, "--no-log-json",
-         "--log-level", "WARNING"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        [
+            sys.executable,
+            "-m",
+            "reward_server",
+            "serve",
+            "--port",
+            "0",
+            "--math-workers",
+            str(math_workers),
+            *flags,
+            "--no-log-json",
+            "--log-level",
+            "WARNING",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
     )
     assert proc.stdout is not None
     lines: list[str] = []
@@ -123,17 +138,23 @@ def demo_server(log=print) -> Iterator[str]:
     with contextlib.ExitStack() as stack:
         address = None
         if problem is None:
-            log("Docker engine reachable: starting the reward server with --code "
-                "(math and function-writing tasks)")
+            log(
+                "Docker engine reachable: starting the reward server with --code "
+                "(math and function-writing tasks)"
+            )
             try:
                 address = stack.enter_context(reward_server(code=True))
             except RuntimeError as err:
-                log(f"WARNING: the reward server did not start with --code ({err}); "
-                    "falling back to math only: code accuracy will be null")
+                log(
+                    f"WARNING: the reward server did not start with --code ({err}); "
+                    "falling back to math only: code accuracy will be null"
+                )
         else:
-            log(f"WARNING: no Docker engine reachable ({problem}); the demo runs math "
+            log(
+                f"WARNING: no Docker engine reachable ({problem}); the demo runs math "
                 "tasks only and code accuracy will be null (scripts/install_docker.sh "
-                "sets one up)")
+                "sets one up)"
+            )
         if address is None:
             address = stack.enter_context(reward_server())
         yield address
@@ -150,15 +171,26 @@ def run(cfg: TrainConfig, address: str, log=print) -> dict[str, Any]:
     client.wait_ready(30)
     verifiers = server_verifiers(client)
     code = "code" in verifiers
-    log(f"reward server {address}: verifiers {sorted(verifiers)}"
-        + ("" if code else " (no code verifier: math tasks only)"))
-    taskset = make_taskset(cfg.tasks, arith_max=cfg.arith_max, code=code,
-                           code_fraction=cfg.code_fraction, data_dir=cfg.data_dir)
+    log(
+        f"reward server {address}: verifiers {sorted(verifiers)}"
+        + ("" if code else " (no code verifier: math tasks only)")
+    )
+    taskset = make_taskset(
+        cfg.tasks,
+        arith_max=cfg.arith_max,
+        code=code,
+        code_fraction=cfg.code_fraction,
+        data_dir=cfg.data_dir,
+    )
     sft_taskset = None
     if cfg.sft_code_fraction is not None and cfg.tasks == "bundled":
-        sft_taskset = make_taskset(cfg.tasks, arith_max=cfg.arith_max, code=code,
-                                   code_fraction=cfg.sft_code_fraction,
-                                   data_dir=cfg.data_dir)
+        sft_taskset = make_taskset(
+            cfg.tasks,
+            arith_max=cfg.arith_max,
+            code=code,
+            code_fraction=cfg.sft_code_fraction,
+            data_dir=cfg.data_dir,
+        )
     scorer = StreamScorer(client, streams=cfg.score_streams)
     try:
         summary = train(cfg, scorer, taskset, log=log, sft_taskset=sft_taskset)
@@ -168,15 +200,18 @@ def run(cfg: TrainConfig, address: str, log=print) -> dict[str, Any]:
     from trainer_client import distributed
 
     if distributed.is_main():
-        plot_rewards(Path(cfg.out_dir) / "metrics.jsonl",
-                     Path(cfg.out_dir) / "reward_curve.png",
-                     before=summary.get("heldout_accuracy_before"))
+        plot_rewards(
+            Path(cfg.out_dir) / "metrics.jsonl",
+            Path(cfg.out_dir) / "reward_curve.png",
+            before=summary.get("heldout_accuracy_before"),
+        )
     distributed.barrier()
     return summary
 
 
-def plot_rewards(metrics_path: Path, png_path: Path,
-                 before: dict[str, float | None] | None = None) -> None:
+def plot_rewards(
+    metrics_path: Path, png_path: Path, before: dict[str, float | None] | None = None
+) -> None:
     """Reward and accuracy per step (and a moving average) as a PNG; held-out accuracy
     at the evaluations, starting at step 0 with ``before`` (after SFT) when given."""
     import matplotlib
@@ -245,10 +280,11 @@ def _main(argv: Sequence[str] | None) -> int:
         distributed.init_from_env()  # torchrun: one process per rank, gradients averaged
         cfg = config_from_namespace(args)
         if cfg.server is None and not os.environ.get("REWARD_SERVER_TARGETS"):
-            print("no --server given and REWARD_SERVER_TARGETS is unset; trying "
-                  "127.0.0.1:50051", file=sys.stderr)
-        summary = run(cfg, cfg.server or os.environ.get("REWARD_SERVER_TARGETS",
-                                                        "127.0.0.1:50051"))
+            print(
+                "no --server given and REWARD_SERVER_TARGETS is unset; trying 127.0.0.1:50051",
+                file=sys.stderr,
+            )
+        summary = run(cfg, cfg.server or os.environ.get("REWARD_SERVER_TARGETS", "127.0.0.1:50051"))
     else:
         defaults = {**DEMO_DEFAULTS, "out_dir": args.out}
         cfg = config_from_namespace(args, **defaults)
@@ -259,8 +295,7 @@ def _main(argv: Sequence[str] | None) -> int:
             with demo_server() as address:
                 summary = run(cfg, address)
         summary["wall_s"] = time.perf_counter() - start
-        Path(cfg.out_dir, "summary.json").write_text(json.dumps(summary, indent=2,
-                                                                default=str))
+        Path(cfg.out_dir, "summary.json").write_text(json.dumps(summary, indent=2, default=str))
     keys = ("heldout_accuracy_before", "heldout_accuracy_after", "total_s", "wall_s")
     print(json.dumps({k: summary[k] for k in keys if k in summary}))
     return 0

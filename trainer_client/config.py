@@ -1,25 +1,33 @@
-"""The trainer's settings: one frozen dataclass, every knob documented, YAML and flags.
+"""The trainer's settings: frozen dataclasses, every knob documented and checked.
 
-``TrainConfig`` is built from defaults, then a YAML file (``--config run.yaml``), then
-``--key value`` flags (flags win). Every field is a flag of the same name; ``--key none``
-sets an optional field to None and booleans take ``true``/``false``. A bad value stops the
-run at start-up with a message that names the field and what to change.
+``TrainConfig`` nests the components' own configs, each of which checks itself:
+``sampling`` (:class:`~trainer_client.rollout.SamplingConfig`), ``loss``
+(:class:`~trainer_client.loss.LossConfig`) and ``update``
+(:class:`~trainer_client.update.UpdateConfig`); the run's other settings are its own
+fields. Flags and YAML keys stay flat: ``--eps_high 0.28`` (or ``eps_high: 0.28``) sets
+``cfg.loss.eps_high``. :func:`knobs` maps every flat name to where it lives,
+:meth:`TrainConfig.from_flat` builds a config from flat values and
+:meth:`TrainConfig.to_dict` gives them back.
+
+A bad value stops the run at start-up with a message that names the field and what to
+change; :mod:`trainer_client.flags` reads the YAML file and the flags.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
+import functools
 import math
-import types
 import typing
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from trainer_client.advantages import SCALES
-from trainer_client.loss import LOSS_AGGREGATORS
+from trainer_client.loss import LossConfig
+from trainer_client.rollout import SamplingConfig
+from trainer_client.update import UpdateConfig
 
 RECIPES = ("r1-zero", "r1", "distill")
 """DeepSeek-R1's ways to a reasoning model; see ``TrainConfig.recipe``."""
@@ -78,34 +86,30 @@ class TrainConfig:
         "Prompts per generate call; each finished chunk is streamed to the server while "
         "the next chunk is generated.",
     )
-    max_new_tokens: int = _opt(32, "Completion length limit in tokens.")
-    temperature: float = _opt(1.0, "Sampling temperature (also applied to the log-probs).")
-    top_p: float = _opt(1.0, "Nucleus sampling; 1.0 = off.")
+    sampling: SamplingConfig = field(
+        default_factory=SamplingConfig,
+        metadata={"help": "Sampling (rollout.SamplingConfig): max_new_tokens, temperature, top_p."},
+    )
     # --- optimisation -------------------------------------------------------------------
     learning_rate: float = _opt(2e-4, "AdamW learning rate of the GRPO updates.")
     weight_decay: float = _opt(0.0, "AdamW weight decay.")
     steps: int = _opt(100, "GRPO steps (one rollout batch each).")
-    loss_type: str = _opt(
-        "dapo", "Token aggregation: " + ", ".join(sorted(LOSS_AGGREGATORS)) + "."
-    )
-    eps_low: float = _opt(0.2, "Clip floor 1 - eps_low of the importance ratio.")
-    eps_high: float = _opt(0.28, "Clip ceiling 1 + eps_high (DAPO clip-higher: 0.28).")
-    beta: float = _opt(
-        0.0, "KL coefficient to a frozen reference; 0 loads no reference model."
+    loss: LossConfig = field(
+        default_factory=LossConfig,
+        metadata={
+            "help": "The loss (loss.LossConfig): loss_type, eps_low, eps_high, beta, "
+            "mask_truncated; its max_completion_length follows max_new_tokens."
+        },
     )
     scale_rewards: str = _opt(
         "group", "Advantage std scaling: " + ", ".join(SCALES) + " ('none' = Dr. GRPO)."
     )
-    num_iterations: int = _opt(1, "mu: optimisation passes over each rollout batch.")
-    minibatch_size: int | None = _opt(
-        None, "Rows per optimizer step; none = the whole batch (one step per pass)."
-    )
-    micro_batch_size: int | None = _opt(
-        None, "Rows per forward/backward (gradient accumulation); none = the minibatch."
-    )
-    max_grad_norm: float | None = _opt(1.0, "Gradient-norm clip; none = off.")
-    mask_truncated: bool = _opt(
-        False, "Leave completions that hit max_new_tokens without EOS out of the loss."
+    update: UpdateConfig = field(
+        default_factory=UpdateConfig,
+        metadata={
+            "help": "The update (update.UpdateConfig): num_iterations, minibatch_size, "
+            "micro_batch_size, max_grad_norm; rows keep their order (shuffle_seed none)."
+        },
     )
     truncation_penalty: float = _opt(
         0.0, "Subtracted from the reward of truncated completions (0 = off)."
@@ -147,7 +151,8 @@ class TrainConfig:
         256, "distill: training prompts the teacher answers (drawn like GRPO prompts)."
     )
     distill_samples: int = _opt(
-        4, "distill: completions sampled per prompt at `temperature`; the CORRECT ones "
+        4,
+        "distill: completions sampled per prompt at `temperature`; the CORRECT ones "
         "(duplicates dropped) become the student's SFT data, written to distill.jsonl.",
     )
     # --- cold start, evaluation, bookkeeping --------------------------------------------
@@ -166,81 +171,45 @@ class TrainConfig:
     progress: bool = _opt(True, "Show tqdm progress bars.")
 
     def __post_init__(self) -> None:
-        if self.recipe is None:  # frozen: resolve the implicit recipe once, here
+        # Frozen: settle the implicit values once, here.
+        if self.recipe is None:
             object.__setattr__(self, "recipe", "r1" if self.sft_steps > 0 else "r1-zero")
-        problems: list[str] = []
-
-        def need(ok: bool, message: str) -> None:
-            if not ok:
-                problems.append(message)
-
-        for name in ("n_layer", "n_embd", "n_head", "n_positions", "group_size",
-                     "prompts_per_step", "prompts_per_generate", "max_new_tokens",
-                     "num_iterations", "sft_batch_size"):
-            need(getattr(self, name) >= 1, f"{name}={getattr(self, name)}: set it >= 1")
-        for name in ("steps", "sft_steps", "eval_size", "eval_every", "save_every",
-                     "threads", "seed"):
-            need(getattr(self, name) >= 0, f"{name}={getattr(self, name)}: set it >= 0")
-        need(self.n_embd % self.n_head == 0,
-             f"n_embd={self.n_embd} is not a multiple of n_head={self.n_head}: change one")
-        need(self.group_size >= 2,
-             f"group_size={self.group_size}: GRPO needs >= 2 completions per prompt")
-        need(self.arith_max >= 2, f"arith_max={self.arith_max}: set it >= 2")
-        need(self.sampler in ("hf", "vllm"), f"sampler={self.sampler!r}: use 'hf' or 'vllm'")
-        need(self.sampler != "vllm" or self.model != "scratch",
-             "sampler='vllm' needs model to be a local checkpoint directory, not 'scratch'")
-        need(0.0 <= self.code_fraction <= 1.0,
-             f"code_fraction={self.code_fraction}: set it in [0, 1]")
-        need(self.sft_code_fraction is None or 0.0 <= self.sft_code_fraction <= 1.0,
-             f"sft_code_fraction={self.sft_code_fraction}: set it in [0, 1] or none")
-        need(math.isfinite(self.temperature) and self.temperature > 0,
-             f"temperature={self.temperature}: set it > 0 (1.0 samples the model as is)")
-        need(0.0 < self.top_p <= 1.0, f"top_p={self.top_p}: set it in (0, 1]")
-        for name in ("learning_rate", "sft_learning_rate"):
-            value = getattr(self, name)
-            need(math.isfinite(value) and value > 0, f"{name}={value}: set it > 0")
-        need(self.weight_decay >= 0, f"weight_decay={self.weight_decay}: set it >= 0")
-        need(self.loss_type in LOSS_AGGREGATORS,
-             f"loss_type={self.loss_type!r}: use one of {', '.join(sorted(LOSS_AGGREGATORS))}")
-        need(self.scale_rewards in SCALES,
-             f"scale_rewards={self.scale_rewards!r}: use one of {', '.join(SCALES)}")
-        need(0.0 <= self.eps_low < 1.0, f"eps_low={self.eps_low}: set it in [0, 1)")
-        need(self.eps_high >= 0.0, f"eps_high={self.eps_high}: set it >= 0")
-        need(self.beta >= 0.0, f"beta={self.beta}: set it >= 0 (0 = no KL, no reference)")
-        need(self.truncation_penalty >= 0.0,
-             f"truncation_penalty={self.truncation_penalty}: set it >= 0")
-        need(self.format_weight >= 0.0, f"format_weight={self.format_weight}: set it >= 0")
-        need(self.score_streams >= 1, f"score_streams={self.score_streams}: set it >= 1")
-        need(self.server_timeout_s > 0, f"server_timeout_s={self.server_timeout_s}: set it > 0")
-        for name in ("minibatch_size", "micro_batch_size"):
-            value = getattr(self, name)
-            need(value is None or value >= 1, f"{name}={value}: set it >= 1 or none")
-        need(self.max_grad_norm is None or self.max_grad_norm > 0,
-             f"max_grad_norm={self.max_grad_norm}: set it > 0 or none")
-        need(self.model == "scratch" or Path(self.model).is_dir(),
-             f"model={self.model!r}: give 'scratch' or an existing local model directory")
-        need(self.recipe in RECIPES,
-             f"recipe={self.recipe!r}: use one of {', '.join(RECIPES)}")
-        need(self.recipe != "r1-zero" or self.sft_steps == 0,
-             f"recipe='r1-zero' runs RL from the start but sft_steps={self.sft_steps}: "
-             "set sft_steps 0 or use recipe 'r1'")
-        need(self.recipe != "r1" or self.sft_steps >= 1,
-             "recipe='r1' starts with a cold-start SFT: set sft_steps >= 1 or use "
-             "recipe 'r1-zero'")
-        if self.recipe == "distill":
-            need(self.teacher is not None and Path(self.teacher).is_dir(),
-                 f"recipe='distill' needs teacher to be an existing local model or "
-                 f"checkpoint directory, got {self.teacher!r}")
-            need(self.sft_steps >= 1,
-                 "recipe='distill' trains the student by SFT: set sft_steps >= 1")
-        else:
-            need(self.teacher is None,
-                 f"teacher={self.teacher!r} is only used by recipe 'distill' "
-                 f"(recipe is {self.recipe!r})")
-        for name in ("distill_prompts", "distill_samples"):
-            need(getattr(self, name) >= 1, f"{name}={getattr(self, name)}: set it >= 1")
+        if self.loss.max_completion_length is None:  # dr_grpo divides by the length limit
+            limit = self.sampling.max_new_tokens
+            object.__setattr__(self, "loss", replace(self.loss, max_completion_length=limit))
+        problems = [
+            *_policy_problems(self),
+            *_task_problems(self),
+            *_step_problems(self),
+            *_run_problems(self),
+            *_recipe_problems(self),
+        ]
         if problems:
             raise ValueError("invalid TrainConfig:\n  " + "\n  ".join(problems))
+
+    @classmethod
+    def from_flat(cls, **values: Any) -> TrainConfig:
+        """A config from flat values named as the flags and YAML keys name them, e.g.
+        ``from_flat(steps=5, eps_high=0.28)``; each nested config is built from its own
+        keys and checks itself."""
+        table = knobs()
+        unknown = sorted(set(values) - set(table))
+        if unknown:
+            raise ValueError(
+                f"unknown TrainConfig keys {unknown}; valid keys: {', '.join(sorted(table))}"
+            )
+        parts: dict[str | None, dict[str, Any]] = {
+            None: {},
+            "sampling": {},
+            "loss": {},
+            "update": {},
+        }
+        for name, value in values.items():
+            parts[table[name].section][name] = value
+        sampling = SamplingConfig(**parts["sampling"])
+        loss = LossConfig(**parts["loss"], max_completion_length=sampling.max_new_tokens)
+        update = UpdateConfig(**parts["update"])
+        return cls(**parts[None], sampling=sampling, loss=loss, update=update)
 
     @property
     def rows_per_step(self) -> int:
@@ -248,126 +217,144 @@ class TrainConfig:
         return self.prompts_per_step * self.group_size
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Every knob by its flat name, so a run's saved config loads back as YAML."""
+        out = {}
+        for name, knob in knobs().items():
+            holder = self if knob.section is None else getattr(self, knob.section)
+            out[name] = getattr(holder, name)
+        return out
 
 
-# --- YAML and command line ---------------------------------------------------------------
+# --- checks, one group of settings each ---------------------------------------------------
 
 
-def field_types() -> dict[str, Any]:
-    """Resolved type of every TrainConfig field."""
-    return typing.get_type_hints(TrainConfig)
+def _below(cfg: Any, low: int, names: Sequence[str]) -> list[str]:
+    return [f"{n}={getattr(cfg, n)}: set it >= {low}" for n in names if getattr(cfg, n) < low]
 
 
-def _parser_for(annotation: Any, name: str):
-    """A string -> value converter for one field's type (``int | None``, ``bool``...)."""
-    args = typing.get_args(annotation)
-    optional = type(None) in args and (
-        typing.get_origin(annotation) in (typing.Union, types.UnionType)
-    )
-    base = next(a for a in args if a is not type(None)) if optional else annotation
-
-    def parse(text: str) -> Any:
-        if optional and text.strip().lower() in ("none", "null", ""):
-            return None
-        if base is bool:
-            lowered = text.strip().lower()
-            if lowered in ("true", "1", "yes", "on"):
-                return True
-            if lowered in ("false", "0", "no", "off"):
-                return False
-            raise argparse.ArgumentTypeError(f"--{name} takes true or false, got {text!r}")
-        try:
-            return base(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"--{name} takes a {base.__name__}, got {text!r}"
-            ) from None
-
-    parse.__name__ = getattr(base, "__name__", "value")
-    return parse
-
-
-def add_config_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--config FILE`` and ``--key value`` for every TrainConfig field."""
-    parser.add_argument("--config", default=None, help="YAML file of TrainConfig fields.")
-    hints = field_types()
-    for f in dataclasses.fields(TrainConfig):
-        parser.add_argument(
-            f"--{f.name}",
-            dest=f.name,
-            type=_parser_for(hints[f.name], f.name),
-            default=argparse.SUPPRESS,
-            metavar="VALUE",
-            help=f"{f.metadata['help']} (default: {f.default!r})",
-        )
-
-
-def _check_yaml_value(name: str, value: Any, annotation: Any) -> Any:
-    """Coerce a YAML scalar to the field's type, or explain what is wrong."""
-    if value is None:
-        return value
-    if isinstance(value, str):
-        return _parser_for(annotation, name)(value)
-    args = typing.get_args(annotation) or (annotation,)
-    if float in args and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if not any(isinstance(value, a) for a in args if isinstance(a, type)) or (
-        isinstance(value, bool) and bool not in args
-    ):
-        raise ValueError(f"{name}: expected {annotation}, got {value!r} in the YAML file")
-    return value
-
-
-def load_yaml(path: str | Path) -> dict[str, Any]:
-    """Read a YAML mapping of TrainConfig fields, refusing unknown keys."""
-    import yaml
-
-    with open(path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
-    if not isinstance(data, Mapping):
-        raise ValueError(f"{path}: expected a mapping of TrainConfig fields")
-    hints = field_types()
-    unknown = sorted(set(data) - set(hints))
-    if unknown:
-        raise ValueError(
-            f"{path}: unknown keys {unknown}; valid keys: {', '.join(sorted(hints))}"
-        )
-    return {k: _check_yaml_value(k, v, hints[k]) for k, v in data.items()}
-
-
-def recipe_defaults(values: Mapping[str, Any], given: set[str]) -> dict[str, Any]:
-    """What a chosen recipe changes among the settings the user did not give: r1-zero
-    skips the SFT, r1 gets a cold start, distill is SFT only unless steps are given."""
-    recipe = values.get("recipe")
-    sft_steps = values.get("sft_steps", 0)
-    out: dict[str, Any] = {}
-    if "sft_steps" not in given:
-        if recipe == "r1-zero":
-            out["sft_steps"] = 0
-        elif recipe == "r1" and sft_steps == 0:
-            out["sft_steps"] = 100
-        elif recipe == "distill" and sft_steps == 0:
-            out["sft_steps"] = 200
-    if recipe == "distill" and "steps" not in given:
-        out["steps"] = 0
+def _policy_problems(cfg: TrainConfig) -> list[str]:
+    out = _below(cfg, 1, ("n_layer", "n_embd", "n_head", "n_positions"))
+    if cfg.n_head >= 1 and cfg.n_embd % cfg.n_head:
+        out.append(f"n_embd={cfg.n_embd} is not a multiple of n_head={cfg.n_head}: change one")
+    if cfg.sampler not in ("hf", "vllm"):
+        out.append(f"sampler={cfg.sampler!r}: use 'hf' or 'vllm'")
+    if cfg.sampler == "vllm" and cfg.model == "scratch":
+        out.append("sampler='vllm' needs model to be a local checkpoint directory, not 'scratch'")
+    if cfg.model != "scratch" and not Path(cfg.model).is_dir():
+        out.append(f"model={cfg.model!r}: give 'scratch' or an existing local model directory")
     return out
 
 
-def config_from_namespace(ns: argparse.Namespace, **defaults: Any) -> TrainConfig:
-    """Defaults < ``defaults`` (e.g. the demo's) < the recipe's < YAML file < flags."""
-    given: dict[str, Any] = {}
-    if getattr(ns, "config", None):
-        given.update(load_yaml(ns.config))
-    names = {f.name for f in dataclasses.fields(TrainConfig)}
-    given.update({k: v for k, v in vars(ns).items() if k in names})
-    values: dict[str, Any] = {**defaults, **given}
-    values.update(recipe_defaults(values, set(given)))
-    return TrainConfig(**values)
+def _task_problems(cfg: TrainConfig) -> list[str]:
+    out = _below(cfg, 2, ("arith_max",))
+    if not 0.0 <= cfg.code_fraction <= 1.0:
+        out.append(f"code_fraction={cfg.code_fraction}: set it in [0, 1]")
+    if cfg.sft_code_fraction is not None and not 0.0 <= cfg.sft_code_fraction <= 1.0:
+        out.append(f"sft_code_fraction={cfg.sft_code_fraction}: set it in [0, 1] or none")
+    return out
 
 
-def parse_config(argv: Sequence[str] | None = None, **defaults: Any) -> TrainConfig:
-    """``TrainConfig`` from ``--config`` and ``--key value`` arguments."""
-    parser = argparse.ArgumentParser(description="GRPO training settings")
-    add_config_arguments(parser)
-    return config_from_namespace(parser.parse_args(argv), **defaults)
+def _step_problems(cfg: TrainConfig) -> list[str]:
+    """The GRPO step's settings that live on TrainConfig, and how the nested ones meet."""
+    out = _below(cfg, 1, ("prompts_per_step", "prompts_per_generate"))
+    out += _below(cfg, 0, ("steps",))
+    if cfg.group_size < 2:
+        out.append(f"group_size={cfg.group_size}: GRPO needs >= 2 completions per prompt")
+    if not (math.isfinite(cfg.learning_rate) and cfg.learning_rate > 0):
+        out.append(f"learning_rate={cfg.learning_rate}: set it > 0")
+    if cfg.weight_decay < 0:
+        out.append(f"weight_decay={cfg.weight_decay}: set it >= 0")
+    if cfg.scale_rewards not in SCALES:
+        out.append(f"scale_rewards={cfg.scale_rewards!r}: use one of {', '.join(SCALES)}")
+    if cfg.truncation_penalty < 0.0:
+        out.append(f"truncation_penalty={cfg.truncation_penalty}: set it >= 0")
+    if cfg.format_weight < 0.0:
+        out.append(f"format_weight={cfg.format_weight}: set it >= 0")
+    if cfg.loss.max_completion_length != cfg.sampling.max_new_tokens:
+        out.append(
+            f"loss.max_completion_length={cfg.loss.max_completion_length} differs from "
+            f"max_new_tokens={cfg.sampling.max_new_tokens}: leave it None (it follows "
+            "max_new_tokens)"
+        )
+    return out
+
+
+def _run_problems(cfg: TrainConfig) -> list[str]:
+    """Reward server, evaluation and bookkeeping."""
+    out = _below(cfg, 1, ("score_streams",))
+    out += _below(cfg, 0, ("eval_size", "eval_every", "save_every", "threads", "seed"))
+    if not cfg.server_timeout_s > 0:
+        out.append(f"server_timeout_s={cfg.server_timeout_s}: set it > 0")
+    return out
+
+
+def _recipe_problems(cfg: TrainConfig) -> list[str]:
+    """The recipe, its SFT and, for distill, its teacher."""
+    out = _below(cfg, 0, ("sft_steps",))
+    out += _below(cfg, 1, ("sft_batch_size", "distill_prompts", "distill_samples"))
+    if not (math.isfinite(cfg.sft_learning_rate) and cfg.sft_learning_rate > 0):
+        out.append(f"sft_learning_rate={cfg.sft_learning_rate}: set it > 0")
+    if cfg.recipe not in RECIPES:
+        out.append(f"recipe={cfg.recipe!r}: use one of {', '.join(RECIPES)}")
+    if cfg.recipe == "r1-zero" and cfg.sft_steps != 0:
+        out.append(
+            f"recipe='r1-zero' runs RL from the start but sft_steps={cfg.sft_steps}: "
+            "set sft_steps 0 or use recipe 'r1'"
+        )
+    if cfg.recipe == "r1" and cfg.sft_steps < 1:
+        out.append(
+            "recipe='r1' starts with a cold-start SFT: set sft_steps >= 1 or use recipe 'r1-zero'"
+        )
+    if cfg.recipe == "distill":
+        if cfg.teacher is None or not Path(cfg.teacher).is_dir():
+            out.append(
+                "recipe='distill' needs teacher to be an existing local model or "
+                f"checkpoint directory, got {cfg.teacher!r}"
+            )
+        if cfg.sft_steps < 1:
+            out.append("recipe='distill' trains the student by SFT: set sft_steps >= 1")
+    elif cfg.teacher is not None:
+        out.append(
+            f"teacher={cfg.teacher!r} is only used by recipe 'distill' (recipe is {cfg.recipe!r})"
+        )
+    return out
+
+
+# --- flat names: flags and YAML keys ------------------------------------------------------
+
+NOT_KNOBS = {("loss", "max_completion_length"), ("update", "shuffle_seed")}
+"""Nested fields the trainer sets itself: the dr_grpo length is max_new_tokens; the update
+keeps the rows in order."""
+
+
+@dataclass(frozen=True)
+class Knob:
+    """One setting as the flags and YAML keys name it."""
+
+    name: str
+    section: str | None
+    """The TrainConfig field of the nested config that holds it; None = TrainConfig."""
+    help: str
+    default: Any
+    annotation: Any
+    """The field's resolved type (``int | None``, ``bool``...)."""
+
+
+@functools.cache
+def knobs() -> dict[str, Knob]:
+    """Every knob by its flat name, in TrainConfig's field order, a nested config's fields
+    in its place."""
+    out: dict[str, Knob] = {}
+    hints = typing.get_type_hints(TrainConfig)
+    for f in dataclasses.fields(TrainConfig):
+        if not dataclasses.is_dataclass(hints[f.name]):
+            out[f.name] = Knob(f.name, None, f.metadata["help"], f.default, hints[f.name])
+            continue
+        sub_hints = typing.get_type_hints(hints[f.name])
+        for g in dataclasses.fields(hints[f.name]):
+            if (f.name, g.name) in NOT_KNOBS:
+                continue
+            if g.name in out:  # flat names must stay unique across the nested configs
+                raise RuntimeError(f"{f.name}.{g.name} clashes with another knob")
+            out[g.name] = Knob(g.name, f.name, g.metadata["help"], g.default, sub_hints[g.name])
+    return out

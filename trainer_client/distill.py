@@ -26,7 +26,7 @@ from typing import Any
 
 from trainer_client.config import TrainConfig
 from trainer_client.policy import THINK_OPEN, Policy, load_policy
-from trainer_client.rollout import HFSampler, Sampler, SamplingConfig
+from trainer_client.rollout import Sampler, make_sampler
 from trainer_client.scoring import Scorer
 from trainer_client.tasks import Task, TaskSet
 
@@ -67,31 +67,30 @@ def load_teacher(path: str | Path) -> Policy:
 
 
 def teacher_sampler(teacher: Policy, cfg: TrainConfig) -> Sampler:
-    if cfg.sampler == "vllm":
-        from trainer_client.vllm_sampler import VLLMSampler  # GPU only: imported on demand
-
-        assert cfg.teacher is not None
-        model_dir = Path(cfg.teacher)
-        if (model_dir / "model").is_dir():
-            model_dir = model_dir / "model"
-        return VLLMSampler(str(model_dir), eos_id=teacher.eos_id,
-                           max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature,
-                           top_p=cfg.top_p, seed=cfg.seed)
-    return HFSampler(teacher.model, teacher.tokenizer, teacher.eos_id, teacher.pad_id,
-                     SamplingConfig(cfg.max_new_tokens, cfg.temperature, cfg.top_p))
+    """The run's kind of sampler on the teacher (vLLM loads the teacher's model folder)."""
+    assert cfg.teacher is not None
+    model_dir = Path(cfg.teacher)
+    if (model_dir / "model").is_dir():  # a checkpoint-N folder
+        model_dir = model_dir / "model"
+    return make_sampler(teacher, cfg.sampler, cfg.sampling, model_dir=str(model_dir), seed=cfg.seed)
 
 
 def as_reference(text: str, teacher_chat: bool) -> str:
     """A teacher completion as a task reference: references start inside the reasoning
     (scratch prompts end with ``<think>``), chat completions open it themselves."""
     if teacher_chat and text.lstrip().startswith(THINK_OPEN):
-        return text.lstrip()[len(THINK_OPEN):]
+        return text.lstrip()[len(THINK_OPEN) :]
     return text
 
 
 def collect_teacher_data(
-    teacher: Policy, sampler: Sampler, taskset: TaskSet, scorer: Scorer, cfg: TrainConfig,
-    rng: random.Random, log: Log = print,
+    teacher: Policy,
+    sampler: Sampler,
+    taskset: TaskSet,
+    scorer: Scorer,
+    cfg: TrainConfig,
+    rng: random.Random,
+    log: Log = print,
 ) -> TeacherData:
     """Sample the teacher on ``cfg.distill_prompts`` training tasks and keep what the
     server scores CORRECT (one copy of each distinct completion per prompt)."""
@@ -126,9 +125,11 @@ def collect_teacher_data(
                 kept.append(replace(task, reference=as_reference(text, teacher.chat)))
         prompts_kept += bool(seen)
     data = TeacherData(kept, sampled, judged, correct, len(tasks), prompts_kept)
-    log(f"distill: teacher sampled {sampled} completions on {len(tasks)} prompts; "
+    log(
+        f"distill: teacher sampled {sampled} completions on {len(tasks)} prompts; "
         f"{correct}/{judged} judged CORRECT; kept {len(kept)} distinct on "
-        f"{prompts_kept} prompts")
+        f"{prompts_kept} prompts"
+    )
     return data
 
 
@@ -147,11 +148,12 @@ def task_record(task: Task) -> dict[str, Any]:
         record["gold"] = task.gold
         return record
     record["language"] = task.language
-    (kind, spec), = task.tests.items()
+    ((kind, spec),) = task.tests.items()
     if kind == "function":
         entry_point, cases = spec
-        record["tests"] = {"function": {"entry_point": entry_point,
-                                        "cases": [[list(a), e] for a, e in cases]}}
+        record["tests"] = {
+            "function": {"entry_point": entry_point, "cases": [[list(a), e] for a, e in cases]}
+        }
     elif kind == "io_cases":
         record["tests"] = {"io": [list(case) for case in spec]}
     elif kind == "asserts":
@@ -162,5 +164,12 @@ def task_record(task: Task) -> dict[str, Any]:
     return record
 
 
-__all__ = ["TeacherData", "as_reference", "collect_teacher_data", "load_teacher",
-           "task_record", "teacher_sampler", "write_jsonl"]
+__all__ = [
+    "TeacherData",
+    "as_reference",
+    "collect_teacher_data",
+    "load_teacher",
+    "task_record",
+    "teacher_sampler",
+    "write_jsonl",
+]

@@ -19,15 +19,20 @@ Layout of a batch of ``B`` rows (prompt-major: rows ``g*G .. g*G+G-1`` share pro
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import torch
 from torch import Tensor
-from transformers import GenerationConfig, PreTrainedModel
 
 from trainer_client.logprobs import token_logprobs_and_entropy
+
+if TYPE_CHECKING:  # transformers is imported where generation happens: the config stays light
+    from transformers import PreTrainedModel
+
+    from trainer_client.policy import Policy
 
 
 @dataclass
@@ -58,11 +63,27 @@ class Sampler(Protocol):
         ...
 
 
-@dataclass
+@dataclass(frozen=True)
 class SamplingConfig:
-    max_new_tokens: int = 32
-    temperature: float = 1.0
-    top_p: float = 1.0
+    """How completions are sampled; checked on construction."""
+
+    max_new_tokens: int = field(default=32, metadata={"help": "Completion length limit in tokens."})
+    temperature: float = field(
+        default=1.0, metadata={"help": "Sampling temperature (also applied to the log-probs)."}
+    )
+    top_p: float = field(default=1.0, metadata={"help": "Nucleus sampling; 1.0 = off."})
+
+    def __post_init__(self) -> None:
+        if isinstance(self.max_new_tokens, bool) or not (
+            isinstance(self.max_new_tokens, int) and self.max_new_tokens >= 1
+        ):
+            raise ValueError(f"max_new_tokens={self.max_new_tokens!r}: set it to an int >= 1")
+        if not (math.isfinite(self.temperature) and self.temperature > 0):
+            raise ValueError(
+                f"temperature={self.temperature}: set it > 0 (1.0 samples the model as is)"
+            )
+        if not 0.0 < self.top_p <= 1.0:
+            raise ValueError(f"top_p={self.top_p}: set it in (0, 1]")
 
 
 @dataclass
@@ -82,6 +103,8 @@ class HFSampler:
     def generate(
         self, prompts: Sequence[Sequence[int]], n: int, *, greedy: bool = False
     ) -> Samples:
+        from transformers import GenerationConfig
+
         rows = [list(p) for p in prompts for _ in range(n)]
         limit = getattr(self.model.config, "max_position_embeddings", None)
         longest = max(len(r) for r in rows) + self.config.max_new_tokens
@@ -124,6 +147,25 @@ class HFSampler:
             for c in ids
         ]
         return Samples(rows, ids, texts, truncated)
+
+
+def make_sampler(
+    policy: Policy, kind: str, sampling: SamplingConfig, *, model_dir: str, seed: int
+) -> Sampler:
+    """The sampler a run asks for: ``"hf"`` generates with ``policy``'s model itself,
+    ``"vllm"`` starts an engine from ``model_dir`` (a local model directory; GPU only)."""
+    if kind == "vllm":
+        from trainer_client.vllm_sampler import VLLMSampler  # GPU only: imported on demand
+
+        return VLLMSampler(
+            model_dir,
+            eos_id=policy.eos_id,
+            max_new_tokens=sampling.max_new_tokens,
+            temperature=sampling.temperature,
+            top_p=sampling.top_p,
+            seed=seed,
+        )
+    return HFSampler(policy.model, policy.tokenizer, policy.eos_id, policy.pad_id, sampling)
 
 
 def left_pad(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[Tensor, Tensor]:
@@ -233,7 +275,10 @@ def rollout(
     batch = collate(sampler.generate(prompts, n), pad_id)
     with torch.no_grad():
         batch.old_logp, _ = completion_logprobs(
-            model, batch.input_ids, batch.attention_mask, batch.prompt_len,
+            model,
+            batch.input_ids,
+            batch.attention_mask,
+            batch.prompt_len,
             temperature=temperature,
         )
     return batch

@@ -37,7 +37,6 @@ from trainer_client import distributed
 from trainer_client.advantages import group_advantages, penalise_truncated
 from trainer_client.config import TrainConfig
 from trainer_client.distributed import DistributedAdamW
-from trainer_client.loss import LossConfig
 from trainer_client.policy import (
     Policy,
     build_policy,
@@ -46,18 +45,17 @@ from trainer_client.policy import (
     save_checkpoint,
 )
 from trainer_client.rollout import (
-    HFSampler,
     RolloutBatch,
     Sampler,
     Samples,
-    SamplingConfig,
     collate,
     completion_logprobs,
     left_pad,
 )
+from trainer_client.rollout import make_sampler as rollout_sampler
 from trainer_client.scoring import GroupScores, Scorer
 from trainer_client.tasks import Task, TaskSet
-from trainer_client.update import UpdateConfig, grpo_update, select_rows
+from trainer_client.update import grpo_update, select_rows
 
 Log = Callable[[str], None]
 
@@ -69,17 +67,7 @@ def make_optimizer(model: torch.nn.Module, lr: float, weight_decay: float = 0.0)
 
 
 def make_sampler(policy: Policy, cfg: TrainConfig) -> Sampler:
-    if cfg.sampler == "vllm":
-        from trainer_client.vllm_sampler import VLLMSampler  # GPU only: imported on demand
-
-        return VLLMSampler(
-            cfg.model, eos_id=policy.eos_id, max_new_tokens=cfg.max_new_tokens,
-            temperature=cfg.temperature, top_p=cfg.top_p, seed=cfg.seed,
-        )
-    return HFSampler(
-        policy.model, policy.tokenizer, policy.eos_id, policy.pad_id,
-        SamplingConfig(cfg.max_new_tokens, cfg.temperature, cfg.top_p),
-    )
+    return rollout_sampler(policy, cfg.sampler, cfg.sampling, model_dir=cfg.model, seed=cfg.seed)
 
 
 def _progress(total: int, desc: str, enabled: bool):
@@ -247,7 +235,7 @@ def generate_and_score(
     with torch.no_grad():
         batch.old_logp, _ = completion_logprobs(
             policy.model, batch.input_ids, batch.attention_mask, batch.prompt_len,
-            temperature=cfg.temperature,
+            temperature=cfg.sampling.temperature,
         )
     logp_s = time.perf_counter() - t0
     results = scorer.collect(group_ids, cfg.server_timeout_s)
@@ -301,22 +289,12 @@ class Trainer:
         self.policy = policy if policy is not None else build_policy(cfg)
         self.optimizer = make_optimizer(self.policy.model, cfg.learning_rate, cfg.weight_decay)
         if distributed.world_size() > 1:
-            if cfg.minibatch_size is not None:
+            if cfg.update.minibatch_size is not None:
                 raise ValueError("under torchrun set minibatch_size none: every rank must "
                                  "take the same number of optimizer steps")
             torch.manual_seed(cfg.seed + distributed.rank())  # own samples per rank
         self.sampler = make_sampler(self.policy, cfg)
         self.reference: torch.nn.Module | None = None
-        self.loss_config = LossConfig(
-            loss_type=cfg.loss_type, eps_low=cfg.eps_low, eps_high=cfg.eps_high,
-            beta=cfg.beta, max_completion_length=cfg.max_new_tokens,
-            mask_truncated=cfg.mask_truncated,
-        )
-        self.update_config = UpdateConfig(
-            num_iterations=cfg.num_iterations, minibatch_size=cfg.minibatch_size,
-            micro_batch_size=cfg.micro_batch_size, max_grad_norm=cfg.max_grad_norm,
-            shuffle_seed=None,
-        )
         from reward_server.client import reward_spec
 
         self.reward_spec = (reward_spec(format_weight=cfg.format_weight)
@@ -349,7 +327,7 @@ class Trainer:
 
     # --- the step ---
     def _ensure_reference(self) -> None:
-        if self.cfg.beta > 0 and self.reference is None:
+        if self.cfg.loss.beta > 0 and self.reference is None:
             self.reference = copy.deepcopy(self.policy.model).eval()
             for p in self.reference.parameters():
                 p.requires_grad_(False)
@@ -386,7 +364,7 @@ class Trainer:
                 with torch.no_grad():
                     data["ref_logp"], _ = completion_logprobs(
                         self.reference, batch.input_ids, batch.attention_mask,
-                        batch.prompt_len, temperature=cfg.temperature,
+                        batch.prompt_len, temperature=cfg.sampling.temperature,
                     )
             data = select_rows(data, keep)
             prompt_len = batch.prompt_len
@@ -394,16 +372,16 @@ class Trainer:
             def compute_logp(b) -> tuple[Tensor, Tensor]:
                 return completion_logprobs(
                     model, b["input_ids"], b["attention_mask"], prompt_len,
-                    temperature=cfg.temperature,
+                    temperature=cfg.sampling.temperature,
                 )
 
             model.train()
             upd = grpo_update(data, compute_logp, self.optimizer,
-                              loss_config=self.loss_config, update_config=self.update_config)
+                              loss_config=cfg.loss, update_config=cfg.update)
             metrics.update({k: v for k, v in upd.items() if k != "frac_truncated"})
             self.sampler.sync_weights(model)
         elif distributed.world_size() > 1:  # join the other ranks' gradient averaging
-            for _ in range(cfg.num_iterations):
+            for _ in range(cfg.update.num_iterations):
                 self.optimizer.zero_grad(set_to_none=True)
                 self.optimizer.step()
             self.sampler.sync_weights(model)

@@ -14,9 +14,21 @@ from trainer_client.train import Trainer, generate_and_score
 
 pytestmark = requires_docker
 
-TINY = dict(n_layer=1, n_embd=32, n_head=2, n_positions=192, group_size=4,
-            prompts_per_step=4, prompts_per_generate=2, max_new_tokens=24,
-            learning_rate=1e-2, eval_size=0, progress=False, threads=1, steps=2)
+TINY = dict(
+    n_layer=1,
+    n_embd=32,
+    n_head=2,
+    n_positions=192,
+    group_size=4,
+    prompts_per_step=4,
+    prompts_per_generate=2,
+    max_new_tokens=24,
+    learning_rate=1e-2,
+    eval_size=0,
+    progress=False,
+    threads=1,
+    steps=2,
+)
 
 
 @pytest.fixture(scope="module")
@@ -26,13 +38,15 @@ def code_scorer(code_server):
 
 
 def test_two_grpo_steps_get_code_rewards(tmp_path, code_scorer):
-    cfg = TrainConfig(**{**TINY, "out_dir": str(tmp_path), "code_fraction": 1.0})
-    trainer = Trainer(cfg, code_scorer, TaskSet.bundled(5, code=True, code_fraction=1.0),
-                      log=lambda _: None)
+    cfg = TrainConfig.from_flat(**{**TINY, "out_dir": str(tmp_path), "code_fraction": 1.0})
+    trainer = Trainer(
+        cfg, code_scorer, TaskSet.bundled(5, code=True, code_fraction=1.0), log=lambda _: None
+    )
     tasks = [trainer.taskset.sample(trainer.rng) for _ in range(cfg.prompts_per_step)]
     assert {t.kind for t in tasks} == {"code"}
-    _, scores, timing = generate_and_score(trainer.policy, trainer.sampler, code_scorer,
-                                           tasks, cfg, step=99)
+    _, scores, timing = generate_and_score(
+        trainer.policy, trainer.sampler, code_scorer, tasks, cfg, step=99
+    )
     assert len(scores) == cfg.prompts_per_step
     for s in scores:  # judged in the sandbox: a verdict per completion, never NaN
         assert len(s.rewards) == cfg.group_size

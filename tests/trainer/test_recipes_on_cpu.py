@@ -14,16 +14,28 @@ import torch
 from reward_server.api import reward_pb2
 from reward_server.client import RewardClient
 from trainer_client.cli import DEMO_DEFAULTS, build_parser
-from trainer_client.config import TrainConfig, config_from_namespace
+from trainer_client.config import TrainConfig
 from trainer_client.distill import as_reference, task_record
+from trainer_client.flags import config_from_namespace
 from trainer_client.policy import build_policy, load_policy, save_checkpoint
 from trainer_client.scoring import GroupScores
 from trainer_client.tasks import TaskSet, code_task, user_task
 from trainer_client.train import train
 
-TINY = dict(n_layer=1, n_embd=32, n_head=2, n_positions=160, group_size=4,
-            prompts_per_step=4, prompts_per_generate=8, max_new_tokens=28,
-            learning_rate=1e-2, eval_size=0, progress=False, threads=1)
+TINY = dict(
+    n_layer=1,
+    n_embd=32,
+    n_head=2,
+    n_positions=160,
+    group_size=4,
+    prompts_per_step=4,
+    prompts_per_generate=8,
+    max_new_tokens=28,
+    learning_rate=1e-2,
+    eval_size=0,
+    progress=False,
+    threads=1,
+)
 ARITH = 4
 
 
@@ -43,10 +55,10 @@ class VerdictByText:
     def submit(self, group) -> None:
         verdicts = [self.verdict(c) for c in group.completions]
         self.seen += [(c, v) for c, v in zip(group.completions, verdicts, strict=True)]
-        rewards = [math.nan if v == "INFRA_ERROR" else float(v == "CORRECT")
-                   for v in verdicts]
+        rewards = [math.nan if v == "INFRA_ERROR" else float(v == "CORRECT") for v in verdicts]
         self.pending[group.group_id] = GroupScores(
-            group.group_id, rewards, verdicts, [{"correctness": r} for r in rewards])
+            group.group_id, rewards, verdicts, [{"correctness": r} for r in rewards]
+        )
 
     def collect(self, ids, timeout):
         return {g: self.pending.pop(g) for g in ids}
@@ -73,18 +85,21 @@ def test_recipe_is_resolved_from_sft_steps_when_not_given():
     assert TrainConfig(sft_steps=5).recipe == "r1"
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(recipe="r1-zero", sft_steps=3), "set sft_steps 0 or use recipe 'r1'"),
-    (dict(recipe="r1", sft_steps=0), "set sft_steps >= 1 or use recipe 'r1-zero'"),
-    (dict(recipe="distill", sft_steps=5), "needs teacher to be an existing local model"),
-    (dict(recipe="distill", sft_steps=5, teacher="/nonexistent"), "'/nonexistent'"),
-    (dict(recipe="r1", sft_steps=5, teacher="."), "only used by recipe 'distill'"),
-    (dict(recipe="r2"), "use one of r1-zero, r1, distill"),
-    (dict(distill_samples=0), "distill_samples=0: set it >= 1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(recipe="r1-zero", sft_steps=3), "set sft_steps 0 or use recipe 'r1'"),
+        (dict(recipe="r1", sft_steps=0), "set sft_steps >= 1 or use recipe 'r1-zero'"),
+        (dict(recipe="distill", sft_steps=5), "needs teacher to be an existing local model"),
+        (dict(recipe="distill", sft_steps=5, teacher="/nonexistent"), "'/nonexistent'"),
+        (dict(recipe="r1", sft_steps=5, teacher="."), "only used by recipe 'distill'"),
+        (dict(recipe="r2"), "use one of r1-zero, r1, distill"),
+        (dict(distill_samples=0), "distill_samples=0: set it >= 1"),
+    ],
+)
 def test_bad_recipe_settings_say_what_to_change(kwargs, message):
     with pytest.raises(ValueError, match="invalid TrainConfig") as err:
-        TrainConfig(**kwargs)
+        TrainConfig.from_flat(**kwargs)
     assert message in str(err.value)
 
 
@@ -109,12 +124,21 @@ def test_a_recipe_sets_its_defaults_under_yaml_and_flags(tmp_path):
 
 def test_r1_zero_trains_without_sft_and_r1_with_it(tmp_path):
     scorer = VerdictByText(lambda t: "CORRECT" if "1" in t else "WRONG")
-    zero = TrainConfig(**{**TINY, "out_dir": str(tmp_path / "zero"), "steps": 1,
-                          "recipe": "r1-zero"})
+    zero = TrainConfig.from_flat(
+        **{**TINY, "out_dir": str(tmp_path / "zero"), "steps": 1, "recipe": "r1-zero"}
+    )
     summary = train(zero, scorer, TaskSet.bundled(ARITH, False, 0.0), log=quiet)
     assert "sft_loss" not in summary and summary["steps"] == 1
-    r1 = TrainConfig(**{**TINY, "out_dir": str(tmp_path / "r1"), "steps": 1,
-                        "recipe": "r1", "sft_steps": 2, "sft_batch_size": 4})
+    r1 = TrainConfig.from_flat(
+        **{
+            **TINY,
+            "out_dir": str(tmp_path / "r1"),
+            "steps": 1,
+            "recipe": "r1",
+            "sft_steps": 2,
+            "sft_batch_size": 4,
+        }
+    )
     summary = train(r1, scorer, TaskSet.bundled(ARITH, False, 0.0), log=quiet)
     assert math.isfinite(summary["sft_loss"]) and summary["steps"] == 1
 
@@ -123,9 +147,8 @@ def test_r1_zero_trains_without_sft_and_r1_with_it(tmp_path):
 
 
 def _random_teacher(tmp_path) -> str:
-    cfg = TrainConfig(**{**TINY, "seed": 11})
-    return str(save_checkpoint(tmp_path / "teacher" / "checkpoint-0", build_policy(cfg),
-                               None, 0))
+    cfg = TrainConfig.from_flat(**{**TINY, "seed": 11})
+    return str(save_checkpoint(tmp_path / "teacher" / "checkpoint-0", build_policy(cfg), None, 0))
 
 
 def _crc(text: str) -> int:
@@ -134,15 +157,26 @@ def _crc(text: str) -> int:
 
 def test_distill_keeps_exactly_the_distinct_correct_completions(tmp_path):
     def verdict(text: str) -> str:  # a fixed but arbitrary split of the teacher's samples
-        return ("INFRA_ERROR" if _crc(text) % 7 == 0 else
-                "CORRECT" if _crc(text) % 3 == 0 else "WRONG")
+        return (
+            "INFRA_ERROR" if _crc(text) % 7 == 0 else "CORRECT" if _crc(text) % 3 == 0 else "WRONG"
+        )
 
     scorer = VerdictByText(verdict)
     out = tmp_path / "student"
-    cfg = TrainConfig(**{**TINY, "out_dir": str(out), "recipe": "distill",
-                         "teacher": _random_teacher(tmp_path), "steps": 0,
-                         "sft_steps": 3, "sft_batch_size": 4, "distill_prompts": 24,
-                         "distill_samples": 4, "temperature": 1.5})
+    cfg = TrainConfig.from_flat(
+        **{
+            **TINY,
+            "out_dir": str(out),
+            "recipe": "distill",
+            "teacher": _random_teacher(tmp_path),
+            "steps": 0,
+            "sft_steps": 3,
+            "sft_batch_size": 4,
+            "distill_prompts": 24,
+            "distill_samples": 4,
+            "temperature": 1.5,
+        }
+    )
     before = _weights(build_policy(cfg).model)
     summary = train(cfg, scorer, TaskSet.bundled(ARITH, False, 0.0), log=quiet)
 
@@ -166,9 +200,18 @@ def test_distill_keeps_exactly_the_distinct_correct_completions(tmp_path):
 
 
 def test_distill_with_no_correct_sample_stops_with_a_reason(tmp_path):
-    cfg = TrainConfig(**{**TINY, "out_dir": str(tmp_path / "s"), "recipe": "distill",
-                         "teacher": _random_teacher(tmp_path), "steps": 0,
-                         "sft_steps": 3, "distill_prompts": 4, "distill_samples": 2})
+    cfg = TrainConfig.from_flat(
+        **{
+            **TINY,
+            "out_dir": str(tmp_path / "s"),
+            "recipe": "distill",
+            "teacher": _random_teacher(tmp_path),
+            "steps": 0,
+            "sft_steps": 3,
+            "distill_prompts": 4,
+            "distill_samples": 2,
+        }
+    )
     with pytest.raises(ValueError, match="none of the teacher's 8 completions was scored"):
         train(cfg, VerdictByText(), TaskSet.bundled(ARITH, False, 0.0), log=quiet)
 
@@ -176,29 +219,51 @@ def test_distill_with_no_correct_sample_stops_with_a_reason(tmp_path):
 def test_distill_against_the_live_server(tmp_path, server, scorer):
     """A teacher trained by SFT, a smaller scratch student that learns from the teacher's
     samples the server accepts; every kept sample is CORRECT when scored again."""
-    teacher_cfg = TrainConfig(**{**TINY, "n_layer": 2, "n_embd": 64, "recipe": "r1",
-                                 "sft_steps": 150, "sft_learning_rate": 3e-3,
-                                 "steps": 0, "arith_max": ARITH,
-                                 "out_dir": str(tmp_path / "teacher")})
+    teacher_cfg = TrainConfig.from_flat(
+        **{
+            **TINY,
+            "n_layer": 2,
+            "n_embd": 64,
+            "recipe": "r1",
+            "sft_steps": 150,
+            "sft_learning_rate": 3e-3,
+            "steps": 0,
+            "arith_max": ARITH,
+            "out_dir": str(tmp_path / "teacher"),
+        }
+    )
     train(teacher_cfg, scorer, TaskSet.bundled(ARITH, False, 0.0), log=quiet)
-    student_cfg = TrainConfig(**{**TINY, "recipe": "distill", "seed": 3,
-                                 "teacher": str(tmp_path / "teacher" / "checkpoint-0"),
-                                 "sft_steps": 60, "sft_batch_size": 16, "steps": 0,
-                                 "sft_learning_rate": 1e-2, "eval_size": 40,
-                                 "distill_prompts": 48, "distill_samples": 4,
-                                 "arith_max": ARITH, "out_dir": str(tmp_path / "student")})
+    student_cfg = TrainConfig.from_flat(
+        **{
+            **TINY,
+            "recipe": "distill",
+            "seed": 3,
+            "teacher": str(tmp_path / "teacher" / "checkpoint-0"),
+            "sft_steps": 60,
+            "sft_batch_size": 16,
+            "steps": 0,
+            "sft_learning_rate": 1e-2,
+            "eval_size": 40,
+            "distill_prompts": 48,
+            "distill_samples": 4,
+            "arith_max": ARITH,
+            "out_dir": str(tmp_path / "student"),
+        }
+    )
     summary = train(student_cfg, scorer, TaskSet.bundled(ARITH, False, 0.0), log=quiet)
 
     assert summary["teacher_sample_accuracy"] > 0 and summary["distill_kept"] > 0
     assert summary["teacher_heldout_accuracy"]["math"] > 0
     before = summary["heldout_accuracy_before_distill"]["math"]
     assert summary["heldout_accuracy_after"]["math"] > before
-    records = [json.loads(x) for x in
-               (tmp_path / "student" / "distill.jsonl").read_text().splitlines()]
+    records = [
+        json.loads(x) for x in (tmp_path / "student" / "distill.jsonl").read_text().splitlines()
+    ]
     assert len(records) == summary["distill_kept"]
     with RewardClient(server.address) as client:
-        results = client.score([user_task(r).to_group([r["reference"]], f"again-{i}")
-                                for i, r in enumerate(records)])
+        results = client.score(
+            [user_task(r).to_group([r["reference"]], f"again-{i}") for i, r in enumerate(records)]
+        )
     assert all(r.scores[0].verdict == reward_pb2.CORRECT for r in results)
 
 

@@ -15,9 +15,20 @@ from trainer_client.scoring import GroupScores
 from trainer_client.tasks import TaskSet
 from trainer_client.train import Trainer, train
 
-TINY = dict(n_layer=1, n_embd=32, n_head=2, n_positions=160, group_size=4,
-            prompts_per_step=4, prompts_per_generate=2, max_new_tokens=8,
-            learning_rate=1e-2, eval_size=0, progress=False, threads=1)
+TINY = dict(
+    n_layer=1,
+    n_embd=32,
+    n_head=2,
+    n_positions=160,
+    group_size=4,
+    prompts_per_step=4,
+    prompts_per_generate=2,
+    max_new_tokens=8,
+    learning_rate=1e-2,
+    eval_size=0,
+    progress=False,
+    threads=1,
+)
 
 
 def _weights(model) -> dict[str, torch.Tensor]:
@@ -25,7 +36,7 @@ def _weights(model) -> dict[str, torch.Tensor]:
 
 
 def _run(tmp_path, name, scorer, **overrides):
-    cfg = TrainConfig(**{**TINY, "out_dir": str(tmp_path / name), **overrides})
+    cfg = TrainConfig.from_flat(**{**TINY, "out_dir": str(tmp_path / name), **overrides})
     trainer = Trainer(cfg, scorer, TaskSet.bundled(5, False, 0.0), log=lambda _: None)
     resumed = cfg.resume and trainer.resume()
     history = trainer.run(log_metrics=False)
@@ -45,7 +56,8 @@ class AlwaysRightOnce:
             rewards[-1] = math.nan  # INFRA_ERROR: must be dropped, not scored 0
         verdicts = ["CORRECT"] + ["WRONG"] * (n - 1)
         self.pending[group.group_id] = GroupScores(
-            group.group_id, rewards, verdicts, [{"correctness": r} for r in rewards])
+            group.group_id, rewards, verdicts, [{"correctness": r} for r in rewards]
+        )
 
     def collect(self, ids, timeout):
         return {g: self.pending.pop(g) for g in ids}
@@ -55,9 +67,8 @@ class AlwaysRightOnce:
 
 
 def test_fake_scorer_nan_is_dropped(tmp_path):
-    cfg = TrainConfig(**{**TINY, "out_dir": str(tmp_path), "steps": 1})
-    trainer = Trainer(cfg, AlwaysRightOnce(), TaskSet.bundled(5, False, 0.0),
-                      log=lambda _: None)
+    cfg = TrainConfig.from_flat(**{**TINY, "out_dir": str(tmp_path), "steps": 1})
+    trainer = Trainer(cfg, AlwaysRightOnce(), TaskSet.bundled(5, False, 0.0), log=lambda _: None)
     m = trainer.train_step()
     assert m["num_dropped"] == 1.0
     assert m["rows_kept"] == cfg.rows_per_step - 1
@@ -66,15 +77,35 @@ def test_fake_scorer_nan_is_dropped(tmp_path):
 
 
 def test_two_steps_against_a_live_server_write_metrics(tmp_path, scorer):
-    cfg = TrainConfig(**{**TINY, "out_dir": str(tmp_path), "steps": 2, "eval_size": 4,
-                         "sft_steps": 2, "sft_batch_size": 4, "save_every": 1})
+    cfg = TrainConfig.from_flat(
+        **{
+            **TINY,
+            "out_dir": str(tmp_path),
+            "steps": 2,
+            "eval_size": 4,
+            "sft_steps": 2,
+            "sft_batch_size": 4,
+            "save_every": 1,
+        }
+    )
     summary = train(cfg, scorer, TaskSet.bundled(5, False, 0.0), log=lambda _: None)
     lines = (tmp_path / "metrics.jsonl").read_text().splitlines()
     assert len(lines) == 2
     first = json.loads(lines[0])
-    for key in ("reward_mean", "reward_std", "reward_correctness_mean", "accuracy",
-                "frac_zero_std", "completion_len_mean", "completion_len_max",
-                "tokens_per_s", "gen_s", "score_wait_s", "score_hidden_frac", "update_s"):
+    for key in (
+        "reward_mean",
+        "reward_std",
+        "reward_correctness_mean",
+        "accuracy",
+        "frac_zero_std",
+        "completion_len_mean",
+        "completion_len_max",
+        "tokens_per_s",
+        "gen_s",
+        "score_wait_s",
+        "score_hidden_frac",
+        "update_s",
+    ):
         assert key in first, key
     assert summary["steps"] == 2
     for when in ("before", "after"):
@@ -90,8 +121,7 @@ def test_resume_continues_exactly(tmp_path, scorer):
     # equality must hold whatever the rewards are).
     whole, hist_whole, _ = _run(tmp_path, "whole", scorer, steps=4, save_every=2)
     _run(tmp_path, "split", scorer, steps=2, save_every=2)
-    rest, hist_rest, resumed = _run(tmp_path, "split", scorer, steps=4, save_every=2,
-                                    resume=True)
+    rest, hist_rest, resumed = _run(tmp_path, "split", scorer, steps=4, save_every=2, resume=True)
     assert resumed and rest.step == 4
     assert [m["reward_mean"] for m in hist_rest] == [m["reward_mean"] for m in hist_whole[2:]]
     a, b = _weights(whole.policy.model), _weights(rest.policy.model)
@@ -115,18 +145,38 @@ def test_same_seed_same_run_other_seed_other_run(tmp_path, scorer):
 
 def test_cli_train_and_demo(tmp_path, server):
     cfg_path = tmp_path / "run.yaml"
-    cfg_path.write_text(
-        "".join(f"{k}: {json.dumps(v)}\n" for k, v in TINY.items()) + "steps: 1\n"
-    )
+    cfg_path.write_text("".join(f"{k}: {json.dumps(v)}\n" for k, v in TINY.items()) + "steps: 1\n")
     out = tmp_path / "train"
-    assert cli_main(["train", "--config", str(cfg_path), "--server", server.address,
-                     "--out_dir", str(out)]) == 0
+    assert (
+        cli_main(
+            ["train", "--config", str(cfg_path), "--server", server.address, "--out_dir", str(out)]
+        )
+        == 0
+    )
     assert len((out / "metrics.jsonl").read_text().splitlines()) == 1
     demo = tmp_path / "demo"
     tiny_flags = [x for k, v in TINY.items() for x in (f"--{k}", str(v))]
-    assert cli_main(["demo", "--out", str(demo), "--server", server.address, *tiny_flags,
-                     "--steps", "2", "--sft_steps", "3", "--eval_size", "4",
-                     "--eval_every", "1"]) == 0
+    assert (
+        cli_main(
+            [
+                "demo",
+                "--out",
+                str(demo),
+                "--server",
+                server.address,
+                *tiny_flags,
+                "--steps",
+                "2",
+                "--sft_steps",
+                "3",
+                "--eval_size",
+                "4",
+                "--eval_every",
+                "1",
+            ]
+        )
+        == 0
+    )
     summary = json.loads((demo / "summary.json").read_text())
     assert summary["heldout_accuracy_before"]["code"] is None
     assert 0.0 <= summary["heldout_accuracy_after"]["math"] <= 1.0
@@ -134,15 +184,19 @@ def test_cli_train_and_demo(tmp_path, server):
 
 
 def test_reference_model_only_with_beta_and_mu_passes(tmp_path):
-    cfg = TrainConfig(**{**TINY, "out_dir": str(tmp_path), "beta": 0.04,
-                         "num_iterations": 2})
-    trainer = Trainer(cfg, AlwaysRightOnce(), TaskSet.bundled(5, False, 0.0),
-                      log=lambda _: None)
+    cfg = TrainConfig.from_flat(
+        **{**TINY, "out_dir": str(tmp_path), "beta": 0.04, "num_iterations": 2}
+    )
+    trainer = Trainer(cfg, AlwaysRightOnce(), TaskSet.bundled(5, False, 0.0), log=lambda _: None)
     m = trainer.train_step()
     assert trainer.reference is not None and "kl" in m
     assert m["num_optimizer_steps"] == 2.0 and "clip_frac_region" in m
-    plain = Trainer(TrainConfig(**{**TINY, "out_dir": str(tmp_path / "b")}),
-                    AlwaysRightOnce(), TaskSet.bundled(5, False, 0.0), log=lambda _: None)
+    plain = Trainer(
+        TrainConfig.from_flat(**{**TINY, "out_dir": str(tmp_path / "b")}),
+        AlwaysRightOnce(),
+        TaskSet.bundled(5, False, 0.0),
+        log=lambda _: None,
+    )
     m = plain.train_step()
     assert plain.reference is None and "kl" not in m
 
