@@ -309,6 +309,100 @@ CASES: dict[str, list[tuple[str, str, Verdict]]] = {
         ("7", r"\boxed{100000!}", W),
         (r"2^{3^2}", r"\boxed{512}", C),
     ],
+    # Judged as shown: a phantom is a blank, a visible colour shows its content; strike-outs,
+    # overlays, tags, annotations and styling that may hide are refused (markup.py).
+    "hidden and decorated content": [
+        ("42", r"\boxed{41\phantom{+1}}", W),  # shows 41 (the parser read 41+1)
+        ("41", r"\boxed{41\phantom{+1}}", C),
+        ("42", r"\boxed{42\hphantom{0}}", C),
+        ("6", r"\boxed{4\phantom{+}2}", W),  # shows "4 2": no sum of 4 and 2
+        ("42", r"\boxed{42\vphantom{\frac12}}", C),
+        ("42", r"\boxed{\color{red}{42}}", C),
+        ("42", r"\boxed{{\color{blue} 42}}", C),
+        ("42", r"\boxed{4{\color{red}2}}", C),
+        ("42", r"\boxed{\textcolor{red}{42}}", C),
+        ("43", r"\boxed{42\textcolor{white}{+1}}", W),  # white may hide "+1"
+        ("42", r"\boxed{\color[rgb]{1,1,1}{42}}", W),
+        ("42", r"\boxed{\cancel{42}}", W),  # struck out: removed or shown wrong?
+        ("42", r"\boxed{42\cancel{+1}}", W),
+        ("42", r"\boxed{\bcancel{1}42}", W),
+        ("42", r"\boxed{\cancelto{42}{43}}", W),
+        ("42", r"\boxed{\sout{43} 42}", W),
+        ("42", r"\boxed{\not 43}", W),
+        ("42", r"\boxed{\smash{42}}", C),
+        ("42", r"\boxed{\mathrlap{42}}", W),  # overlays whatever follows
+        ("42", r"\boxed{42\rlap{3}}", W),
+        ("42", r"\boxed{\llap{1}42}", W),
+        ("42", r"\boxed{42\hspace{-1em}3}", W),
+        ("42", r"\boxed{42 \tag{43}}", W),  # a second number beside the answer
+        ("42", r"\boxed{\overset{?}{42}}", W),
+        ("42", r"\boxed{\stackrel{43}{42}}", W),
+        ("42", r"\boxed{\underset{}{42}}", C),
+        ("42", r"\boxed{\underbrace{42}_{\text{or } 43}}", W),
+        ("42", r"\boxed{\htmlClass{x}{42}}", W),  # CSS may hide it
+        ("42", r"\boxed{42\htmlStyle{display:none}{3}}", W),
+        ("42", r"\boxed{{42}}", C),
+    ],
+    # Every side of an approximation must be the answer; other relations than = < > \le \ge
+    # make an answer WRONG unless the gold uses them (relations.py).
+    "approximations and relations": [
+        ("42", r"\boxed{42 \approx 1000}", W),
+        ("42", r"\boxed{42 \sim 43}", W),
+        ("42", r"\boxed{42 \cong 43}", W),
+        ("42", r"\boxed{(42 \approx 1000)}", W),
+        ("42", "The answer is $42 ≈ 43$.", W),
+        ("42", r"\boxed{x \simeq 42}", C),
+        (r"\pi", r"\boxed{\pi \approx 3.14}", C),
+        (r"\pi", r"\boxed{\approx 3.1416}", C),
+        (r"\pi", r"\boxed{\pi \approx 3.15}", W),
+        (r"\frac{1}{3}", r"\boxed{x = \frac13 \approx 0.333}", C),
+        (r"\frac{1}{3}", r"\boxed{\frac13 \approx 0.33}", W),  # 0.33 is not 1/3 (decimals)
+        ("3.14", r"\boxed{x \approx 3.14}", C),
+        ("3.14", r"\boxed{\pi \approx 3.14}", W),  # pi is not 3.14
+        ("42", r"\boxed{42 \neq 43}", W),
+        ("42", r"\boxed{42 \equiv 42}", W),
+        ("42", r"\boxed{x^2 = 1764 \implies x = 42}", W),
+        (r"x \ne 2", r"\boxed{x \neq 2}", C),
+        (r"x \ne 2", r"\boxed{x \ne 3}", W),
+    ],
+    # A subscript on a number is its base (2..36, in digits); anything else is WRONG. A gold
+    # written in a base asks for that base: its numeral or its bare digits (bases.py).
+    "number bases": [
+        ("42", r"\boxed{42_{1000}}", W),
+        ("42", r"\boxed{42_x}", W),
+        ("42", r"\boxed{42_3}", W),  # 4 is no base-3 digit
+        ("42", r"\boxed{42_5}", W),  # 22
+        ("42", r"\boxed{42_10}", W),  # unbraced: base 1, then a 0
+        ("42", r"\boxed{42_{10}}", C),
+        ("42", r"\boxed{101010_2}", C),
+        ("42", r"\boxed{(101010)_2}", C),
+        ("42", r"\boxed{101010_{(2)}}", C),
+        ("255", r"\boxed{FF_{16}}", C),
+        ("255", r"\boxed{\text{FF}_{16}}", C),
+        ("8", r"\boxed{101_2 + 11_2}", C),
+        ("101_2", r"\boxed{101_2}", C),
+        ("101_2", r"\boxed{101}", C),
+        ("101_2", r"\boxed{5}", W),  # the conversion the question asked for is missing
+        ("101_2", r"\boxed{11_4}", W),
+        ("x_1 + x_2", r"\boxed{x_2 + x_1}", C),  # indices of variables are no bases
+    ],
+    # An answer phrase or "####" after the final box (or "####" after the final phrase) that
+    # differs is a hedge; answers before the final box stay ignored (later.py).
+    "answers after the final box": [
+        ("42", r"\boxed{42}. Wait, actually the answer is 43.", W),
+        ("43", r"\boxed{42}. Wait, actually the answer is 43.", W),
+        ("42", "\\boxed{42}\nFinal answer: 43", W),
+        ("42", "\\boxed{42}\n#### 43", W),
+        ("42", r"\boxed{42}. The answer is 43 apples.", W),
+        ("42", "The answer is 42.\n#### 43", W),
+        ("42", r"\boxed{42}. So the answer is 42.", C),
+        ("42", r"\boxed{42}. The answer is $\frac{84}{2}$.", C),
+        ("42", "\\boxed{42}\n#### 42", C),
+        ("42", r"The answer is 43. No: \boxed{42}", C),  # the final box is the last word
+        ("42", r"\boxed{42}. I hope the answer is correct.", C),  # prose states no value
+        ("42", "The answer is 42.\n#### 42", C),
+        ("42", "\\boxed{42}\n#### 2. Verification", C),  # a markdown heading, no answer
+    ],
 }
 
 ROWS = [(rule, *row) for rule, rows in CASES.items() for row in rows]
