@@ -29,8 +29,9 @@ from trainer_client.loss import LossConfig
 from trainer_client.rollout import SamplingConfig
 from trainer_client.update import UpdateConfig
 
-RECIPES = ("r1-zero", "r1", "distill")
-"""DeepSeek-R1's ways to a reasoning model; see ``TrainConfig.recipe``."""
+RECIPE_NAMES = ("r1-zero", "r1", "distill")
+"""DeepSeek-R1's ways to a reasoning model (see ``TrainConfig.recipe``); what each runs is
+:data:`trainer_client.recipes.RECIPES`."""
 
 
 def _opt(default: Any, help: str) -> Any:
@@ -294,8 +295,8 @@ def _recipe_problems(cfg: TrainConfig) -> list[str]:
     out += _below(cfg, 1, ("sft_batch_size", "distill_prompts", "distill_samples"))
     if not (math.isfinite(cfg.sft_learning_rate) and cfg.sft_learning_rate > 0):
         out.append(f"sft_learning_rate={cfg.sft_learning_rate}: set it > 0")
-    if cfg.recipe not in RECIPES:
-        out.append(f"recipe={cfg.recipe!r}: use one of {', '.join(RECIPES)}")
+    if cfg.recipe not in RECIPE_NAMES:
+        out.append(f"recipe={cfg.recipe!r}: use one of {', '.join(RECIPE_NAMES)}")
     if cfg.recipe == "r1-zero" and cfg.sft_steps != 0:
         out.append(
             f"recipe='r1-zero' runs RL from the start but sft_steps={cfg.sft_steps}: "

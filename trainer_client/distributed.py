@@ -90,3 +90,11 @@ def check_in_sync(model: torch.nn.Module) -> None:
             f"rank {rank()}: weights differ across ranks (checksums {float(low)} .. "
             f"{float(high)}); every rank must take the same optimizer steps"
         )
+
+
+def make_optimizer(
+    model: torch.nn.Module, lr: float, weight_decay: float = 0.0
+) -> torch.optim.Optimizer:
+    """AdamW; under torchrun, one that averages gradients over the ranks first."""
+    cls = DistributedAdamW if world_size() > 1 else torch.optim.AdamW
+    return cls(model.parameters(), lr=lr, weight_decay=weight_decay, betas=(0.9, 0.99))

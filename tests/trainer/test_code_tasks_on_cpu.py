@@ -9,8 +9,9 @@ import pytest
 from conftest import requires_docker, stream_scorer
 
 from trainer_client.config import TrainConfig
+from trainer_client.grpo_step import generate_and_score
 from trainer_client.tasks import TaskSet, code_task
-from trainer_client.train import Trainer, generate_and_score
+from trainer_client.train import Trainer
 
 pytestmark = requires_docker
 

@@ -14,10 +14,11 @@ import torch
 from reward_server.api import reward_pb2
 from reward_server.client import RewardClient
 from trainer_client.cli import DEMO_DEFAULTS, build_parser
-from trainer_client.config import TrainConfig
+from trainer_client.config import RECIPE_NAMES, TrainConfig
 from trainer_client.distill import as_reference, task_record
 from trainer_client.flags import config_from_namespace
 from trainer_client.policy import build_policy, load_policy, save_checkpoint
+from trainer_client.recipes import RECIPES, get_recipe
 from trainer_client.scoring import GroupScores
 from trainer_client.tasks import TaskSet, code_task, user_task
 from trainer_client.train import train
@@ -101,6 +102,12 @@ def test_bad_recipe_settings_say_what_to_change(kwargs, message):
     with pytest.raises(ValueError, match="invalid TrainConfig") as err:
         TrainConfig.from_flat(**kwargs)
     assert message in str(err.value)
+
+
+def test_recipe_table_has_the_configs_names_and_fails_loudly():
+    assert tuple(RECIPES) == RECIPE_NAMES
+    with pytest.raises(ValueError, match="'r2'; valid recipes: r1-zero, r1, distill"):
+        get_recipe("r2")
 
 
 def test_a_recipe_sets_its_defaults_under_yaml_and_flags(tmp_path):

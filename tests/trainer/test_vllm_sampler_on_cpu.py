@@ -27,7 +27,7 @@ def test_missing_vllm_gives_a_clear_error():
 def test_config_selects_the_vllm_sampler(tmp_path):
     from trainer_client.config import TrainConfig
     from trainer_client.policy import build_policy
-    from trainer_client.train import make_sampler
+    from trainer_client.rollout import make_sampler
 
     with pytest.raises(ValueError, match="local checkpoint directory"):
         TrainConfig(sampler="vllm")
@@ -36,7 +36,7 @@ def test_config_selects_the_vllm_sampler(tmp_path):
     cfg = TrainConfig(sampler="vllm", model=str(tmp_path), n_layer=1, n_embd=32, n_head=2)
     policy = build_policy(TrainConfig(n_layer=1, n_embd=32, n_head=2))
     with pytest.raises(RuntimeError, match="needs the 'vllm' package and a GPU"):
-        make_sampler(policy, cfg)
+        make_sampler(policy, cfg.sampler, cfg.sampling, model_dir=cfg.model, seed=cfg.seed)
 
 
 @pytest.mark.skipif(not (HAS_VLLM and _has_gpu()), reason="needs a GPU and vllm")
