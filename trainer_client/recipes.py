@@ -5,9 +5,9 @@
     distill   the teacher samples training prompts, the reward server keeps the CORRECT
               completions, the policy (the student) SFTs on them
 
-A recipe is ``fn(trainer, sft_tasks, log) -> summary entries``; :func:`trainer_client
-.train.train` runs the configured one once, unless the run resumes, before the "before"
-evaluation. ``TrainConfig`` checks each recipe's settings and
+A recipe is ``fn(trainer, sft_tasks, log) -> summary entries``;
+:func:`trainer_client.train.train` runs the configured one once, unless the run resumes,
+before the "before" evaluation. ``TrainConfig`` checks each recipe's settings and
 :func:`trainer_client.flags.recipe_defaults` fills those a recipe needs.
 """
 
