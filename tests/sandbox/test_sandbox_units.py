@@ -59,7 +59,7 @@ def test_plain_equal_is_strict_about_types():
     assert not plain_equal(None, [])
 
 
-def test_codec_roundtrip_and_rejects_subclasses():
+def test_codec_roundtrip_and_strips_subclasses():
     value = [
         1,
         2.5,
@@ -79,8 +79,8 @@ def test_codec_roundtrip_and_rejects_subclasses():
         def __eq__(self, other):
             return True
 
-    with pytest.raises(TypeError):
-        valuecodec.dumps(Sneaky(1))
+    plain = valuecodec.loads(valuecodec.dumps(Sneaky(1)))  # its data, not its __eq__
+    assert type(plain) is int and plain == 1 and plain != 2
     with pytest.raises(TypeError):
         valuecodec.dumps([object()])
     with pytest.raises(ValueError):
