@@ -13,6 +13,7 @@ from reward_server.admission import Admission, Overloaded
 from reward_server.api import reward_pb2, reward_pb2_grpc
 from reward_server.config import ServerConfig
 from reward_server.metrics import Metrics
+from reward_server.quoting import clip_message, quote
 from reward_server.scoring import Verifiers, score_group
 from reward_server.validation import (
     InvalidRequest,
@@ -30,6 +31,7 @@ class _Refusal(Exception):
     """Ends an RPC with a status code and a message that says what is wrong."""
 
     def __init__(self, code: grpc.StatusCode, message: str) -> None:
+        message = clip_message(message)  # whatever input it quotes, it fits in a trailer
         super().__init__(message)
         self.code = code
         self.message = message
@@ -137,8 +139,8 @@ class RewardService(reward_pb2_grpc.RewardServiceServicer):
                             raise _SHUTTING_DOWN
                         if group.group_id in active_ids:
                             raise InvalidRequest(
-                                f"group_id {group.group_id!r} is already being scored on "
-                                "this stream"
+                                f"group_id {quote(group.group_id)} is already being scored "
+                                "on this stream"
                             )
                         validate_group(group, self.limits, self._validate_code)
                         await self.admission.acquire(

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reward_server.api import reward_pb2
+from reward_server.quoting import quote
 
 
 class InvalidRequest(ValueError):
@@ -38,7 +39,7 @@ def validate_request(
     seen: set[str] = set()
     for group in request.groups:
         if group.group_id in seen:
-            raise InvalidRequest(f"group_id {group.group_id!r} appears twice in one request")
+            raise InvalidRequest(f"group_id {quote(group.group_id)} appears twice in one request")
         seen.add(group.group_id)
         validate_group(group, limits, validate_code)
 
@@ -49,7 +50,7 @@ def validate_group(
     validate_code: Callable[[reward_pb2.CodeTask], None] | None,
 ) -> None:
     """Raises InvalidRequest or NotServed; `validate_code` is None when code is not served."""
-    where = f"group {group.group_id!r}"
+    where = f"group {quote(group.group_id)}"
     if not group.group_id:
         raise InvalidRequest("a group has an empty group_id; results are matched on it")
     if not group.completions:

@@ -26,6 +26,7 @@ from typing import Any
 
 from reward_server.api import reward_pb2
 from reward_server.client import AsyncRewardClient, RewardClient, code_group, math_group
+from reward_server.quoting import quote
 
 TEST_KINDS = ("function", "io", "asserts")
 
@@ -104,7 +105,8 @@ def _code_kwargs(tests: Any) -> dict[str, Any]:
     """The documented tests object as ``code_group`` keyword arguments."""
     if not isinstance(tests, dict) or len(tests) != 1 or next(iter(tests)) not in TEST_KINDS:
         raise ValueError(
-            f"tests must be an object with exactly one of {', '.join(TEST_KINDS)}, got {tests!r}"
+            f"tests must be an object with exactly one of {', '.join(TEST_KINDS)}, "
+            f"got {quote(tests)}"
         )
     ((kind, spec),) = tests.items()
     try:
@@ -114,7 +116,7 @@ def _code_kwargs(tests: Any) -> dict[str, Any]:
             return {"io_cases": [(i, o) for i, o in spec]}
         return {"asserts": (spec["entry_point"], spec["test_code"])}
     except (KeyError, TypeError, ValueError) as err:
-        raise ValueError(f"malformed {kind!r} tests {spec!r}: {err!r}") from None
+        raise ValueError(f"malformed {kind!r} tests {quote(spec)}: {quote(err)}") from None
 
 
 def runs(keys: Sequence[Hashable]) -> list[list[int]]:

@@ -19,6 +19,7 @@ import docker.errors
 
 from reward_server.api import reward_pb2
 from reward_server.outcome import Outcome, Verdict
+from reward_server.quoting import quote
 from reward_server.sandbox import container
 from reward_server.sandbox.build import build_all
 from reward_server.sandbox.config import SandboxConfig
@@ -146,7 +147,9 @@ class CodeVerifier:
         """Raises ValueError saying what is wrong with a task this verifier cannot judge."""
         rt = self._runtimes.get(task.language)
         if rt is None:
-            raise ValueError(f"unknown language {task.language!r}; valid: {sorted(self._runtimes)}")
+            raise ValueError(
+                f"unknown language {quote(task.language)}; valid: {sorted(self._runtimes)}"
+            )
         kind = task.WhichOneof("tests")
         if kind is None:
             raise ValueError("the code task has no tests (set io, function or asserts)")
@@ -283,7 +286,7 @@ def _validate_tests(task: reward_pb2.CodeTask, kind: str) -> None:
     if kind == "function":
         spec = task.function
         if not spec.entry_point.isidentifier():
-            raise ValueError(f"function.entry_point {spec.entry_point!r} is not a name")
+            raise ValueError(f"function.entry_point {quote(spec.entry_point)} is not a name")
         if not spec.cases:
             raise ValueError("function tests need at least one case")
         for i, case in enumerate(spec.cases):
@@ -297,7 +300,7 @@ def _validate_tests(task: reward_pb2.CodeTask, kind: str) -> None:
         return
     spec = task.asserts
     if not spec.entry_point.isidentifier():
-        raise ValueError(f"asserts.entry_point {spec.entry_point!r} is not a name")
+        raise ValueError(f"asserts.entry_point {quote(spec.entry_point)} is not a name")
     try:
         with PARSE_LOCK:
             steps = plan_tests(spec.test_code)
