@@ -5,6 +5,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+# Most characters of the judged answer a result shows (math cuts its answers to this too):
+# a code result must not echo a 2 MB program back to the client.
+MAX_EXTRACTED_CHARS = 200
+
 
 class Verdict(enum.IntEnum):
     """Mirrors `reward.v1.Verdict` (a test keeps the two in step)."""
@@ -39,3 +43,11 @@ class Outcome:
     @classmethod
     def infra_error(cls, detail: str) -> Outcome:
         return cls(verdict=Verdict.INFRA_ERROR, detail=detail)
+
+
+def shown_answer(text: str) -> str:
+    """`text` cut to MAX_EXTRACTED_CHARS, ending in a marker with its full length when cut."""
+    if len(text) <= MAX_EXTRACTED_CHARS:
+        return text
+    marker = f"... [{len(text)} characters]"
+    return text[: MAX_EXTRACTED_CHARS - len(marker)] + marker

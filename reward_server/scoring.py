@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from reward_server.api import reward_pb2
 from reward_server.metrics import Metrics
-from reward_server.outcome import Outcome, Verdict
+from reward_server.outcome import Outcome, Verdict, shown_answer
 from reward_server.shaping import Shaping, group_stats, shape
 from reward_server.workers.pool import MathPool
 
@@ -74,7 +74,7 @@ async def score_group(
                 reward=reward,
                 verdict=int(outcome.verdict),
                 components=components,
-                extracted_answer=outcome.extracted_answer,
+                extracted_answer=shown_answer(outcome.extracted_answer),
                 tests_passed=outcome.tests_passed,
                 tests_total=outcome.tests_total,
                 detail=outcome.detail,

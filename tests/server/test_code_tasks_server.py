@@ -61,3 +61,13 @@ def test_bad_code_task_is_invalid_argument(code_server):
         stub.score([group])
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "cobol" in err.value.details() and "python" in err.value.details()
+
+
+def test_results_show_at_most_200_characters_of_the_program(code_server):
+    program = "x = 1\n" * 2000 + "print(1)\n"
+    group = code_group("python", [f"```python\n{program}```"], io_cases=[("", "1\n")])
+    [result] = RewardClient(code_server.address).score([group])
+    shown = result.scores[0].extracted_answer
+    assert result.scores[0].verdict == V.CORRECT
+    assert len(shown) <= 200 and shown.startswith("x = 1\n")
+    assert shown.endswith(f"... [{len(program)} characters]")
