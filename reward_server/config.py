@@ -45,8 +45,16 @@ class ServerConfig:
     max_message_bytes: int = _opt(64 << 20, "Largest gRPC message accepted or sent.")
     max_queued_completions: int = _opt(
         8192,
-        "Admission bound: completions admitted and not yet scored. Score requests beyond it "
-        "get RESOURCE_EXHAUSTED; streams wait up to --stream-admission-wait-s for room.",
+        "Admission bound: completions admitted whose results are not yet delivered (being "
+        "scored, or waiting to be written to a stream). Score requests beyond it get "
+        "RESOURCE_EXHAUSTED; streams wait up to --stream-admission-wait-s for room.",
+    )
+    stream_max_undelivered: int = _opt(
+        2048,
+        "Per ScoreStream bound: completions admitted on one stream whose results are not "
+        "yet written to it. At the bound the server reads no more groups from that stream "
+        "until its client reads results, so a client that stops reading holds at most this "
+        "many (and leaves the rest of --max-queued-completions to others).",
     )
     stream_admission_wait_s: float = _opt(
         60.0,
@@ -118,6 +126,7 @@ class ServerConfig:
             "max_groups_per_request",
             "max_message_bytes",
             "max_queued_completions",
+            "stream_max_undelivered",
         ):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -125,6 +134,11 @@ class ServerConfig:
             problems.append(
                 "max_queued_completions must be >= max_completions_per_group, or a full "
                 "group could never be admitted"
+            )
+        if self.stream_max_undelivered < self.max_completions_per_group:
+            problems.append(
+                "stream_max_undelivered must be >= max_completions_per_group, or a full "
+                "group could never be read from a stream"
             )
         if self.stream_admission_wait_s < 0 or self.shutdown_grace_s < 0:
             problems.append("stream_admission_wait_s and shutdown_grace_s must be >= 0")

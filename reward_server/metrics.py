@@ -38,7 +38,10 @@ class Metrics:
             registry=r,
         )
         self.queued = Gauge(
-            "reward_queued_completions", "Completions admitted and not yet scored.", registry=r
+            "reward_queued_completions",
+            "Completions admitted whose results are not yet delivered (being scored, or "
+            "waiting to be written to a stream).",
+            registry=r,
         )
         self.worker_restarts = Counter(
             "reward_worker_restarts_total",

@@ -56,6 +56,29 @@ _SHUTTING_DOWN = _Refusal(
 _DRAIN = object()  # put on a stream's event queue when the server starts draining
 
 
+class _Undelivered:
+    """Completions admitted on one stream whose results are not yet written to it (being
+    scored, or scored and waiting for the client to read). At `bound` the stream reads no
+    more groups: a client that does not read its results cannot pile them up."""
+
+    def __init__(self, bound: int) -> None:
+        self.bound = bound
+        self.held = 0
+        self._room = asyncio.Event()
+
+    async def wait_for_room(self, n: int) -> None:
+        while self.held + n > self.bound:
+            self._room.clear()
+            await self._room.wait()
+
+    def add(self, n: int) -> None:
+        self.held += n
+
+    def remove(self, n: int) -> None:
+        self.held -= n
+        self._room.set()
+
+
 class RewardService(reward_pb2_grpc.RewardServiceServicer):
     def __init__(self, config: ServerConfig, verifiers: Verifiers, metrics: Metrics) -> None:
         self.config = config
@@ -83,12 +106,6 @@ class RewardService(reward_pb2_grpc.RewardServiceServicer):
         code = self.verifiers.code
         return None if code is None else code.validate
 
-    async def _score(self, group: reward_pb2.Group) -> reward_pb2.GroupResult:
-        try:
-            return await score_group(group, self.verifiers, self.metrics)
-        finally:
-            await self.admission.release(len(group.completions))
-
     async def _end(self, context: grpc.aio.ServicerContext, method: str, err: Exception) -> None:
         refusal = _refusal(err)
         self.metrics.requests.labels(method, refusal.code.name).inc()
@@ -100,14 +117,26 @@ class RewardService(reward_pb2_grpc.RewardServiceServicer):
     async def Score(
         self, request: reward_pb2.ScoreRequest, context: grpc.aio.ServicerContext
     ) -> reward_pb2.ScoreResponse:
+        admitted = sum(len(g.completions) for g in request.groups)
         try:
             if self.draining:
                 raise _SHUTTING_DOWN
             validate_request(request, self.limits, self._validate_code)
-            self.admission.try_acquire(sum(len(g.completions) for g in request.groups))
+            self.admission.try_acquire(admitted)
         except Exception as err:
             await self._end(context, "Score", err)
-        tasks = [asyncio.create_task(self._score(g)) for g in request.groups]
+        try:  # held until the response is handed over: results of done groups wait for it
+            return await self._score_all(request, context)
+        finally:
+            self.admission.release(admitted)
+
+    async def _score_all(
+        self, request: reward_pb2.ScoreRequest, context: grpc.aio.ServicerContext
+    ) -> reward_pb2.ScoreResponse:
+        tasks = [
+            asyncio.create_task(score_group(g, self.verifiers, self.metrics))
+            for g in request.groups
+        ]
         try:
             results = await asyncio.gather(*tasks)
         except Exception as err:
@@ -127,7 +156,8 @@ class RewardService(reward_pb2_grpc.RewardServiceServicer):
     ) -> AsyncIterator[reward_pb2.GroupResult]:
         done: asyncio.Queue = asyncio.Queue()
         reader_finished = object()
-        in_flight: set[asyncio.Task] = set()
+        admitted: dict[asyncio.Task, int] = {}  # groups not yet delivered: their sizes
+        undelivered = _Undelivered(self.config.stream_max_undelivered)
         active_ids: set[str] = set()
         failure: list[Exception] = []
 
@@ -143,17 +173,26 @@ class RewardService(reward_pb2_grpc.RewardServiceServicer):
                                 "on this stream"
                             )
                         validate_group(group, self.limits, self._validate_code)
-                        await self.admission.acquire(
-                            len(group.completions), self.config.stream_admission_wait_s
-                        )
+                        n = len(group.completions)
+                        # Room on this stream first, so that a client that does not read
+                        # holds no room in the server-wide queue while it waits.
+                        await undelivered.wait_for_room(n)
+                        await self.admission.acquire(n, self.config.stream_admission_wait_s)
+                        undelivered.add(n)
                         active_ids.add(group.group_id)
-                        task = asyncio.create_task(self._score(group))
-                        in_flight.add(task)
+                        task = asyncio.create_task(score_group(group, self.verifiers, self.metrics))
+                        admitted[task] = n
                         task.add_done_callback(done.put_nowait)
             except Exception as err:
                 failure.append(err)
             finally:
                 done.put_nowait(reader_finished)
+
+        def settle(task: asyncio.Task) -> None:
+            """The group's result was written, or will never be: give its room back."""
+            n = admitted.pop(task)
+            undelivered.remove(n)
+            self.admission.release(n)
 
         reader = asyncio.create_task(read())
         reading = True
@@ -161,7 +200,7 @@ class RewardService(reward_pb2_grpc.RewardServiceServicer):
         if self.draining:
             done.put_nowait(_DRAIN)
         try:
-            while reading or in_flight:
+            while reading or admitted:
                 item = await done.get()
                 if item is reader_finished:
                     reading = False
@@ -171,22 +210,25 @@ class RewardService(reward_pb2_grpc.RewardServiceServicer):
                         reader.cancel()
                         failure.append(_SHUTTING_DOWN)
                     continue
-                in_flight.discard(item)
-                if item.cancelled():
-                    continue
-                if item.exception() is not None:
-                    # Stop taking groups, but still deliver what is in flight.
-                    failure.append(item.exception())
-                    reader.cancel()
+                if item.cancelled() or item.exception() is not None:
+                    settle(item)
+                    if not item.cancelled():
+                        # Stop taking groups, but still deliver what is in flight.
+                        failure.append(item.exception())
+                        reader.cancel()
                     continue
                 result = item.result()
                 active_ids.discard(result.group_id)
-                yield result
+                try:
+                    yield result  # resumes once the result is written to the stream
+                finally:
+                    settle(item)
         finally:
             self._streams.discard(done)
             reader.cancel()
-            for task in in_flight:
+            for task in list(admitted):  # in flight, or scored and never written
                 task.cancel()
+                settle(task)
         if failure:
             await self._end(context, "ScoreStream", failure[0])
         self.metrics.requests.labels("ScoreStream", "OK").inc()

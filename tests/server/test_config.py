@@ -31,5 +31,7 @@ def test_bad_values_say_what_to_change():
         from_sources(parse(), {"REWARD_SERVER_MATH_WORKERS": "many"})
     with pytest.raises(ValueError, match="max_queued_completions must be >="):
         ServerConfig(max_queued_completions=10, max_completions_per_group=20)
+    with pytest.raises(ValueError, match="stream_max_undelivered must be >="):
+        ServerConfig(stream_max_undelivered=10, max_completions_per_group=20)
     with pytest.raises(ValueError, match="true/false"):
         from_sources(parse(), {"REWARD_SERVER_LOG_JSON": "maybe"})
