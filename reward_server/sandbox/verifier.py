@@ -8,7 +8,6 @@ run in thread pools; the event loop only awaits.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 from collections.abc import Callable
@@ -26,12 +25,12 @@ from reward_server.sandbox.config import SandboxConfig
 from reward_server.sandbox.container import SandboxDied
 from reward_server.sandbox.extract import PARSE_LOCK, extract_code, python_syntax_error
 from reward_server.sandbox.images import image_tag, missing_images
-from reward_server.sandbox.judge_worker import plan_tests
+from reward_server.sandbox.judge_worker import step_kinds
 from reward_server.sandbox.judges import JudgePool
 from reward_server.sandbox.pool import LanguagePool
 from reward_server.sandbox.runtimes import Runtime, load_runtimes
 from reward_server.sandbox.session import Context, Job, count_tests, judge_completion
-from reward_server.sandbox.valuecodec_loader import CODEC_DIR
+from reward_server.sandbox.valuecodec_loader import CODEC_DIR, valuecodec
 
 log = logging.getLogger(__name__)
 BUILD_COMMAND = "python -m reward_server.sandbox.build"
@@ -72,7 +71,7 @@ class CodeVerifier:
         self._runs = ThreadPoolExecutor(max_workers=n, thread_name_prefix="sandbox-run")
         self._lifecycle = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sandbox-life")
         self._pools: dict[str, LanguagePool] = {}
-        self._judges = JudgePool(CODEC_DIR)
+        self._judges = JudgePool(CODEC_DIR, config.judge_memory_mb)
         self._reaper: asyncio.Task | None = None
 
     @classmethod
@@ -290,10 +289,10 @@ def _validate_tests(task: reward_pb2.CodeTask, kind: str) -> None:
         if not spec.cases:
             raise ValueError("function tests need at least one case")
         for i, case in enumerate(spec.cases):
-            try:
-                args = json.loads(case.args_json)
-                json.loads(case.expected_json)
-            except ValueError as exc:
+            try:  # tagged objects ({"$": "dict", ...}) and long ints included, see valuecodec
+                args = valuecodec.loads_json(case.args_json)
+                valuecodec.loads_json(case.expected_json)
+            except (ValueError, TypeError, RecursionError) as exc:
                 raise ValueError(f"function.cases[{i}]: bad JSON ({exc})") from None
             if not isinstance(args, list):
                 raise ValueError(f"function.cases[{i}].args_json must be a JSON array")
@@ -303,10 +302,10 @@ def _validate_tests(task: reward_pb2.CodeTask, kind: str) -> None:
         raise ValueError(f"asserts.entry_point {quote(spec.entry_point)} is not a name")
     try:
         with PARSE_LOCK:
-            steps = plan_tests(spec.test_code)
+            kinds = step_kinds(spec.test_code)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         raise ValueError(f"asserts.test_code does not parse: {exc}") from None
-    if not any(k == "test" for k, _ in steps):
+    if "test" not in kinds:
         raise ValueError(
             "asserts.test_code must define check(candidate) or hold top-level assert statements"
         )
