@@ -331,3 +331,29 @@ def test_harness_calls_with_keywords_and_reports_changed_arguments():
     assert lst == [1, 2, 3] and into == {"n": 3}
     with pytest.raises(ValueError):
         judge_calls.apply_mutations([[5, []]], (lst,), {}, valuecodec)
+
+
+COLLIDING = [k * (2**61 - 1) + 7 for k in range(1, 20_001)]  # all hash to 7
+
+
+@pytest.mark.parametrize(
+    "wire",
+    [
+        {"$": "set", "v": COLLIDING},
+        {"$": "frozenset", "v": COLLIDING},
+        {"$": "keys", "v": COLLIDING},
+        {"$": "dict", "v": [[k, 0] for k in COLLIDING]},
+        {"$": "Counter", "v": [[{"$": "tuple", "v": [k, 1]}, 1] for k in COLLIDING]},
+    ],
+    ids=["set", "frozenset", "keys", "dict", "Counter-tuple-keys"],
+)
+def test_containers_of_colliding_keys_are_refused_in_linear_time(wire):
+    # Built naively, 20,000 keys of one hash take 2e8 probes (minutes of server CPU).
+    with pytest.raises(ValueError, match="malformed"):
+        valuecodec.from_wire(wire)
+
+
+def test_equal_keys_and_a_few_collisions_still_decode():
+    assert valuecodec.from_wire({"$": "set", "v": [5] * 10_000}) == {5}
+    few = COLLIDING[: valuecodec.MAX_HASH_COLLISIONS]
+    assert valuecodec.from_wire({"$": "set", "v": few}) == set(few)
