@@ -76,8 +76,8 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def run_verifier(args, problems: list[dict]) -> tuple[float, int, int]:
-    from reward_server.sandbox.config import SandboxConfig
-    from reward_server.sandbox.verifier import CodeVerifier
+    from reward_server.verifiers.code.config import SandboxConfig
+    from reward_server.verifiers.code.verifier import CodeVerifier
 
     verifier = await CodeVerifier.start(
         SandboxConfig(pool_size=args.pool_size, languages=("python",))
@@ -160,9 +160,9 @@ def run_docker_per_program(args, problems: list[dict]) -> tuple[float, int, int]
     import docker
     from docker.types import Ulimit
 
-    from reward_server.sandbox.config import SandboxConfig
-    from reward_server.sandbox.images import image_tag
-    from reward_server.sandbox.runtimes import load_runtimes
+    from reward_server.verifiers.code.config import SandboxConfig
+    from reward_server.verifiers.code.images import image_tag
+    from reward_server.verifiers.code.runtimes import load_runtimes
 
     config = SandboxConfig()
     rt = load_runtimes(config.sandboxes_dir, ("python",))["python"]

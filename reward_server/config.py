@@ -70,8 +70,8 @@ class ServerConfig:
     sandbox_pool_size: int = _opt(2, "Warm sandbox containers kept per language (with --code).")
     sandbox_languages: str = _opt(
         "python,cpp",
-        "Comma-separated languages served with --code (folders under sandboxes/); "
-        "each needs its image on the engine.",
+        "Comma-separated languages served with --code (folders under "
+        "reward_server/verifiers/code/in_sandbox/); each needs its image on the engine.",
     )
     sandbox_infra_retries: int = _opt(
         1,

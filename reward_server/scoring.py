@@ -11,12 +11,12 @@ from typing import Any, Protocol
 from reward_server.api import reward_pb2
 from reward_server.metrics import Metrics
 from reward_server.outcome import Outcome, Verdict, shown_answer
+from reward_server.procpool.pool import MathPool
 from reward_server.shaping import Shaping, group_stats, shape
-from reward_server.workers.pool import MathPool
 
 
 class CodeScorer(Protocol):
-    """What the server needs of a code verifier (reward_server.sandbox.CodeVerifier)."""
+    """What the server needs of a code verifier (reward_server.verifiers.code.CodeVerifier)."""
 
     config: Any  # exposes default/max time and memory limits for GetServerInfo
 

@@ -14,9 +14,9 @@ from grpc_reflection.v1alpha import reflection
 from reward_server.api import reward_pb2, reward_pb2_grpc
 from reward_server.config import ServerConfig
 from reward_server.metrics import Metrics
+from reward_server.procpool.pool import MathPool
 from reward_server.scoring import Verifiers
 from reward_server.service import RewardService
-from reward_server.workers.pool import MathPool
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +48,8 @@ class RunningServer:
 
 async def start_code_verifier(config: ServerConfig, metrics: Metrics | None = None):
     """The Docker sandbox verifier, imported only when code tasks are served."""
-    from reward_server.sandbox.config import SandboxConfig
-    from reward_server.sandbox.verifier import CodeVerifier
+    from reward_server.verifiers.code.config import SandboxConfig
+    from reward_server.verifiers.code.verifier import CodeVerifier
 
     return await CodeVerifier.start(
         SandboxConfig(

@@ -13,6 +13,7 @@ from reward_server.admission import Admission, Overloaded
 from reward_server.api import reward_pb2, reward_pb2_grpc
 from reward_server.config import ServerConfig
 from reward_server.metrics import Metrics
+from reward_server.procpool.pool import BadGold
 from reward_server.quoting import clip_message, quote
 from reward_server.scoring import Verifiers, score_group
 from reward_server.validation import (
@@ -22,7 +23,6 @@ from reward_server.validation import (
     validate_group,
     validate_request,
 )
-from reward_server.workers.pool import BadGold
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares `docker-compose build` / `up` (docker-compose.yml, docs/deployment.md):
 #
-#   1. the sandbox images exist on the engine (python -m reward_server.sandbox.build; it
+#   1. the sandbox images exist on the engine (python -m reward_server.verifiers.code.build; it
 #      skips tags that exist, and builds offline from a debootstrapped Debian as root);
 #   2. BASE_IMAGE for deploy/Dockerfile: $BASE_IMAGE when set; else the debootstrapped
 #      Debian base of the python sandbox when the engine has it and has no python:3.11-slim
@@ -39,13 +39,13 @@ if ! docker info >/dev/null 2>&1; then
 fi
 
 step "sandbox images (existing tags are skipped)"
-"$PYTHON" -m reward_server.sandbox.build
+"$PYTHON" -m reward_server.verifiers.code.build
 
 if [ -z "${BASE_IMAGE:-}" ]; then
     debian_base=$("$PYTHON" - <<'EOF'
-from reward_server.sandbox.config import DEFAULT_SANDBOXES_DIR
-from reward_server.sandbox.images import apt_mirror, base_tag
-from reward_server.sandbox.runtimes import load_runtimes
+from reward_server.verifiers.code.config import DEFAULT_SANDBOXES_DIR
+from reward_server.verifiers.code.images import apt_mirror, base_tag
+from reward_server.verifiers.code.runtimes import load_runtimes
 
 print(base_tag(load_runtimes(DEFAULT_SANDBOXES_DIR, ("python",))["python"], apt_mirror()))
 EOF
@@ -106,7 +106,7 @@ fi
 step "build context in $CONTEXT"
 rm -rf "$CONTEXT.new"
 mkdir -p "$CONTEXT.new/src"
-sources=(pyproject.toml README.md proto reward_server trainer_client sandboxes)
+sources=(pyproject.toml README.md proto reward_server trainer_client)
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
     # Tracked and new files, not ignored ones (no __pycache__, no egg-info).
     git ls-files -z --cached --others --exclude-standard -- "${sources[@]}" \

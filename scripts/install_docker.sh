@@ -73,5 +73,5 @@ fi
 step "engine up: $(docker info --format '{{.ServerVersion}} runtimes={{range $k, $v := .Runtimes}}{{$k}} {{end}}')"
 
 step "building sandbox images (skips existing tags)"
-"$PYTHON" -m reward_server.sandbox.build
+"$PYTHON" -m reward_server.verifiers.code.build
 step "done"

@@ -19,10 +19,10 @@ from conftest import start_server
 
 from reward_server.api import reward_pb2
 from reward_server.client import code_group
-from reward_server.sandbox import container
-from reward_server.sandbox.config import SandboxConfig
-from reward_server.sandbox.images import image_tag
-from reward_server.sandbox.runtimes import load_runtimes
+from reward_server.verifiers.code import container
+from reward_server.verifiers.code.config import SandboxConfig
+from reward_server.verifiers.code.images import image_tag
+from reward_server.verifiers.code.runtimes import load_runtimes
 
 V = reward_pb2.Verdict
 

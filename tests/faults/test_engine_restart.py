@@ -10,7 +10,7 @@ import docker
 import pytest
 
 from reward_server.client import RewardClient
-from reward_server.sandbox import container
+from reward_server.verifiers.code import container
 
 from .faults import (
     V,

@@ -1,6 +1,6 @@
 """Stand-in worker loops for pool tests: they sleep, crash or answer on command.
 
-They speak the real worker's protocol (see reward_server.workers.math_worker)."""
+They speak the real worker's protocol (see reward_server.verifiers.math.worker)."""
 
 from __future__ import annotations
 

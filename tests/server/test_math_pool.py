@@ -9,7 +9,7 @@ import fake_math_workers
 import pytest
 
 from reward_server.outcome import Verdict
-from reward_server.workers.pool import BadGold, MathPool
+from reward_server.procpool.pool import BadGold, MathPool
 
 
 async def make_pool(workers: int = 2, timeout: float = 0.5) -> tuple[MathPool, list[str]]:

@@ -1,1 +1,0 @@
-"""Math answer verification; the public interface is in `reward_server.math.verify`."""

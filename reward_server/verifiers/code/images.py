@@ -1,0 +1,178 @@
+"""Sandbox images: content-hashed tags, and building them with or without a registry.
+
+A language image is tagged `reward-sandbox-<name>:<hash>` where the hash covers the
+language folder and in_sandbox/common, so a changed runner gets a new tag and is rebuilt.
+Without a registry (base_source="debootstrap") the base is a minimal Debian root made by
+`debootstrap --variant=minbase --include=<runtime.json debootstrap_include>` from the
+mirror apt uses, imported with `docker import`; the Dockerfile gets it via ARG BASE.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import docker
+import docker.errors
+
+from reward_server.verifiers.code.runtimes import Runtime
+
+log = logging.getLogger(__name__)
+
+SUITE = "bookworm"
+DEBS_CACHE = Path("/var/cache/reward-sandbox/debs")
+TRIM = (
+    "usr/share/doc",
+    "usr/share/man",
+    "usr/share/info",
+    "usr/share/locale",
+    "var/cache/apt",
+    "var/lib/apt/lists",
+)
+
+
+def _hash_files(paths: list[Path], root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()[:12]
+
+
+def image_tag(runtime: Runtime) -> str:
+    root = runtime.folder.parent
+    files = [
+        p
+        for d in (runtime.folder, root / "common")
+        for p in d.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
+    return f"reward-sandbox-{runtime.name}:{_hash_files(files, root)}"
+
+
+def apt_mirror() -> str:
+    """The Debian mirror apt is configured with (deb822 or one-line sources)."""
+    sources = [Path("/etc/apt/sources.list"), *sorted(Path("/etc/apt/sources.list.d").glob("*"))]
+    for path in sources:
+        if not path.is_file() or path.suffix not in (".list", ".sources", ""):
+            continue
+        text = path.read_text(errors="replace")
+        for m in re.finditer(r"^(?:URIs:\s*|deb\s+(?:\[[^\]]*\]\s+)?)(\S+)", text, re.M):
+            uri = m.group(1)
+            if "security" not in uri and "debian" in uri:
+                return uri
+    return "http://deb.debian.org/debian"
+
+
+def base_tag(runtime: Runtime, mirror: str) -> str:
+    key = "\n".join([SUITE, mirror, *sorted(runtime.debootstrap_include)]).encode()
+    return f"reward-sandbox-base-{runtime.name}:{hashlib.sha256(key).hexdigest()[:12]}"
+
+
+def image_exists(client: docker.DockerClient, tag: str) -> bool:
+    try:
+        client.images.get(tag)
+        return True
+    except docker.errors.ImageNotFound:
+        return False
+
+
+def build_debootstrap_base(client: docker.DockerClient, runtime: Runtime) -> str:
+    """Bootstraps and imports the offline base for one language; skips an existing one."""
+    mirror = apt_mirror()
+    tag = base_tag(runtime, mirror)
+    if image_exists(client, tag):
+        return tag
+    if shutil.which("debootstrap") is None:
+        raise RuntimeError("debootstrap is not installed: apt-get install -y debootstrap")
+    DEBS_CACHE.mkdir(parents=True, exist_ok=True)
+    t0 = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix=f"rs-base-{runtime.name}-") as tmp:
+        root = Path(tmp) / "root"
+        cmd = ["debootstrap", "--variant=minbase", f"--cache-dir={DEBS_CACHE}"]
+        if runtime.debootstrap_include:
+            cmd.append("--include=" + ",".join(runtime.debootstrap_include))
+        cmd += [SUITE, str(root), mirror]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(
+                f"debootstrap failed for {runtime.name}:\n{proc.stdout[-3000:]}"
+                f"\n{proc.stderr[-3000:]}"
+            )
+        for rel in TRIM:  # documentation and apt indexes: dead weight in a sandbox
+            shutil.rmtree(root / rel, ignore_errors=True)
+        tar = Path(tmp) / "root.tar"
+        subprocess.run(
+            ["tar", "-C", str(root), "--numeric-owner", "-cf", str(tar), "."], check=True
+        )
+        repo, version = tag.split(":")
+        client.api.import_image_from_file(str(tar), repository=repo, tag=version)
+    log.info("built base %s in %.0fs", tag, time.monotonic() - t0)
+    return tag
+
+
+def build_image(client: docker.DockerClient, runtime: Runtime, base_source: str) -> str:
+    """Builds the language image unless its content-hashed tag already exists."""
+    tag = image_tag(runtime)
+    if image_exists(client, tag):
+        return tag
+    if base_source == "debootstrap":
+        base, network = build_debootstrap_base(client, runtime), "none"
+    elif base_source == "registry":
+        base, network = runtime.default_base, None
+    else:
+        raise ValueError(f"base_source={base_source!r}; valid: ['debootstrap', 'registry']")
+    t0 = time.monotonic()
+    client.images.build(
+        path=str(runtime.folder.parent),
+        dockerfile=f"{runtime.name}/Dockerfile",
+        tag=tag,
+        buildargs={"BASE": base},
+        rm=True,
+        forcerm=True,
+        pull=False,
+        network_mode=network,
+    )
+    log.info("built %s in %.0fs", tag, time.monotonic() - t0)
+    removed = remove_superseded(client, tag)
+    if removed:
+        log.info("removed superseded images %s", removed)
+    return tag
+
+
+def remove_superseded(client: docker.DockerClient, tag: str) -> list[str]:
+    """Removes the other tags of `tag`'s repository (older builds of the same language)
+    whose image no container uses (a live server may still run an older build)."""
+    repo = tag.rsplit(":", 1)[0]
+    used = {c.attrs.get("Image") for c in client.containers.list(all=True, ignore_removed=True)}
+    used.add(client.images.get(tag).id)  # other names of the new build stay
+    removed = []
+    for image in client.images.list(name=repo):
+        if image.id in used:
+            continue
+        for old in image.tags:
+            if old == tag or old.rsplit(":", 1)[0] != repo:
+                continue
+            try:
+                client.images.remove(old)
+                removed.append(old)
+            except docker.errors.APIError as exc:  # e.g. a container started from it since
+                log.warning("kept superseded image %s: %s", old, exc)
+    return removed
+
+
+def default_base_source() -> str:
+    """Offline (debootstrap) when it can run here, else the registry's slim images."""
+    if shutil.which("debootstrap") and os.geteuid() == 0:
+        return "debootstrap"
+    return "registry"
+
+
+def missing_images(client: docker.DockerClient, runtimes: dict[str, Runtime]) -> list[str]:
+    return [image_tag(rt) for rt in runtimes.values() if not image_exists(client, image_tag(rt))]

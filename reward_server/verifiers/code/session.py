@@ -1,0 +1,354 @@
+"""Judges one completion inside one checked-out sandbox (blocking; runs in a worker thread).
+
+Lifecycle: write the source -> compile once (if the language compiles) -> run every test
+-> reset the container (kill everything, wipe the work dirs). Anything that suggests the
+container may hold state of this run (timeout, kill, leftover process, protocol error)
+marks it broken so the pool destroys it instead of reusing it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+from reward_server.api import reward_pb2
+from reward_server.outcome import Outcome, Verdict
+from reward_server.verifiers.code import judge
+from reward_server.verifiers.code.config import SandboxConfig
+from reward_server.verifiers.code.container import PROTOCOL_SLACK_S, Sandbox
+from reward_server.verifiers.code.extract import PARSE_LOCK
+from reward_server.verifiers.code.judge import TestResult, failed, passed
+from reward_server.verifiers.code.judge_worker import step_kinds
+from reward_server.verifiers.code.judges import JudgePool
+from reward_server.verifiers.code.runtimes import Runtime
+from reward_server.verifiers.code.valuecodec_loader import valuecodec
+
+BREAKS_CONTAINER = ("timeout", "output_limit", "died")
+LIMIT_VERDICTS = (Verdict.TIME_LIMIT, Verdict.MEMORY_LIMIT, Verdict.OUTPUT_LIMIT)
+
+
+@dataclass(frozen=True)
+class Job:
+    code: str
+    task: reward_pb2.CodeTask
+    time_limit_s: float
+    memory_mb: int
+    tests_total: int | None = None  # count_tests(task), when the caller has it already
+
+
+@dataclass
+class Context:
+    box: Sandbox
+    runtime: Runtime
+    config: SandboxConfig
+    judges: JudgePool
+
+    def op(self, msg: dict, limit: float) -> dict:
+        return self.ops([msg], limit)[0]
+
+    def ops(self, msgs: list[dict], limit: float) -> list[dict]:
+        """Runs ops back to back in one round trip; `limit` bounds all of them together."""
+        replies = self.box.requests(msgs, timeout=limit + PROTOCOL_SLACK_S)
+        for res in replies:
+            self._check(res)
+        return replies
+
+    def _check(self, res: dict) -> None:
+        if res.get("reason") in BREAKS_CONTAINER or res.get("leftover"):
+            self.box.broken = f"run ended with {res.get('reason')}"
+        elif res.get("signal") is not None:  # OOM kill, SIGXFSZ, SIGXCPU, a crash
+            self.box.broken = f"run killed by signal {res.get('signal')}"
+        if res.get("reason") == "bad_request":
+            self.box.broken = f"supervisor rejected a request: {res.get('error')}"
+            raise RuntimeError(self.box.broken)
+
+    def zygote_args(self, mode: str) -> dict:
+        """Asks the supervisor to fork from the language's warm interpreter, if it has one
+        (the argv in run_args stays the fallback)."""
+        rt = self.runtime
+        if not (rt.zygote and self.config.zygote):
+            return {}
+        return {"zygote": list(rt.zygote), "path": f"/work/{rt.source_file}", "mode": mode}
+
+    def run_args(self, job: Job, argv: tuple[str, ...], limit: float, memory_mb: int) -> dict:
+        return {
+            "argv": list(argv),
+            "time_limit": limit,
+            "memory_mb": memory_mb,
+            "max_output": self.config.max_output_bytes,
+            "stack_mb": self.runtime.stack_mb,
+            "fsize_mb": self.config.fsize_mb,
+            "nofile": self.config.nofile,
+            "env": {
+                "PATH": "/usr/local/bin:/usr/bin:/bin",
+                "HOME": "/work",
+                "TMPDIR": "/tmp",
+                "LANG": "C.UTF-8",
+                **self.runtime.env,
+            },
+        }
+
+
+def count_tests(task: reward_pb2.CodeTask) -> int:
+    kind = task.WhichOneof("tests")
+    if kind == "io":
+        return len(task.io.cases)
+    if kind == "function":
+        return len(task.function.cases)
+    if kind == "asserts":
+        with PARSE_LOCK:
+            return step_kinds(task.asserts.test_code).count("test")
+    return 0
+
+
+def judge_completion(ctx: Context, job: Job) -> Outcome:
+    """Runs every test of the task against the code; always resets the container."""
+    total = count_tests(job.task) if job.tests_total is None else job.tests_total
+    try:
+        results = _run(ctx, job)
+        hit = [r for r in results if r.verdict in LIMIT_VERDICTS]
+        if hit and ctx.box.broken is None:  # a run that hit a limit retires its container
+            ctx.box.broken = f"a run hit a limit: {hit[0].verdict.name}"
+        return judge.combine(results, total, ctx.config.partial_credit, job.code)
+    finally:
+        try:
+            res = ctx.box.request({"op": "reset"}, timeout=10.0)
+            if res.get("dirty") or res.get("leftover"):
+                ctx.box.broken = f"reset found leftovers: {res}"
+        except Exception as exc:  # any failure here retires the container
+            ctx.box.broken = f"reset failed: {exc}"
+
+
+def _run(ctx: Context, job: Job) -> list[TestResult]:
+    rt = ctx.runtime
+    kind = job.task.WhichOneof("tests")
+    write = {"op": "write", "name": rt.source_file, "data": job.code}
+    if not rt.compile:  # the source goes in the same round trip as the first run
+        return _run_io(ctx, job, write) if kind == "io" else _run_calls(ctx, job, write, kind)
+    ctx.op(write, 5.0)
+    if rt.compile:
+        limit = ctx.config.compile_time_limit_s
+        res = ctx.op(
+            {"op": "exec", **ctx.run_args(job, rt.compile, limit, ctx.config.compile_memory_mb)},
+            limit,
+        )
+        if res["reason"] != "exited" or res.get("exit_code") != 0:
+            why = "compilation timed out" if res["reason"] == "timeout" else res["stderr"]
+            return [failed(Verdict.COMPILE_ERROR, why.strip()[-500:] or "compilation failed")]
+    if kind == "io":
+        return _run_io(ctx, job, None)
+    return _run_calls(ctx, job, None, kind)
+
+
+def _run_calls(ctx: Context, job: Job, write: dict | None, kind: str) -> list[TestResult]:
+    """Function and assert tests: (write the source and) start the call server, then test."""
+    names, bad = _spawn(ctx, job, write)
+    if bad is not None:
+        return [bad]
+    if kind == "function":
+        return _run_function(ctx, job, names)
+    return _run_asserts(ctx, job, names)
+
+
+def _stop(ctx: Context, result: TestResult) -> bool:
+    return not result.passed and (not ctx.config.partial_credit or ctx.box.broken is not None)
+
+
+def _run_io(ctx: Context, job: Job, write: dict | None) -> list[TestResult]:
+    results = []
+    for case in job.task.io.cases:
+        req = {
+            "op": "exec",
+            "stdin": case.stdin,
+            **ctx.run_args(job, ctx.runtime.run, job.time_limit_s, job.memory_mb),
+            **ctx.zygote_args("run"),
+        }
+        if write is None:
+            res = ctx.op(req, job.time_limit_s)
+        else:
+            res = ctx.ops([write, req], job.time_limit_s + 5.0)[1]
+            write = None
+        bad = judge.run_failure(res, job.memory_mb)
+        if bad is None:
+            ok = judge.output_matches(
+                res["stdout"], case.expected_stdout, ctx.config.float_tolerance
+            )
+            bad = None if ok else failed(Verdict.WRONG, "output differs from the expected output")
+        results.append(bad or passed())
+        if _stop(ctx, results[-1]):
+            break
+    return results
+
+
+def _spawn(ctx: Context, job: Job, write: dict | None) -> tuple[dict | None, TestResult | None]:
+    """Starts the candidate's call server (after writing its source, in the same round
+    trip, when `write` is given); returns its top-level names or a failure."""
+    req = {
+        "op": "spawn",
+        **ctx.run_args(job, ctx.runtime.serve, job.time_limit_s, job.memory_mb),
+        **ctx.zygote_args("serve"),
+    }
+    if write is None:
+        res = ctx.op(req, job.time_limit_s)
+    else:
+        res = ctx.ops([write, req], job.time_limit_s + 5.0)[1]
+    if res["reason"] != "ok":
+        return None, judge.run_failure(res, job.memory_mb) or failed(
+            Verdict.RUNTIME_ERROR, "the program stopped while loading"
+        )
+    try:
+        hello = json.loads(res["line"])
+        if hello.get("loaded") is True and isinstance(hello.get("names"), dict):
+            return hello["names"], None
+        detail = str(hello.get("error", "the program failed to load"))
+    except (ValueError, AttributeError):
+        detail = "the program wrote over the harness channel while loading"
+    return None, failed(Verdict.RUNTIME_ERROR, detail)
+
+
+def _call_line(call: dict) -> str:
+    """A request line for the call server (see harness.py): a call {"name", "args",
+    "kwargs", "track"} or a read of a top-level value {"get"}; no other field crosses."""
+    keys = ("get",) if "get" in call else ("name", "args", "kwargs", "track")
+    return json.dumps({k: call[k] for k in keys if k in call}, separators=(",", ":"))
+
+
+def _calls(ctx: Context, lines: list[str], limit: float, shared: bool) -> dict:
+    """Runs call lines in the call server in one round trip (see supervisor `calls`):
+    the reply has "replies" (one line per answered call) and the reason it stopped."""
+    return ctx.op(
+        {
+            "op": "calls",
+            "lines": lines,
+            "time_limit": limit,
+            "shared": shared,
+            "max_output": ctx.config.max_output_bytes,
+        },
+        limit if shared else limit * len(lines),
+    )
+
+
+def _run_function(ctx: Context, job: Job, names: dict) -> list[TestResult]:
+    """Every case in one round trip; each case still has the whole time limit."""
+    spec = job.task.function
+    if names.get(spec.entry_point, {}).get("kind") != "callable":
+        return [failed(Verdict.WRONG, f"the program does not define {spec.entry_point}()")]
+    lines = [
+        _call_line(
+            {
+                "name": spec.entry_point,
+                "args": valuecodec.to_wire(valuecodec.loads_json(c.args_json)),
+            }
+        )
+        for c in spec.cases
+    ]
+    res = _calls(ctx, lines, job.time_limit_s, shared=False)
+    replies = res.get("replies", [])
+    results = []
+    for i, case in enumerate(spec.cases):
+        expected = valuecodec.loads_json(case.expected_json)
+        if i < len(replies):
+            ok = {"reason": "ok", "line": replies[i]}
+            results.append(_function_result(ctx, job, ok, expected))
+        else:  # the call that did not answer: the process is gone, later cases never ran
+            results.append(_function_result(ctx, job, res, expected))
+            break
+        if _stop(ctx, results[-1]):
+            break
+    return results
+
+
+def _function_result(ctx: Context, job: Job, res: dict, expected: object) -> TestResult:
+    if res["reason"] != "ok":
+        return judge.run_failure(res, job.memory_mb) or failed(Verdict.RUNTIME_ERROR, "died")
+    try:
+        reply = json.loads(res["line"])
+        if "raise" in reply:
+            return failed(Verdict.RUNTIME_ERROR, f"{reply['raise']}: {reply.get('msg', '')}")
+        got = valuecodec.from_wire(reply["ok"])
+    except (ValueError, TypeError, KeyError, RecursionError) as exc:
+        return failed(Verdict.WRONG, f"unreadable return value: {exc}")
+    if judge.plain_equal(got, expected, ctx.config.float_tolerance):
+        return passed()
+    return failed(Verdict.WRONG, f"returned {_short(got)}")
+
+
+def _short(value: object) -> str:
+    try:
+        text = repr(value)
+    except ValueError:  # an int over the interpreter's digit limit
+        return f"a value of type {type(value).__name__} too large to show"
+    return text if len(text) <= 200 else text[:200] + "..."
+
+
+FAIL_VERDICTS = {"timeout": Verdict.TIME_LIMIT, "output_limit": Verdict.OUTPUT_LIMIT}
+
+
+def _run_asserts(ctx: Context, job: Job, names: dict) -> list[TestResult]:
+    """The judge process runs the test code; its proxy calls are forwarded to the call
+    server, several per round trip when the judge can tell them in advance."""
+    spec = job.task.asserts
+    proc = ctx.judges.acquire()
+    healthy = False
+    limit = job.time_limit_s
+    failures: list[TestResult] = []  # boundary failures seen by the host, in order
+    try:
+        proc.send(
+            {
+                "op": "run",
+                "test_code": spec.test_code,
+                "entry_point": spec.entry_point,
+                "names": names,
+                "stop_on_fail": not ctx.config.partial_credit,
+            }
+        )
+        budget = limit
+        deadline = time.monotonic() + limit + ctx.config.judge_time_limit_s
+        while True:
+            msg = proc.recv(deadline)
+            if msg["op"] == "begin":
+                budget = limit
+                deadline = time.monotonic() + limit + ctx.config.judge_time_limit_s
+            elif msg["op"] == "calls":
+                lines = [_call_line(c) for c in msg["calls"]]
+                res = _calls(ctx, lines, max(budget, 0.001), shared=True)
+                budget -= float(res.get("wall", 0.0))
+                reply: dict = {"replies": res.get("replies", [])}
+                if res["reason"] != "ok":
+                    failures.append(
+                        judge.run_failure(res, job.memory_mb)
+                        or failed(Verdict.RUNTIME_ERROR, "the program died")
+                    )
+                    reply.update(fail=res["reason"], detail=failures[-1].detail)
+                proc.send(reply)
+            elif msg["op"] == "done":
+                healthy = not msg.get("retire")  # a judge that ran out of memory is replaced
+                return _assert_results(msg["results"], failures, ctx.config.judge_memory_mb)
+    except (TimeoutError, ConnectionError, ValueError, KeyError) as exc:
+        return [failed(Verdict.INFRA_ERROR, f"the judge failed: {exc}")]
+    finally:
+        ctx.judges.release(proc, healthy)
+
+
+def _assert_results(
+    results: list[dict], failures: list[TestResult], judge_memory_mb: int
+) -> list[TestResult]:
+    out = []
+    for r in results:
+        if r.get("passed"):
+            out.append(passed())
+        elif r.get("kind") == "candidate_fail":
+            out.append(
+                failures.pop(0) if failures else failed(Verdict.RUNTIME_ERROR, r.get("detail", ""))
+            )
+        elif r.get("kind") == "candidate_raise":
+            out.append(failed(Verdict.RUNTIME_ERROR, r.get("detail", "")))
+        elif r.get("kind") == "memory":
+            detail = f"{r.get('detail', '')} ({judge_memory_mb} MiB)"
+            out.append(failed(Verdict.MEMORY_LIMIT, detail))
+        elif r.get("kind") == "test_error":  # the test itself cannot run as written
+            out.append(failed(Verdict.WRONG, r.get("detail", "")))
+        else:
+            out.append(failed(Verdict.WRONG, r.get("detail", "") or "a test failed"))
+    return out

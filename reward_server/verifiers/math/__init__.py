@@ -1,0 +1,1 @@
+"""Math answer verification; the public interface is in `reward_server.verifiers.math.verify`."""

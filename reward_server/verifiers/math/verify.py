@@ -1,0 +1,323 @@
+"""Math answer verification: is the final answer of a completion the gold answer?
+
+Public interface (the worker pool calls it; parse the gold once per group):
+
+    gold = parse_gold("\\frac{1}{2}")      # ValueError if the gold has no usable answer
+    outcome = verify(gold, completion)      # never raises
+
+`verify` returns an `Outcome` with verdict CORRECT (correctness 1.0), WRONG or NO_ANSWER
+(both 0.0), the judged answer in `extracted_answer` (at most 200 characters) and a short
+`detail`. On CORRECT the detail starts with how it was decided: "exact" (equal after
+normalisation), "numeric" (exact `Fraction` arithmetic, no sympy) or "symbolic" (sympy /
+math-verify). Most GSM8K answers are decided "exact" or "numeric" without touching sympy.
+
+Gold answers
+    LaTeX or plain: "42", "\\frac{1}{2}", "[1,3)", "x=5", "25\\%", "\\$1,000", sets, tuples,
+    matrices, equations. A GSM8K solution ending in "#### n" gives n (commas allowed); a
+    solution with \\boxed{} gives its last box. Everything expensive (numbers, sympy values,
+    set members) is computed in `parse_gold`; `Gold` is a picklable frozen dataclass.
+
+Which text is judged (extract.py)
+    Only the text after the reasoning block (`split_reasoning(c).answer`). An unclosed
+    <think> is NO_ANSWER; an answer only inside the reasoning block does not count. Of
+    that text only the last 64 KiB are read (extract.answer_window): the final answer is at
+    the end, so a degenerate 2 MB answer costs what 64 KiB cost; a box or phrase found
+    only further back (an answer too long, or too far from the end) is WRONG.
+    Within that text the first form present wins and the others are ignored: every
+    \\boxed{} / \\fbox{} / "\\boxed 5"; else answer phrases ("the answer is ...",
+    "final answer: ...", "Answer: ..."); else GSM8K "#### n"; else a fallback for bare
+    answers only: a single line of at most 100 characters that holds one math span, or
+    one number, or at most three tokens without prose. We never take "the last number
+    anywhere": a completion listing candidate numbers has no answer (NO_ANSWER).
+    Later answers (later.py): an answer phrase or "#### n" line after the last box, or a
+    "#### n" line after the last answer phrase, is judged as well; if it differs, the answer
+    is WRONG "hedged: a later answer differs" ("\\boxed{42}. Wait, actually the answer is
+    43."). A phrase stating no value ("I hope the answer is correct", "#### Verification")
+    and a restatement ("So the answer is 42.") are fine. Answers before the final box are
+    still ignored: "the answer is 43 ... \\boxed{42}" is judged 42.
+
+Hedging
+    Different final answers ("\\boxed{2} or \\boxed{3}", "the answer is 2 or 3", two
+    different boxes after the reasoning) score WRONG with detail "hedged", even when one
+    of them is right. Repeating an answer, or restating it in an equivalent form
+    (\\boxed{1/2} ... \\boxed{0.5}), is fine: every answer given must be correct. When the
+    gold is a list of several values, the separate answers (boxes, or "x=1 or x=2") are
+    read together as one list instead. More than 4 different answers, or more than 32
+    different answer strings, are WRONG at once; of thousands of answer phrases only the
+    last 256 are read (spam costs no time).
+
+Sets, tuples, intervals, matrices
+    A bare list ("1, 2", "x=1, x=2"), a set "\\{1,2\\}" and a list of solutions compare in
+    any order; tuples/points "(1,2)" and vectors compare in order; matrices
+    (pmatrix/bmatrix/...) element-wise with equal shapes. Whether order matters is decided
+    by the gold. A missing or an extra member is WRONG ("incomplete" / "too many values").
+    "x=1, y=2" (different variables) is an ordered solution: variables must match.
+    "\\pm 2" is the list {2, -2} and "1 \\pm \\sqrt{2}" is {1+\\sqrt{2}, 1-\\sqrt{2}}.
+    Intervals: open/closed ends must match exactly; "(a,b)" may be a point or an open
+    interval and matches either reading. Inequalities are intervals: gold "[2,5)" matches
+    "2 \\le x < 5", "(-\\infty,3]" matches "x \\le 3"; unions ("\\cup", "or") compare as sets
+    of intervals (not merged: "[1,2]\\cup[2,3]" is not "[1,3]"). "x \\in [1,2]" is the
+    interval and a set-builder "\\{x : x > 3\\}" is its condition.
+
+Numbers (numbers.py, no sympy)
+    Integers, decimals, fractions "a/b" and "\\frac{a}{b}", mixed numbers "2\\frac{1}{2}" and
+    "2 1/2" (= 5/2, not 2*1/2), "1.5\\times10^{3}", "1e2", number words up to billions
+    ("twenty-three", "one hundred and five", also "five apples"). Compared exactly with
+    `fractions.Fraction`: 1/2^99 and 1/2^98 differ, 1-1/e and 1+1/e differ.
+    Decimals: a decimal the model wrote equals a value whose expansion does not end
+    (1/3, \\sqrt{2}, \\pi) only if it has at least 3 significant digits and is that value
+    rounded (half away from zero) or truncated to the digits written: 1/3 accepts 0.333,
+    0.3333 and 0.33333, not 0.33 or 0.334. A value with a finite expansion (1/8) must be
+    written exactly (0.125, not 0.13). A decimal gold is exact as written (gold 0.33 does
+    not accept 1/3).
+    Thousands separators: "1,000,000", "1{,}000", "1\\,000", "1 000" — only groups of exactly
+    three digits, so "1,2" stays the list (1, 2) and "1, 234" is two values. Inside
+    brackets a comma always separates members.
+    Percent: "25\\%" is 0.25 and a percent sign may also simply be dropped: gold "25\\%"
+    accepts "25", "25\\%" and "0.25"; gold "0.25" accepts "25\\%"; gold 25 accepts "25\\%".
+    Units and currency are dropped: "\\$18", "18 dollars", "18 cm", "18\\text{ meters}",
+    "USD 18", "€18".
+    Degrees: a degree mark may be dropped or converted: gold "90^\\circ" accepts "90",
+    "90°" and "\\frac{\\pi}{2}"; gold "\\frac{\\pi}{2}" accepts "90^\\circ" (but not a bare 90,
+    which is ambiguous); gold "90" accepts "90^\\circ".
+
+    Bases (bases.py): a subscript on a number is its base, 2 to 36 in digits: "101_2" is 5,
+    "42_{10}" 42, "FF_{16}" 255; "(101)_2", "101_{(2)}" and "\\text{101}_2" too. Any other
+    subscript on a number, or a digit outside the base, is WRONG, never the bare number:
+    "42_{1000}", "42_x", "42_3", and "42_10" (as in LaTeX an unbraced subscript is one
+    character: base 1). Tokens with letters are numerals only in one case, two characters
+    or more, every one a digit of the base ("FF_{16}"); "x_1", "A_1", "CO_2" stay variables.
+    A gold written in a base (not 10) asks for that base: gold "101_2" accepts "101_2",
+    "(101)_2" and the bare digits "101", not "5" (the conversion the question asked for)
+    nor "11_4". Math-Verify drops the subscript instead (it reads "101_2" as 101).
+
+Equations
+    Gold "5" accepts "x = 5" and "x=5"; gold "x=5" accepts "5" (the variable name of a
+    single assignment is not checked). "2+3=5" and chains "x = 10/2 = 5" are judged by
+    their last side (as Math-Verify does: a derivation ends in its value). Other equations
+    are equal when lhs - rhs agree up to a nonzero constant factor: "y = 2x + 1" accepts
+    "2x - y + 1 = 0", not "y = 2x + 2".
+    Approximations (\\approx, \\sim, \\simeq, \\cong, \\thickapprox, \\doteq, "≈"...): an
+    answer that states the value exactly and rounded must have both right, so every side
+    is judged (each may be an "=" chain; a leading variable name or nothing is allowed):
+    gold \\pi accepts "\\pi \\approx 3.14" and "\\approx 3.1416", not "\\pi \\approx 3.15";
+    gold 42 rejects "42 \\approx 1000"; gold 3.14 accepts "x \\approx 3.14", not
+    "\\pi \\approx 3.14". An approximation inside an expression ("(42 \\approx 1000)") is WRONG.
+    Other relations ("\\ne", "\\equiv", "\\propto", "\\ll", "\\subset", "\\to", "\\implies",
+    "\\iff", ...; relations.py) make an answer WRONG unless the gold uses the same relation
+    (gold "x \\ne 2" accepts "x \\neq 2"); "=", "<", ">", "\\le", "\\ge" keep the rules above.
+
+Hidden and decorated content (markup.py)
+    An answer is judged as a reader sees it. "\\phantom{X}" / "\\hphantom{X}" show a blank
+    ("41\\phantom{+1}" is 41; "4\\phantom{+}2" shows "4 2", two numbers: WRONG);
+    "\\vphantom", "\\label", "\\nonumber", "\\strut" show nothing. "\\smash", "\\boldsymbol",
+    "\\bm", "\\underline", "\\href" show their content, as do "\\overset" / "\\underset" /
+    "\\stackrel" with an empty annotation and "\\underbrace" / "\\overbrace" without one.
+    "\\color{red}{42}", "{\\color{red} 42}", "\\textcolor", "\\colorbox" show their content when
+    every colour is a plain name visible on light and dark pages (red, blue, green, ...);
+    white, black, mixes ("red!5"), models ("[rgb]") and codes may hide it: WRONG. WRONG too:
+    strike-outs ("\\cancel", "\\bcancel", "\\xcancel", "\\cancelto", "\\sout", "\\xout",
+    "\\not": a struck term may mean removed or shown and wrong, and the value depends on
+    which), overlays ("\\rlap", "\\llap", "\\clap", "\\mathrlap", ..., "\\raisebox", negative
+    "\\hspace" / "\\kern" / "\\mkern"), "\\tag" (a second number beside the answer),
+    annotations ("\\overset{?}{42}", "\\underbrace{42}_{43}") and styling that may hide
+    ("\\htmlClass", "\\htmlStyle", "\\style", "\\class", "\\bbox", "\\scalebox", ...). A brace
+    group around the whole answer is dropped ("{42}" is 42). An answer that is the gold's
+    own text is still CORRECT ("exact").
+
+Everything else: symbolic equivalence
+    sympy / math-verify decide (\\sqrt{8} = 2\\sqrt{2}, \\frac{\\sqrt3}{2}, e^{i\\pi} forms;
+    "i" is the imaginary unit, Python's "x**2" is x^2). Unicode digits count as digits.
+    Constants are compared exactly (sympy simplification, then 60 significant digits),
+    never with math-verify's 6-digit float rounding. math-verify's timeouts are off
+    (parsing_timeout=None, timeout_seconds=None): they use SIGALRM, and our caller
+    enforces a wall-clock limit by killing the worker process instead.
+
+Robustness
+    Nothing reaches sympy unless guard.py allows it: at most 400 characters, bracket depth
+    at most 24, no power tower or exponent above 10^4, no factorial above 1000, no literal
+    of more than 400 digits. Other answers are compared as text only: equal text is
+    CORRECT ("exact"), anything else WRONG with detail "too large" / "too complex"
+    (10^{10^{10}} vs 10^{10^{10}}+1 is WRONG, 5^{5^{5^{5^5}}} vs itself is CORRECT).
+    Two numbers with only a blank between them ("4 2") never reach sympy, which adds them.
+    Braces are matched iteratively (20,000 nested braces are fine). `verify` never raises:
+    an internal error is WRONG with the error class in the detail (INFRA_ERROR is kept for
+    the infrastructure).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+from reward_server.outcome import Outcome, Verdict
+from reward_server.reasoning import split_reasoning
+from reward_server.verifiers.math import relations
+from reward_server.verifiers.math.answer import Items, Node, parse_answer, shown
+from reward_server.verifiers.math.compare import equivalent, prepare_gold
+from reward_server.verifiers.math.extract import (
+    MAX_DISTINCT_ANSWERS,
+    Extraction,
+    answer_window,
+    extract_final_answers,
+)
+from reward_server.verifiers.math.guard import MAX_SYMBOLIC_CHARS
+from reward_server.verifiers.math.later import later_answers
+from reward_server.verifiers.math.normalize import basic
+from reward_server.verifiers.math.scan import split_top
+
+MAX_SHOWN_CHARS = 200
+MAX_DIFFERENT_ANSWERS = 4
+_ALTERNATIVE = (" or ", "\\lor ", "\\vee ")
+_RELATIONS = ("<", ">", "\\le", "\\ge")
+
+
+@dataclass(frozen=True)
+class Gold:
+    """A parsed gold answer. Picklable: it is sent to worker processes once per group."""
+
+    raw: str
+    answer: str  # the answer part of `raw` (after "####", inside the last \boxed{})
+    tree: Node  # parsed, with sympy values precomputed
+
+    @property
+    def is_list(self) -> bool:
+        return isinstance(self.tree, Items) and len(self.tree.members) > 1
+
+
+def parse_gold(gold: str) -> Gold:
+    """Parses a gold answer once; raises ValueError when it has no usable answer."""
+    if not isinstance(gold, str) or not gold.strip():
+        raise ValueError("gold answer is empty")
+    answer = _gold_answer(gold)
+    tree = parse_answer(answer)
+    if tree is None:
+        raise ValueError(f"gold answer has no usable value: {gold[:80]!r}")
+    # If sympy fails on a usable gold, verify() computes what it needs lazily instead.
+    with contextlib.suppress(Exception):
+        tree = prepare_gold(tree)
+    return Gold(raw=gold, answer=answer, tree=tree)
+
+
+def _gold_answer(gold: str) -> str:
+    if "####" in gold:
+        answer = gold.rsplit("####", 1)[1].strip()
+        if not answer:
+            raise ValueError("gold solution has '####' but no answer after it")
+        return answer
+    extraction = extract_final_answers(gold)
+    if extraction.source == "boxed":
+        return extraction.answers[-1]
+    if "\\boxed" in gold or "\\fbox" in gold:
+        raise ValueError(f"gold answer has an empty or unclosed box: {gold[:80]!r}")
+    return gold.strip()
+
+
+def verify(gold: Gold, completion: str) -> Outcome:
+    """Judges the final answer of `completion` against `gold`. Never raises."""
+    try:
+        return _verify(gold, completion)
+    except Exception as error:  # a broken answer must not take the worker down
+        return Outcome(verdict=Verdict.WRONG, detail=f"internal error: {type(error).__name__}")
+
+
+def _verify(gold: Gold, completion: str) -> Outcome:
+    if not isinstance(completion, str):
+        return Outcome(verdict=Verdict.NO_ANSWER, detail="completion is not text")
+    split = split_reasoning(completion)
+    if not split.closed:
+        return Outcome(verdict=Verdict.NO_ANSWER, detail="reasoning block never closed")
+    answer, cut = answer_window(split.answer)
+    extraction = extract_final_answers(answer)
+    if not extraction.answers and cut:
+        return Outcome(
+            verdict=Verdict.WRONG, detail="final answer too long or too far from the end"
+        )
+    if not extraction.answers:
+        return Outcome(verdict=Verdict.NO_ANSWER, detail="no final answer found")
+    outcome = _judge_final(gold, extraction.answers, extraction.source)
+    if outcome.verdict != Verdict.CORRECT:
+        return outcome
+    differing = _differing_later_answer(gold, answer, extraction)
+    if differing is None:
+        return outcome
+    return Outcome(
+        verdict=Verdict.WRONG,
+        extracted_answer=f"{outcome.extracted_answer} ; {differing}"[:MAX_SHOWN_CHARS],
+        detail=f"hedged: a later answer differs; from {extraction.source}",
+    )
+
+
+def _judge_final(gold: Gold, answers: tuple[str, ...], source: str) -> Outcome:
+    """The verdict on the answers of the winning form (boxes, phrases, ...)."""
+    raw = list(dict.fromkeys(answers))
+    # Distinct strings before normalisation ("5", "5.", "$5$" are one answer, three strings).
+    if len(raw) > MAX_DISTINCT_ANSWERS:
+        return Outcome(
+            verdict=Verdict.WRONG,
+            extracted_answer=" ; ".join(raw[:3])[:MAX_SHOWN_CHARS],
+            detail=f"hedged: {len(raw)} different answer strings; from {source}",
+        )
+    candidates = _candidates(raw)
+    display = " ; ".join(candidates)[:MAX_SHOWN_CHARS]
+    if not candidates:
+        return Outcome(verdict=Verdict.NO_ANSWER, detail="final answer is empty")
+
+    def outcome(ok: bool, detail: str) -> Outcome:
+        verdict = Verdict.CORRECT if ok else Verdict.WRONG
+        return Outcome(verdict, 1.0 if ok else 0.0, extracted_answer=display, detail=detail)
+
+    where = f"from {source}"
+    if len(candidates) > 1 and gold.is_list:
+        ok, how = _judge(gold, ", ".join(candidates))
+        if ok:
+            return outcome(True, f"{how}; {where}")
+    if len(candidates) > MAX_DIFFERENT_ANSWERS:
+        return outcome(False, f"hedged: {len(candidates)} different answers; {where}")
+    results = [_judge(gold, c) for c in candidates]
+    if all(ok for ok, _ in results):
+        how = max((h for _, h in results), key=("exact", "numeric", "symbolic").index)
+        return outcome(True, f"{how}; {where}")
+    if len(candidates) > 1:
+        return outcome(False, f"hedged: {len(candidates)} different answers; {where}")
+    return outcome(False, f"{results[0][1]}; {where}")
+
+
+def _differing_later_answer(gold: Gold, text: str, extraction: Extraction) -> str | None:
+    """An answer stated after the final one (later.py) that is not the gold, if any."""
+    later = [a for a in dict.fromkeys(later_answers(text, extraction.source)) if a.strip()]
+    later = [a for a in later if a not in extraction.answers]
+    if len(later) > MAX_DIFFERENT_ANSWERS:
+        return later[0]
+    for answer in later:
+        candidates = _candidates([answer])
+        if not all(_judge(gold, c)[0] for c in candidates):
+            return answer
+    return None
+
+
+def _candidates(answers: list[str]) -> list[str]:
+    """Distinct answers in order, with "2 or 3" split into its alternatives."""
+    seen: dict[str, None] = {}
+    for answer in answers:
+        text = shown(answer).text
+        parts = [text]
+        # Answers too long for sympy are compared as text anyway; skip the character scan.
+        if len(text) <= MAX_SYMBOLIC_CHARS and not any(r in text for r in _RELATIONS):
+            parts = [p for p in split_top(text, _ALTERNATIVE) if p]
+        for part in parts:
+            seen.setdefault(part, None)
+        if len(seen) > MAX_DIFFERENT_ANSWERS + 1:
+            break
+    return list(seen)
+
+
+def _judge(gold: Gold, candidate: str) -> tuple[bool, str]:
+    relation = relations.foreign_relation(relations.normalize(basic(gold.answer)), candidate)
+    if relation is not None:
+        return False, f"relation {relation} that the gold does not use"
+    node = parse_answer(candidate)
+    if node is None:
+        return False, "empty answer"
+    match = equivalent(gold.tree, node)
+    return match.ok, match.how
