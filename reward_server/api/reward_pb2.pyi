@@ -145,18 +145,28 @@ class RewardSpec(_message.Message):
     def __init__(self, format_weight: _Optional[float] = ..., max_length: _Optional[int] = ..., overlong_buffer: _Optional[int] = ..., correctness_weight: _Optional[float] = ..., overlong_penalty: _Optional[float] = ...) -> None: ...
 
 class GroupResult(_message.Message):
-    __slots__ = ("group_id", "scores", "reward_mean", "reward_std", "infra_errors")
+    __slots__ = ("group_id", "scores", "reward_mean", "reward_std", "infra_errors", "error")
     GROUP_ID_FIELD_NUMBER: _ClassVar[int]
     SCORES_FIELD_NUMBER: _ClassVar[int]
     REWARD_MEAN_FIELD_NUMBER: _ClassVar[int]
     REWARD_STD_FIELD_NUMBER: _ClassVar[int]
     INFRA_ERRORS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
     group_id: str
     scores: _containers.RepeatedCompositeFieldContainer[CompletionScore]
     reward_mean: float
     reward_std: float
     infra_errors: int
-    def __init__(self, group_id: _Optional[str] = ..., scores: _Optional[_Iterable[_Union[CompletionScore, _Mapping]]] = ..., reward_mean: _Optional[float] = ..., reward_std: _Optional[float] = ..., infra_errors: _Optional[int] = ...) -> None: ...
+    error: GroupError
+    def __init__(self, group_id: _Optional[str] = ..., scores: _Optional[_Iterable[_Union[CompletionScore, _Mapping]]] = ..., reward_mean: _Optional[float] = ..., reward_std: _Optional[float] = ..., infra_errors: _Optional[int] = ..., error: _Optional[_Union[GroupError, _Mapping]] = ...) -> None: ...
+
+class GroupError(_message.Message):
+    __slots__ = ("code", "message")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    message: str
+    def __init__(self, code: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
 
 class CompletionScore(_message.Message):
     __slots__ = ("reward", "verdict", "components", "extracted_answer", "tests_passed", "tests_total", "detail")
