@@ -9,6 +9,7 @@ mirror apt uses, imported with `docker import`; the Dockerfile gets it via ARG B
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import logging
 import os
@@ -146,15 +147,23 @@ def build_image(client: docker.DockerClient, runtime: Runtime, base_source: str)
     return tag
 
 
-def remove_superseded(client: docker.DockerClient, tag: str) -> list[str]:
+# A superseded build younger than this is kept: another server of the previous version
+# may still be running on this engine (a rolling restart) and create containers from it
+# at any moment, even while none of its containers exists.
+SUPERSEDED_GRACE_S = 3600.0
+
+
+def remove_superseded(
+    client: docker.DockerClient, tag: str, min_age_s: float = SUPERSEDED_GRACE_S
+) -> list[str]:
     """Removes the other tags of `tag`'s repository (older builds of the same language)
-    whose image no container uses (a live server may still run an older build)."""
+    whose image no container uses and that were built more than `min_age_s` ago."""
     repo = tag.rsplit(":", 1)[0]
     used = {c.attrs.get("Image") for c in client.containers.list(all=True, ignore_removed=True)}
     used.add(client.images.get(tag).id)  # other names of the new build stay
     removed = []
     for image in client.images.list(name=repo):
-        if image.id in used:
+        if image.id in used or _age_s(image) < min_age_s:
             continue
         for old in image.tags:
             if old == tag or old.rsplit(":", 1)[0] != repo:
@@ -165,6 +174,16 @@ def remove_superseded(client: docker.DockerClient, tag: str) -> list[str]:
             except docker.errors.APIError as exc:  # e.g. a container started from it since
                 log.warning("kept superseded image %s: %s", old, exc)
     return removed
+
+
+def _age_s(image: object) -> float:
+    created = str(image.attrs.get("Created", ""))  # "2026-11-24T11:11:00.123456789Z"
+    try:
+        stamp = datetime.datetime.fromisoformat(created.rstrip("Z").split(".")[0])
+    except ValueError:
+        return 0.0  # unknown: treat as new, keep it
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return (now - stamp).total_seconds()
 
 
 def default_base_source() -> str:
