@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from reward_server.languages import DEFAULT_LANGUAGES
+
 ENV_PREFIX = "REWARD_SERVER_"
 
 
@@ -69,7 +71,7 @@ class ServerConfig:
     )
     sandbox_pool_size: int = _opt(2, "Warm sandbox containers kept per language (with --code).")
     sandbox_languages: str = _opt(
-        "python,cpp",
+        ",".join(DEFAULT_LANGUAGES),
         "Comma-separated languages served with --code (folders under "
         "reward_server/verifiers/code/in_sandbox/); each needs its image on the engine.",
     )

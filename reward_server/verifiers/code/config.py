@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reward_server.languages import DEFAULT_LANGUAGES
+
 DEFAULT_SANDBOXES_DIR = str(Path(__file__).resolve().parent / "in_sandbox")
 
 
@@ -146,7 +148,7 @@ class SandboxConfig:
         metadata={"help": "Folder with one sub-folder per language (Dockerfile, runtime.json)."},
     )
     languages: tuple[str, ...] = field(
-        default=("python", "cpp"), metadata={"help": "Languages to serve (folder names)."}
+        default=DEFAULT_LANGUAGES, metadata={"help": "Languages to serve (folder names)."}
     )
 
     def __post_init__(self) -> None:
