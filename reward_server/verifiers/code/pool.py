@@ -41,8 +41,10 @@ class LanguagePool:
         self._live: set[Sandbox] = set()
         self._tasks: set[asyncio.Task] = set()
         self._closed = False
-        # gVisor (runsc 2022) does not hide PID 1's /proc fds from a same-uid process, so
-        # under runsc a container judges one completion and is then replaced.
+        # gVisor (Debian's runsc 2022) lets a process of the candidate uid renice and move
+        # the CPU affinity of PID 1 (another uid) and read its environ, which the kernel
+        # refuses (tests/verifiers/code/test_isolation.py), so under runsc a container
+        # judges one completion and is then replaced.
         self._max_runs = 1 if config.runtime == "runsc" else config.max_runs_per_container
 
     async def start(self) -> None:

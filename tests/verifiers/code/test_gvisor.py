@@ -43,9 +43,9 @@ def test_io_and_asserts_under_gvisor(gvisor):
             entry_point="inc", test_code="def check(candidate):\n    assert candidate(1) == 2\n"
         ),
     )
-    # proc_snooping.py is left out: this runsc lets a same-uid process read PID 1's
-    # environ and cmdline (nothing secret in them); the pool retires each container after
-    # one completion under runsc for that reason.
+    # proc_snooping.py is left out: this runsc lets the candidate read PID 1's environ and
+    # cmdline (nothing secret in them) and renice it; the pool retires each container
+    # after one completion under runsc for that reason.
     out = gvisor.score(
         task,
         [
