@@ -43,7 +43,7 @@ class LanguagePool:
         self._closed = False
         # gVisor (Debian's runsc 2022) lets a process of the candidate uid renice and move
         # the CPU affinity of PID 1 (another uid) and read its environ, which the kernel
-        # refuses (tests/verifiers/code/hostile/renice_supervisor.py), so under runsc a container
+        # refuses (hostile/renice_supervisor.py in the tests), so under runsc a container
         # judges one completion and is then replaced.
         self._max_runs = 1 if config.runtime == "runsc" else config.max_runs_per_container
 
