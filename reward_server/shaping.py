@@ -14,14 +14,11 @@ A completion that could not be judged (INFRA_ERROR) gets reward NaN: never a sil
 
 from __future__ import annotations
 
-import itertools
 import math
-import re
 from dataclasses import dataclass
 
 from reward_server.outcome import Outcome, Verdict
-
-_TAG = re.compile(r"</?think>", re.IGNORECASE)
+from reward_server.reasoning import split_reasoning
 
 
 @dataclass(frozen=True)
@@ -35,17 +32,10 @@ class Shaping:
 
 def format_score(completion: str) -> float:
     """1.0 for one reasoning block followed by a non-empty answer, else 0.0."""
-    # One scan that stops at the third tag: any third tag already means no format credit.
-    tags = list(itertools.islice(_TAG.finditer(completion), 3))
-    names = [t.group().lower() for t in tags]
-    if names == ["<think>", "</think>"]:
-        reasoning = completion[tags[0].end() : tags[1].start()]
-    elif names == ["</think>"]:  # the template opened the block in the prompt
-        reasoning = completion[: tags[0].start()]
-    else:
+    split = split_reasoning(completion)
+    if not split.only_block or split.reasoning is None:
         return 0.0
-    answer = completion[tags[-1].end() :]
-    return 1.0 if reasoning.strip() and answer.strip() else 0.0
+    return 1.0 if split.reasoning.strip() and split.answer.strip() else 0.0
 
 
 def overlong_penalty(length: int, shaping: Shaping) -> float:

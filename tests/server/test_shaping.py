@@ -1,7 +1,10 @@
 import math
+import random
+import re
 
 import pytest
 
+from reward_server import reasoning
 from reward_server.outcome import Outcome, Verdict
 from reward_server.reasoning import split_reasoning, visible_answer
 from reward_server.shaping import Shaping, format_score, group_stats, overlong_penalty, shape
@@ -61,3 +64,44 @@ def test_reasoning_split():
     assert split_reasoning("plain").reasoning is None
     assert visible_answer("<THINK>x</THINK>  shown  ") == "shown"
     assert visible_answer("<think>a</think>b</think>c") == "c"
+
+
+_TAG = re.compile(r"</?think>", re.IGNORECASE)
+
+
+def _format_by_tag_list(completion: str) -> float:
+    """The format rule stated on the tag list: exactly <think></think> or </think>."""
+    tags = list(_TAG.finditer(completion))
+    names = [t.group().lower() for t in tags]
+    if names == ["<think>", "</think>"]:
+        reasoning = completion[tags[0].end() : tags[1].start()]
+    elif names == ["</think>"]:
+        reasoning = completion[: tags[0].start()]
+    else:
+        return 0.0
+    answer = completion[tags[-1].end() :]
+    return 1.0 if reasoning.strip() and answer.strip() else 0.0
+
+
+def _split_by_tag_list(text: str) -> tuple:
+    closes = [m for m in _TAG.finditer(text) if m.group().lower() == "</think>"]
+    if closes:
+        opened = re.compile("<think>", re.IGNORECASE).search(text, 0, closes[-1].start())
+        start = opened.end() if opened else 0
+        return text[start : closes[-1].start()], text[closes[-1].end() :], True
+    opened = re.compile("<think>", re.IGNORECASE).search(text)
+    return (text[opened.end() :], "", False) if opened else (None, text, True)
+
+
+PIECES = ["<think>", "</think>", "<THINK>", "</Think>", "a", " ", "\n", "4", "</thin", "k>"]
+
+
+@pytest.mark.parametrize("window", [8, 9, 13, 1 << 16])
+def test_splitter_and_format_agree_with_the_tag_rules(monkeypatch, window):
+    monkeypatch.setattr(reasoning, "_WINDOW", window)  # tags across window edges too
+    rng = random.Random(window)
+    for _ in range(3000):
+        text = "".join(rng.choice(PIECES) for _ in range(rng.randrange(12)))
+        split = split_reasoning(text)
+        assert (split.reasoning, split.answer, split.closed) == _split_by_tag_list(text), text
+        assert format_score(text) == _format_by_tag_list(text), text
