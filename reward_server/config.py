@@ -105,6 +105,11 @@ class ServerConfig:
     )
     log_level: str = _opt("INFO", "Log level: DEBUG, INFO, WARNING or ERROR.")
     log_json: bool = _opt(True, "Structured (one JSON object per line) logs on stderr.")
+    ready_file: str = _opt(
+        "",
+        "Once serving, write {address, port, metrics_port, pid} as JSON to this file "
+        "(atomically; removed on stop), for whatever launched the server; empty = none.",
+    )
 
     def __post_init__(self) -> None:
         problems = []

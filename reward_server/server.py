@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from reward_server.api import reward_pb2, reward_pb2_grpc
 from reward_server.config import ServerConfig
 from reward_server.metrics import Metrics
 from reward_server.procpool.pool import MathPool
+from reward_server.ready import ReadyInfo, remove_ready, write_ready
 from reward_server.scoring import Verifiers
 from reward_server.service import RewardService
 
@@ -119,14 +121,23 @@ async def create_server(config: ServerConfig) -> RunningServer:
 async def serve(config: ServerConfig) -> None:
     """Runs until SIGTERM or SIGINT, then drains gracefully."""
     running = await create_server(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):  # before the ready file: a launcher may
+        loop.add_signal_handler(sig, stop.set)  # stop the server as soon as it reads it
     if running.metrics_port is not None:
         print(f"reward-server metrics on port {running.metrics_port}", flush=True)
     print(f"reward-server listening on {config.host}:{running.port}", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    if config.ready_file:
+        info = ReadyInfo(running.address, running.port, running.metrics_port, os.getpid())
+        try:
+            write_ready(config.ready_file, info)
+        except OSError:
+            await running.stop(grace=0)
+            raise
     await stop.wait()
+    if config.ready_file:
+        remove_ready(config.ready_file)  # draining: no longer ready for work
     log.info("shutting down", extra={"fields": {"grace_s": config.shutdown_grace_s}})
     await running.stop()
     log.info("stopped")

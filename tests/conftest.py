@@ -3,80 +3,24 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from reward_server.api import reward_pb2
 from reward_server.client import math_group
+from reward_server.launch import ServerHandle, launch_server
 from trainer_client.cli import docker_engine_problem
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-@dataclass
-class ServerProcess:
-    process: subprocess.Popen
-    port: int
-    metrics_port: int | None
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def stop(self, timeout: float = 30) -> int:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
-
-
 def start_server(
     *flags: str, env: dict[str, str] | None = None, timeout: float = 60
-) -> ServerProcess:
-    """Runs `python -m reward_server serve --port 0 ...` and waits until it listens."""
-    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reward_server", "serve", "--port", "0", "--no-log-json", *flags],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        cwd=REPO,
-        env=full_env,
-    )
-    deadline = time.monotonic() + timeout
-    lines = []
-    port = None
-    metrics_port = None
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if "metrics on port" in line:
-            metrics_port = int(line.rsplit(" ", 1)[1])
-        if line.startswith("reward-server listening on"):
-            port = int(line.strip().rsplit(":", 1)[1])
-            break
-    if port is None:
-        process.kill()
-        raise RuntimeError("server did not start:\n" + "".join(lines))
-    # Keep draining output so the server never blocks on a full pipe.
-    import threading
-
-    threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
-    return ServerProcess(process, port, metrics_port)
+) -> ServerHandle:
+    """Runs `python -m reward_server serve --port 0 ...` and returns once it serves."""
+    return launch_server("--no-log-json", *flags, env=env, cwd=REPO, timeout=timeout)
 
 
 def symbolic_group(size: int, group_id: str) -> reward_pb2.Group:
@@ -87,7 +31,7 @@ def symbolic_group(size: int, group_id: str) -> reward_pb2.Group:
 
 
 @pytest.fixture(scope="session")
-def server() -> Iterator[ServerProcess]:
+def server() -> Iterator[ServerHandle]:
     """One shared server with default settings."""
     proc = start_server("--math-timeout-s", "3")
     yield proc
@@ -97,9 +41,9 @@ def server() -> Iterator[ServerProcess]:
 @pytest.fixture
 def fresh_server(request) -> Iterator:
     """Factory for servers with their own flags; all are stopped after the test."""
-    started: list[ServerProcess] = []
+    started: list[ServerHandle] = []
 
-    def make(*flags: str, env: dict[str, str] | None = None) -> ServerProcess:
+    def make(*flags: str, env: dict[str, str] | None = None) -> ServerHandle:
         proc = start_server(*flags, env=env)
         started.append(proc)
         return proc
@@ -132,7 +76,7 @@ def scorer(server):
 
 
 @pytest.fixture(scope="session")
-def code_server() -> Iterator[ServerProcess]:
+def code_server() -> Iterator[ServerHandle]:
     """One server with --code for the whole run; it must leave no container behind.
 
     Tests that use it skip (see `requires_docker`) when no engine answers."""
