@@ -40,6 +40,7 @@ sys.path.insert(0, str(REPO))
 
 from reward_server.api import reward_pb2  # noqa: E402
 from reward_server.client import AsyncRewardClient, RetryPolicy, code_group, math_group  # noqa: E402
+from reward_server.launch import ServerHandle, ServerStartError, launch_server  # noqa: E402
 from reward_server.samples import load_problems, sample_group  # noqa: E402
 
 V = reward_pb2.Verdict
@@ -115,13 +116,19 @@ def workload(size: int, code_fraction: float, seed: int) -> Iterator[Item]:
 
 @dataclass
 class Replica:
-    process: subprocess.Popen
-    address: str
-    metrics_port: int
+    server: ServerHandle
+
+    @property
+    def process(self) -> subprocess.Popen:
+        return self.server.process
+
+    @property
+    def address(self) -> str:
+        return self.server.address
 
     def groups_scored(self) -> float:
         try:
-            url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+            url = f"http://127.0.0.1:{self.server.metrics_port}/metrics"
             with urllib.request.urlopen(url, timeout=5) as response:
                 text = response.read().decode()
         except OSError:
@@ -134,24 +141,18 @@ class Replica:
 
 
 def start_replica(args: argparse.Namespace) -> Replica:
-    command = [
-        sys.executable, "-m", "reward_server", "serve", "--port", "0", "--metrics-port", "0",
-        "--no-log-json", "--log-level", "WARNING", "--code",
+    flags = [
+        "--metrics-port", "0", "--no-log-json", "--log-level", "WARNING", "--code",
         "--sandbox-languages", "python",
         "--sandbox-pool-size", str(args.pool_size),
         "--sandbox-reap-interval-s", str(args.reap_interval_s),
     ]  # fmt: skip
     if args.math_workers:
-        command += ["--math-workers", str(args.math_workers)]
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
-    metrics_port = None
-    for line in process.stdout:
-        if "metrics on port" in line:
-            metrics_port = int(line.rsplit(" ", 1)[1])
-        if line.startswith("reward-server listening on"):
-            port = line.strip().rsplit(":", 1)[1]
-            return Replica(process, f"127.0.0.1:{port}", metrics_port or 0)
-    raise SystemExit(f"a replica did not start (exit {process.wait()})")
+        flags += ["--math-workers", str(args.math_workers)]
+    try:  # with --code a server may first build missing sandbox images
+        return Replica(launch_server(*flags, cwd=REPO, timeout=900, echo=sys.stderr))
+    except ServerStartError as err:
+        raise SystemExit(f"a replica did not start: {err}") from None
 
 
 def containers_of(pids: list[int]) -> list:

@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import random
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -26,6 +25,7 @@ sys.path.insert(0, str(REPO))
 from reward_server.api import reward_pb2  # noqa: E402
 from reward_server.client.aio import AsyncRewardClient  # noqa: E402
 from reward_server.client.groups import math_group  # noqa: E402
+from reward_server.launch import ServerHandle, launch_server  # noqa: E402
 from reward_server.samples import (  # noqa: E402
     Problem,
     Sample,
@@ -112,27 +112,11 @@ def run_math_verify(workload) -> tuple[float, list[float], list]:
     return time.perf_counter() - started, latencies, correct
 
 
-def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "reward_server",
-        "serve",
-        "--port",
-        "0",
-        "--no-log-json",
-        "--log-level",
-        "WARNING",
-        "--math-timeout-s",
-        str(args.timeout),
-    ]
+def start_server(args: argparse.Namespace) -> ServerHandle:
+    flags = ["--no-log-json", "--log-level", "WARNING", "--math-timeout-s", str(args.timeout)]
     if args.math_workers:
-        cmd += ["--math-workers", str(args.math_workers)]
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, text=True)
-    for line in proc.stdout:
-        if line.startswith("reward-server listening on"):
-            return proc, "127.0.0.1:" + line.strip().rsplit(":", 1)[1]
-    raise RuntimeError("server did not start")
+        flags += ["--math-workers", str(args.math_workers)]
+    return launch_server(*flags, cwd=REPO, echo=sys.stderr)
 
 
 def main() -> None:
@@ -163,16 +147,13 @@ def main() -> None:
         f"1 pathological completion every {args.pathological_every} groups"
     )
 
-    proc = None
-    target = args.target
-    if target is None:
-        proc, target = start_server(args)
+    server = None if args.target else start_server(args)
+    target = args.target or server.address
     try:
         elapsed, latencies, verdicts = asyncio.run(run_server(target, workload, args.in_flight))
     finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait()
+        if server is not None:
+            server.stop()
     mv_elapsed, mv_latencies, mv_correct = run_math_verify(workload)
 
     expected = [[x.expected for x in s] for _, s in workload]

@@ -19,10 +19,7 @@ import argparse
 import contextlib
 import json
 import os
-import re
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -76,58 +73,14 @@ def reward_server(math_workers: int = 1, code: bool = False) -> Iterator[str]:
     """Start ``python -m reward_server serve --port 0 [--code]``; yield its address; stop
     it. With ``code`` the server judges code in Docker sandboxes (it builds missing
     sandbox images first, which can take minutes)."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    from reward_server.launch import launch_server
+
     repo = str(Path(__file__).resolve().parents[1])
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (repo, env.get("PYTHONPATH")) if p)
-    flags = ["--code", "--sandbox-pool-size", "2"] if code else []
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "reward_server",
-            "serve",
-            "--port",
-            "0",
-            "--math-workers",
-            str(math_workers),
-            *flags,
-            "--no-log-json",
-            "--log-level",
-            "WARNING",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    assert proc.stdout is not None
-    lines: list[str] = []
-    address = None
-    deadline = time.monotonic() + (900 if code else 60)
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        match = re.search(r"listening on (\S+:\d+)", line)
-        if match:
-            address = match.group(1)
-            break
-    if address is None:
-        proc.kill()
-        proc.wait()
-        raise RuntimeError("the reward server did not start:\n" + "".join(lines))
-    drain = threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True)
-    drain.start()
-    try:
-        yield address
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    env = {"PYTHONPATH": os.pathsep.join(p for p in (repo, os.environ.get("PYTHONPATH")) if p)}
+    flags = ["--math-workers", str(math_workers), "--no-log-json", "--log-level", "WARNING"]
+    flags += ["--code", "--sandbox-pool-size", "2"] if code else []
+    with launch_server(*flags, env=env, timeout=900 if code else 60) as server:
+        yield server.address
 
 
 @contextlib.contextmanager
