@@ -151,6 +151,7 @@ import contextlib
 from dataclasses import dataclass
 
 from reward_server.outcome import Outcome, Verdict
+from reward_server.quoting import quote
 from reward_server.reasoning import split_reasoning
 from reward_server.verifiers.math import relations
 from reward_server.verifiers.math.answer import Items, Node, parse_answer, shown
@@ -192,7 +193,7 @@ def parse_gold(gold: str) -> Gold:
     answer = _gold_answer(gold)
     tree = parse_answer(answer)
     if tree is None:
-        raise ValueError(f"gold answer has no usable value: {gold[:80]!r}")
+        raise ValueError(f"gold answer has no usable value: {quote(gold)}")
     # If sympy fails on a usable gold, verify() computes what it needs lazily instead.
     with contextlib.suppress(Exception):
         tree = prepare_gold(tree)
@@ -209,7 +210,7 @@ def _gold_answer(gold: str) -> str:
     if extraction.source == "boxed":
         return extraction.answers[-1]
     if "\\boxed" in gold or "\\fbox" in gold:
-        raise ValueError(f"gold answer has an empty or unclosed box: {gold[:80]!r}")
+        raise ValueError(f"gold answer has an empty or unclosed box: {quote(gold)}")
     return gold.strip()
 
 
