@@ -57,8 +57,19 @@ class Metrics:
             ["event"],
             registry=r,
         )
+        self.group_errors = Counter(
+            "reward_group_errors_total",
+            "Groups answered with GroupResult.error instead of scores (content that cannot "
+            "be judged), by code: INVALID_ARGUMENT, UNIMPLEMENTED.",
+            ["code"],
+            registry=r,
+        )
         self.rejected = Counter(
-            "reward_rejected_total", "Groups refused, by reason.", ["reason"], registry=r
+            "reward_rejected_total",
+            "Calls refused with a status, by reason (the status code; groups answered "
+            "with an error are reward_group_errors_total).",
+            ["reason"],
+            registry=r,
         )
 
     def count_sandbox_event(self, event: str, n: int = 1) -> None:

@@ -1,38 +1,19 @@
-"""Scores one group: route its task to a verifier, shape each outcome, sum up the group."""
+"""Scores one group: route its task to its kind's verifier, shape each outcome, sum up the group."""
 
 from __future__ import annotations
 
 import collections
 import math
 import time
-from dataclasses import dataclass
-from typing import Any, Protocol
 
 from reward_server.api import reward_pb2
 from reward_server.metrics import Metrics
-from reward_server.outcome import Outcome, Verdict, shown_answer
-from reward_server.procpool.pool import MathPool
+from reward_server.outcome import Verdict, shown_answer
+from reward_server.quoting import quote
 from reward_server.shaping import Shaping, group_stats, shape
-
-
-class CodeScorer(Protocol):
-    """What the server needs of a code verifier (reward_server.verifiers.code.CodeVerifier)."""
-
-    config: Any  # exposes default/max time and memory limits for GetServerInfo
-
-    async def score(self, task: reward_pb2.CodeTask, completions: list[str]) -> list[Outcome]: ...
-
-    def validate(self, task: reward_pb2.CodeTask) -> None: ...
-
-    def languages(self) -> list[tuple[str, str, str]]: ...
-
-    async def close(self) -> None: ...
-
-
-@dataclass
-class Verifiers:
-    math: MathPool
-    code: CodeScorer | None = None
+from reward_server.validation import GroupRefused
+from reward_server.verifiers.base import UnusableTask
+from reward_server.verifiers.registry import Verifiers
 
 
 def shaping_of(spec: reward_pb2.RewardSpec) -> Shaping:
@@ -45,24 +26,29 @@ def shaping_of(spec: reward_pb2.RewardSpec) -> Shaping:
     )
 
 
-async def judge(
-    group: reward_pb2.Group, completions: list[str], verifiers: Verifiers
-) -> list[Outcome]:
-    """One Outcome per completion. Raises BadGold for an unusable math gold answer."""
-    if group.task.WhichOneof("kind") == "math":
-        return await verifiers.math.verify(group.task.math.gold, completions)
-    if verifiers.code is None:  # validation refuses these first; kept as a guard
-        return [Outcome.infra_error("code verifier is not running")] * len(completions)
-    return await verifiers.code.score(group.task.code, completions)
+def refused_result(
+    group: reward_pb2.Group, refused: GroupRefused, metrics: Metrics
+) -> reward_pb2.GroupResult:
+    """The answer to a group that cannot be judged: its error and no scores."""
+    metrics.group_errors.labels(refused.code).inc()
+    error = reward_pb2.GroupError(code=refused.code, message=refused.message)
+    return reward_pb2.GroupResult(group_id=group.group_id, error=error)
 
 
 async def score_group(
     group: reward_pb2.Group, verifiers: Verifiers, metrics: Metrics
 ) -> reward_pb2.GroupResult:
-    verifier = group.task.WhichOneof("kind") or "none"
+    """Scores a group that passed validate_group, by the verifier of its task kind. A
+    task the verifier finds unusable only now (a gold the workers cannot parse) gets its
+    error like any refused group."""
+    kind = group.task.WhichOneof("kind")
     started = time.perf_counter()
     completions = list(group.completions)  # each access to the field builds new strings
-    outcomes = await judge(group, completions, verifiers)
+    try:
+        outcomes = await verifiers.running[kind].score(getattr(group.task, kind), completions)
+    except UnusableTask as err:
+        where = f"group {quote(group.group_id)}"
+        return refused_result(group, GroupRefused("INVALID_ARGUMENT", f"{where}: {err}"), metrics)
     shaping = shaping_of(group.reward)
     lengths = list(group.completion_lengths) or [len(c) for c in completions]
     scores = []
@@ -82,11 +68,11 @@ async def score_group(
         )
         verdicts[Verdict(outcome.verdict).name] += 1
     for name, count in verdicts.items():
-        metrics.completions.labels(verifier, name).inc(count)
+        metrics.completions.labels(kind, name).inc(count)
     rewards = [s.reward for s in scores]
     mean, std = group_stats(rewards)
-    metrics.groups.labels(verifier).inc()
-    metrics.group_latency.labels(verifier).observe(time.perf_counter() - started)
+    metrics.groups.labels(kind).inc()
+    metrics.group_latency.labels(kind).observe(time.perf_counter() - started)
     return reward_pb2.GroupResult(
         group_id=group.group_id,
         scores=scores,

@@ -15,10 +15,9 @@ from grpc_reflection.v1alpha import reflection
 from reward_server.api import reward_pb2, reward_pb2_grpc
 from reward_server.config import ServerConfig
 from reward_server.metrics import Metrics
-from reward_server.procpool.pool import MathPool
 from reward_server.ready import ReadyInfo, remove_ready, write_ready
-from reward_server.scoring import Verifiers
 from reward_server.service import RewardService
+from reward_server.verifiers.registry import REGISTRY, Registry, start_verifiers
 
 log = logging.getLogger(__name__)
 
@@ -43,43 +42,15 @@ class RunningServer:
         self.service.begin_drain()
         await self.health.enter_graceful_shutdown()
         await self.server.stop(grace)
-        await self.service.verifiers.math.close()
-        if self.service.verifiers.code is not None:
-            await self.service.verifiers.code.close()
+        await self.service.verifiers.close()
 
 
-async def start_code_verifier(config: ServerConfig, metrics: Metrics | None = None):
-    """The Docker sandbox verifier, imported only when code tasks are served."""
-    from reward_server.verifiers.code.config import SandboxConfig
-    from reward_server.verifiers.code.verifier import CodeVerifier
-
-    return await CodeVerifier.start(
-        SandboxConfig(
-            pool_size=config.sandbox_pool_size,
-            runtime=config.sandbox_runtime,
-            languages=config.languages,
-            infra_retries=config.sandbox_infra_retries,
-            reap_interval_s=config.sandbox_reap_interval_s,
-            partial_credit=config.partial_credit,
-            docker_host=config.docker_host or None,
-            build_missing_images=config.build_sandbox_images,
-        ),
-        on_event=None if metrics is None else metrics.count_sandbox_event,
-    )
-
-
-async def create_server(config: ServerConfig) -> RunningServer:
-    """Starts workers, then the gRPC server; `config.port` 0 binds a free port."""
+async def create_server(config: ServerConfig, registry: Registry = REGISTRY) -> RunningServer:
+    """Starts the verifiers `registry` names (each kind the config switches on), then the
+    gRPC server; `config.port` 0 binds a free port."""
     metrics = Metrics()
-    pool = MathPool(
-        config.resolved_math_workers,
-        config.math_timeout_s,
-        config.math_worker_memory_mb,
-        on_restart=lambda reason: metrics.worker_restarts.labels(reason).inc(),
-    )
-    await pool.start()  # fork workers before gRPC starts its threads
-    code = await start_code_verifier(config, metrics) if config.code else None
-    verifiers = Verifiers(math=pool, code=code)
+    # Before gRPC starts its threads: worker processes fork from a clean process.
+    verifiers = await start_verifiers(registry, config, metrics)
     service = RewardService(config, verifiers, metrics)
 
     options = [
@@ -96,7 +67,7 @@ async def create_server(config: ServerConfig) -> RunningServer:
     )
     port = server.add_insecure_port(f"{config.host}:{config.port}")
     if port == 0:
-        await pool.close()
+        await verifiers.close()
         raise OSError(f"could not bind {config.host}:{config.port}")
     await server.start()
     for name in ("", SERVICE_NAME):
@@ -110,8 +81,7 @@ async def create_server(config: ServerConfig) -> RunningServer:
             "fields": {
                 "address": f"{config.host}:{port}",
                 "metrics_port": metrics_port,
-                "math_workers": pool.size,
-                "code": code is not None,
+                "verifiers": list(verifiers.running),
             }
         },
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import grpc
 
@@ -13,22 +13,24 @@ from reward_server.admission import Admission, Overloaded
 from reward_server.api import reward_pb2, reward_pb2_grpc
 from reward_server.config import ServerConfig
 from reward_server.metrics import Metrics
-from reward_server.procpool.pool import BadGold
 from reward_server.quoting import clip_message, quote
-from reward_server.scoring import Verifiers, score_group
+from reward_server.scoring import refused_result, score_group
 from reward_server.validation import (
+    GroupRefused,
     InvalidRequest,
-    NotServed,
     RequestLimits,
     validate_group,
+    validate_group_id,
     validate_request,
 )
+from reward_server.verifiers.registry import Verifiers
 
 log = logging.getLogger(__name__)
 
 
 class _Refusal(Exception):
-    """Ends an RPC with a status code and a message that says what is wrong."""
+    """Ends an RPC with a status code and a message that says what is wrong (a problem of
+    the call as a whole; a group whose content is unusable gets GroupResult.error)."""
 
     def __init__(self, code: grpc.StatusCode, message: str) -> None:
         message = clip_message(message)  # whatever input it quotes, it fits in a trailer
@@ -40,10 +42,8 @@ class _Refusal(Exception):
 def _refusal(err: Exception) -> _Refusal:
     if isinstance(err, _Refusal):
         return err
-    if isinstance(err, (InvalidRequest, BadGold)):
+    if isinstance(err, InvalidRequest):
         return _Refusal(grpc.StatusCode.INVALID_ARGUMENT, str(err))
-    if isinstance(err, NotServed):
-        return _Refusal(grpc.StatusCode.UNIMPLEMENTED, str(err))
     if isinstance(err, Overloaded):
         return _Refusal(grpc.StatusCode.RESOURCE_EXHAUSTED, str(err))
     log.exception("internal error while scoring", exc_info=err)
@@ -101,10 +101,13 @@ class RewardService(reward_pb2_grpc.RewardServiceServicer):
         for events in self._streams:
             events.put_nowait(_DRAIN)
 
-    @property
-    def _validate_code(self) -> Callable[[reward_pb2.CodeTask], None] | None:
-        code = self.verifiers.code
-        return None if code is None else code.validate
+    def _refused(self, group: reward_pb2.Group) -> GroupRefused | None:
+        """Why the group's content cannot be judged, or None when it can."""
+        try:
+            validate_group(group, self.limits, self.verifiers)
+        except GroupRefused as refused:
+            return refused
+        return None
 
     async def _end(self, context: grpc.aio.ServicerContext, method: str, err: Exception) -> None:
         refusal = _refusal(err)
@@ -117,35 +120,51 @@ class RewardService(reward_pb2_grpc.RewardServiceServicer):
     async def Score(
         self, request: reward_pb2.ScoreRequest, context: grpc.aio.ServicerContext
     ) -> reward_pb2.ScoreResponse:
-        admitted = sum(len(g.completions) for g in request.groups)
+        refusals: list[GroupRefused | None] = []
+        admitted = 0  # refused groups take no room in the queue
         try:
             if self.draining:
                 raise _SHUTTING_DOWN
-            validate_request(request, self.limits, self._validate_code)
+            validate_request(request, self.limits)
+            refusals = [self._refused(g) for g in request.groups]
+            admitted = sum(
+                len(g.completions)
+                for g, r in zip(request.groups, refusals, strict=True)
+                if r is None
+            )
             self.admission.try_acquire(admitted)
         except Exception as err:
             await self._end(context, "Score", err)
         try:  # held until the response is handed over: results of done groups wait for it
-            return await self._score_all(request, context)
+            return await self._score_all(request, refusals, context)
         finally:
             self.admission.release(admitted)
 
     async def _score_all(
-        self, request: reward_pb2.ScoreRequest, context: grpc.aio.ServicerContext
+        self,
+        request: reward_pb2.ScoreRequest,
+        refusals: list[GroupRefused | None],
+        context: grpc.aio.ServicerContext,
     ) -> reward_pb2.ScoreResponse:
-        tasks = [
-            asyncio.create_task(score_group(g, self.verifiers, self.metrics))
-            for g in request.groups
-        ]
+        groups = request.groups
+        tasks = {
+            i: asyncio.create_task(score_group(g, self.verifiers, self.metrics))
+            for i, (g, refused) in enumerate(zip(groups, refusals, strict=True))
+            if refused is None
+        }
         try:
-            results = await asyncio.gather(*tasks)
+            await asyncio.gather(*tasks.values())
         except Exception as err:
-            for task in tasks:
+            for task in tasks.values():
                 task.cancel()
             await self._end(context, "Score", err)
         finally:
-            for task in tasks:  # on cancellation by the client, stop the work too
+            for task in tasks.values():  # on cancellation by the client, stop the work too
                 task.cancel()
+        results = [
+            tasks[i].result() if refused is None else refused_result(g, refused, self.metrics)
+            for i, (g, refused) in enumerate(zip(groups, refusals, strict=True))
+        ]
         self.metrics.requests.labels("Score", "OK").inc()
         return reward_pb2.ScoreResponse(results=results)
 
@@ -156,10 +175,32 @@ class RewardService(reward_pb2_grpc.RewardServiceServicer):
     ) -> AsyncIterator[reward_pb2.GroupResult]:
         done: asyncio.Queue = asyncio.Queue()
         reader_finished = object()
-        admitted: dict[asyncio.Task, int] = {}  # groups not yet delivered: their sizes
+        # Groups not yet delivered: (completions admitted, places held on this stream).
+        held: dict[asyncio.Future, tuple[int, int]] = {}
         undelivered = _Undelivered(self.config.stream_max_undelivered)
         active_ids: set[str] = set()
         failure: list[Exception] = []
+
+        async def admit(group: reward_pb2.Group) -> asyncio.Future:
+            refused = self._refused(group)
+            if refused is not None:
+                # Answered at once and takes no room in the queue; its result still
+                # waits for the client like any other, so it holds one place here.
+                await undelivered.wait_for_room(1)
+                work = asyncio.get_running_loop().create_future()
+                work.set_result(refused_result(group, refused, self.metrics))
+                held[work] = (0, 1)
+                undelivered.add(1)
+                return work
+            n = len(group.completions)
+            # Room on this stream first, so that a client that does not read holds no
+            # room in the server-wide queue while it waits.
+            await undelivered.wait_for_room(n)
+            await self.admission.acquire(n, self.config.stream_admission_wait_s)
+            undelivered.add(n)
+            task = asyncio.create_task(score_group(group, self.verifiers, self.metrics))
+            held[task] = (n, n)
+            return task
 
         async def read() -> None:
             try:
@@ -167,32 +208,26 @@ class RewardService(reward_pb2_grpc.RewardServiceServicer):
                     for group in request.groups:
                         if self.draining:
                             raise _SHUTTING_DOWN
+                        validate_group_id(group)
                         if group.group_id in active_ids:
                             raise InvalidRequest(
                                 f"group_id {quote(group.group_id)} is already being scored "
                                 "on this stream"
                             )
-                        validate_group(group, self.limits, self._validate_code)
-                        n = len(group.completions)
-                        # Room on this stream first, so that a client that does not read
-                        # holds no room in the server-wide queue while it waits.
-                        await undelivered.wait_for_room(n)
-                        await self.admission.acquire(n, self.config.stream_admission_wait_s)
-                        undelivered.add(n)
+                        work = await admit(group)
                         active_ids.add(group.group_id)
-                        task = asyncio.create_task(score_group(group, self.verifiers, self.metrics))
-                        admitted[task] = n
-                        task.add_done_callback(done.put_nowait)
+                        work.add_done_callback(done.put_nowait)
             except Exception as err:
                 failure.append(err)
             finally:
                 done.put_nowait(reader_finished)
 
-        def settle(task: asyncio.Task) -> None:
+        def settle(work: asyncio.Future) -> None:
             """The group's result was written, or will never be: give its room back."""
-            n = admitted.pop(task)
-            undelivered.remove(n)
-            self.admission.release(n)
+            admitted, places = held.pop(work)
+            undelivered.remove(places)
+            if admitted:
+                self.admission.release(admitted)
 
         reader = asyncio.create_task(read())
         reading = True
@@ -200,7 +235,7 @@ class RewardService(reward_pb2_grpc.RewardServiceServicer):
         if self.draining:
             done.put_nowait(_DRAIN)
         try:
-            while reading or admitted:
+            while reading or held:
                 item = await done.get()
                 if item is reader_finished:
                     reading = False
@@ -226,9 +261,9 @@ class RewardService(reward_pb2_grpc.RewardServiceServicer):
         finally:
             self._streams.discard(done)
             reader.cancel()
-            for task in list(admitted):  # in flight, or scored and never written
-                task.cancel()
-                settle(task)
+            for work in list(held):  # in flight, or scored and never written
+                work.cancel()
+                settle(work)
         if failure:
             await self._end(context, "ScoreStream", failure[0])
         self.metrics.requests.labels("ScoreStream", "OK").inc()
@@ -247,18 +282,8 @@ def server_info(config: ServerConfig, verifiers: Verifiers) -> reward_pb2.Server
         max_groups_per_request=config.max_groups_per_request,
         max_message_bytes=config.max_message_bytes,
         max_queued_completions=config.max_queued_completions,
-        math_timeout_s=config.math_timeout_s,
     )
-    info = reward_pb2.ServerInfo(version=__version__, verifiers=["math"], limits=limits)
-    code = verifiers.code
-    if code is not None:
-        info.verifiers.append("code")
-        for name, version, image in code.languages():
-            info.languages.append(name)
-            info.language_info.add(name=name, version=version, image=image)
-        sandbox = code.config
-        info.limits.default_time_limit_s = sandbox.default_time_limit_s
-        info.limits.max_time_limit_s = sandbox.max_time_limit_s
-        info.limits.default_memory_mb = sandbox.default_memory_mb
-        info.limits.max_memory_mb = sandbox.max_memory_mb
+    info = reward_pb2.ServerInfo(version=__version__, limits=limits)
+    for verifier in verifiers.running.values():  # each adds its kind, languages, limits
+        verifier.describe(info)
     return info

@@ -1,13 +1,23 @@
-"""A pool of math worker processes with a hard wall-clock limit per verification.
+"""A pool of killable worker processes with a hard wall-clock limit per item.
 
-A verification that overruns its limit has its worker killed (SIGKILL) and replaced; the
-completion scores WRONG with detail "timeout". Workers are forked from a forkserver that
-is started before the gRPC server, with the verifier modules preloaded, so a replacement
-costs a fork, not a Python start-up, and never forks a process that runs gRPC threads.
+Any verifier whose work may hang or crash in C code can use it: it passes a `WorkerSpec`
+(the loop a worker process runs, how a reply row becomes a result, and the result of an
+item that overran or killed its worker). A job is a shared part (a math gold answer, say)
+and a list of items (the completions); the worker prepares the shared part once, then
+answers each item.
 
-Work goes to workers in chunks of a few completions with one reply per chunk; each worker
-records in shared memory which completion it is on and since when, so the limit is still
-per completion.
+An item that overruns its limit has its worker killed (SIGKILL) and replaced, and gets
+`spec.timed_out()`. Workers are forked from a forkserver that is started before the gRPC
+server, with the spec's modules preloaded, so a replacement costs a fork, not a Python
+start-up, and never forks a process that runs gRPC threads.
+
+Work goes to workers in chunks of a few items with one reply per chunk; each worker
+records in shared memory which item it is on and since when, so the limit is still per
+item. The worker protocol (see reward_server.verifiers.math.worker):
+  receives (shared, items) until EOF;
+  writes progress[0], progress[1] = -1, now before preparing `shared`, and i, now before
+  item i (on the monotonic clock);
+  replies ("results", [row per item]) or ("refused", message) when `shared` is unusable.
 """
 
 from __future__ import annotations
@@ -22,26 +32,45 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import Any
-
-from reward_server.outcome import Outcome, Verdict
-from reward_server.verifiers.math.worker import outcome_from_tuple, worker_main
+from typing import Any, Generic, TypeVar
 
 log = logging.getLogger(__name__)
 
+R = TypeVar("R")
+
 _CTX = multiprocessing.get_context("forkserver")
-_CTX.set_forkserver_preload(["reward_server.verifiers.math.worker"])
+# The forkserver is one per process, and so is its preload list: pools add to it. Modules
+# added after it started are imported by each worker instead (slower, still correct).
+_PRELOADED: set[str] = set()
 
 
-class BadGold(ValueError):
-    """The gold answer of a task cannot be used; the message says why."""
+@dataclass(frozen=True)
+class WorkerSpec(Generic[R]):
+    """What a pool runs and how it reads the answers."""
+
+    worker: Callable[[Connection, Any, int], None]  # (conn, progress, memory_mb); module-level
+    result: Callable[[Any], R]  # one reply row -> the item's result
+    timed_out: Callable[[], R]  # the result of an item whose worker overran the limit
+    crashed: Callable[[], R]  # the result of an item that killed its worker twice
+    preload: tuple[str, ...] = ()  # modules the forkserver imports once for every worker
+    name: str = "worker"  # process name, as ps shows it
+
+
+class JobRefused(ValueError):
+    """The shared part of a job cannot be used. `reason`: "refused" (the worker said why,
+    in the message), "timeout" (preparing it overran the limit) or "crash" (it killed the
+    worker)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(eq=False)  # identity-hashed: workers live in a set
 class _Worker:
     process: BaseProcess
     conn: Connection
-    progress: Any  # shared [index of the completion in hand (-1: the gold), start time]
+    progress: Any  # shared [index of the item in hand (-1: the shared part), start time]
 
 
 class _Overran(Exception):
@@ -54,27 +83,27 @@ class _WorkerGone(Exception):
         self.index = index
 
 
-class MathPool:
-    """Runs `parse_gold` + `verify` in worker processes.
+class WorkerPool(Generic[R]):
+    """Runs `spec.worker` in `workers` processes, each item under `timeout_s`.
 
     `on_restart(reason)` is called whenever a worker is replaced ("timeout", "crash",
-    "cancelled"). `worker_target` is the function a worker runs (tests pass fakes).
+    "cancelled").
     """
 
     def __init__(
         self,
+        spec: WorkerSpec[R],
         workers: int,
         timeout_s: float,
         memory_mb: int = 0,
         on_restart: Callable[[str], None] | None = None,
         chunk_size: int = 8,
-        worker_target: Callable[[Connection, Any, int], None] = worker_main,
     ) -> None:
+        self.spec = spec
         self.size = workers
         self.timeout_s = timeout_s
         self.memory_mb = memory_mb
         self.chunk_size = chunk_size
-        self._worker_target = worker_target
         self._on_restart = on_restart or (lambda reason: None)
         # Idle workers go to waiters strictly first come, first served; an asyncio.Queue
         # lets a releasing task take its worker straight back and starve the others.
@@ -85,6 +114,9 @@ class MathPool:
 
     async def start(self) -> None:
         """Starts every worker; call before the gRPC server starts."""
+        if not set(self.spec.preload) <= _PRELOADED:
+            _PRELOADED.update(self.spec.preload)
+            _CTX.set_forkserver_preload(sorted(_PRELOADED))
         workers = await asyncio.gather(*(asyncio.to_thread(self._spawn) for _ in range(self.size)))
         for worker in workers:
             self._release(worker)
@@ -93,9 +125,9 @@ class MathPool:
         parent, child = _CTX.Pipe(duplex=True)
         progress = _CTX.RawArray("d", 2)
         process = _CTX.Process(
-            target=self._worker_target,
+            target=self.spec.worker,
             args=(child, progress, self.memory_mb),
-            name="math-worker",
+            name=self.spec.name,
             daemon=True,
         )
         process.start()
@@ -133,11 +165,11 @@ class MathPool:
         if not self._closed:
             self._release(await asyncio.to_thread(self._spawn))
 
-    async def _run(self, worker: _Worker, gold: str, completions: list[str]) -> tuple:
-        """Sends one job and waits for its reply, enforcing the limit per completion."""
+    async def _send(self, worker: _Worker, shared: Any, items: list[Any]) -> tuple:
+        """Sends one job and waits for its reply, enforcing the limit per item."""
         loop = asyncio.get_running_loop()
         worker.progress[0], worker.progress[1] = -1.0, time.monotonic()
-        worker.conn.send((gold, completions))
+        worker.conn.send((shared, items))
         wake = asyncio.Event()
         fd = worker.conn.fileno()
         loop.add_reader(fd, wake.set)
@@ -160,23 +192,23 @@ class MathPool:
         except (EOFError, OSError):
             raise _WorkerGone(int(worker.progress[0])) from None
 
-    async def verify(self, gold: str, completions: list[str]) -> list[Outcome]:
-        """One Outcome per completion, in order; raises BadGold for an unusable gold.
+    async def run(self, shared: Any, items: list[Any]) -> list[R]:
+        """One result per item, in order; raises JobRefused for an unusable `shared`.
 
-        One group never has more chunks in flight than there are workers, and idle
-        workers are handed out first come, first served: a large or slow group delays a
-        small one by a chunk or two, never by its whole size.
+        One job never has more chunks in flight than there are workers, and idle workers
+        are handed out first come, first served: a large or slow job delays a small one
+        by a chunk or two, never by its whole size.
         """
         chunks = collections.deque(
-            (start, completions[start : start + self.chunk_size])
-            for start in range(0, len(completions), self.chunk_size)
+            (start, items[start : start + self.chunk_size])
+            for start in range(0, len(items), self.chunk_size)
         )
-        results: list[Outcome] = [Outcome(Verdict.VERDICT_UNSPECIFIED)] * len(completions)
+        results: list[Any] = [None] * len(items)
 
         async def lane() -> None:
             while chunks:
                 start, chunk = chunks.popleft()
-                results[start : start + len(chunk)] = await self._verify_chunk(gold, chunk)
+                results[start : start + len(chunk)] = await self._run_chunk(shared, chunk)
 
         lanes = [asyncio.ensure_future(lane()) for _ in range(min(self.size, len(chunks)))]
         try:
@@ -187,44 +219,44 @@ class MathPool:
             raise
         return results
 
-    async def _verify_chunk(self, gold: str, completions: list[str]) -> list[Outcome]:
-        results: list[Outcome | None] = [None] * len(completions)
-        crashes = [0] * len(completions)
-        pending = list(range(len(completions)))  # positions without a verdict yet
+    async def _run_chunk(self, shared: Any, items: list[Any]) -> list[R]:
+        results: list[Any] = [None] * len(items)
+        crashes = [0] * len(items)
+        pending = list(range(len(items)))  # positions without a result yet
         while pending:
             worker = await self._acquire()
             try:
-                kind, payload = await self._run(worker, gold, [completions[i] for i in pending])
+                kind, payload = await self._send(worker, shared, [items[i] for i in pending])
             except _Overran as overran:
                 await self._replace(worker, "timeout")
                 if overran.index < 0:
-                    raise BadGold(
-                        f"gold answer could not be parsed within {self.timeout_s:g}s"
+                    raise JobRefused(
+                        "timeout", f"preparing the job took longer than {self.timeout_s:g}s"
                     ) from None
-                results[pending.pop(overran.index)] = Outcome(Verdict.WRONG, detail="timeout")
+                results[pending.pop(overran.index)] = self.spec.timed_out()
                 continue  # the others go again: their results died with the worker
             except _WorkerGone as gone:
                 await self._replace(worker, "crash")
                 if gone.index < 0:
-                    raise BadGold("gold answer crashed the parser") from None
+                    raise JobRefused("crash", "the worker died preparing the job") from None
                 position = pending[gone.index]
                 crashes[position] += 1
                 # A worker can die for reasons of its own; a second death on the same
-                # answer means the answer kills the verifier, which no correct answer does.
+                # item means the item kills the worker, which no good item does.
                 if crashes[position] >= 2:
-                    results[position] = Outcome(Verdict.WRONG, detail="verifier crashed on answer")
+                    results[position] = self.spec.crashed()
                     pending.pop(gone.index)
                 continue
             except BaseException:
                 await self._replace(worker, "cancelled")
                 raise
             self._release(worker)
-            if kind == "bad_gold":
-                raise BadGold(payload)
+            if kind == "refused":
+                raise JobRefused("refused", payload)
             for position, row in zip(pending, payload, strict=True):
-                results[position] = outcome_from_tuple(row)
+                results[position] = self.spec.result(row)
             pending = []
-        return [r for r in results if r is not None]
+        return results
 
     async def close(self) -> None:
         self._closed = True

@@ -22,7 +22,7 @@ def worker_main(conn: Connection, progress: Any, memory_mb: int) -> None:
         if gold == "hang":
             time.sleep(3600)
         if gold == "bad":
-            conn.send(("bad_gold", "bad gold"))
+            conn.send(("refused", "bad gold"))
             continue
         results = []
         for index, completion in enumerate(completions):

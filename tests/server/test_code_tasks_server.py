@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
+import grpc
 from conftest import requires_docker
 
-from reward_server.api import reward_pb2
+from reward_server.api import reward_pb2, reward_pb2_grpc
 from reward_server.client import RewardClient, code_group
 
 V = reward_pb2.Verdict
@@ -52,15 +52,12 @@ def test_python_function_and_io_tasks(code_server):
     assert results["io"].scores[0].tests_total == 2
 
 
-def test_bad_code_task_is_invalid_argument(code_server):
-    import grpc
-
-    stub = RewardClient(code_server.address)
+def test_bad_code_task_is_a_group_error(code_server):
+    stub = reward_pb2_grpc.RewardServiceStub(grpc.insecure_channel(code_server.address))
     group = code_group("cobol", ["x"], io_cases=[("", "")], group_id="x")
-    with pytest.raises(grpc.RpcError) as err:
-        stub.score([group])
-    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "cobol" in err.value.details() and "python" in err.value.details()
+    [result] = stub.Score(reward_pb2.ScoreRequest(groups=[group]), timeout=30).results
+    assert result.error.code == "INVALID_ARGUMENT" and not result.scores
+    assert "cobol" in result.error.message and "python" in result.error.message
 
 
 def test_results_show_at_most_200_characters_of_the_program(code_server):

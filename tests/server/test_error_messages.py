@@ -1,6 +1,7 @@
 """Error messages quote client input cut short: a multi-megabyte value in a bad request
 still gets INVALID_ARGUMENT with a short message (a long one would not fit in the status
-trailer, and the client would see a retryable RESOURCE_EXHAUSTED instead)."""
+trailer, and the client would see a retryable RESOURCE_EXHAUSTED instead), and a bad
+group's own error stays as short."""
 
 from __future__ import annotations
 
@@ -25,6 +26,14 @@ def refusal(call) -> grpc.RpcError:
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT, err.value.details()[:300]
     assert len(err.value.details()) < 600
     return err.value
+
+
+def group_error(address: str, group: reward_pb2.Group) -> reward_pb2.GroupError:
+    request = reward_pb2.ScoreRequest(groups=[group])
+    [result] = stub(address).Score(request, timeout=60).results
+    assert result.error.code == "INVALID_ARGUMENT", result.error.message[:300]
+    assert len(result.error.message) < 600 and not result.scores
+    return result.error
 
 
 def test_quote_and_clip():
@@ -54,16 +63,15 @@ def test_huge_group_id_already_scored_on_the_stream(server):
 
 
 def test_huge_group_id_of_a_bad_group(server):
-    request = reward_pb2.ScoreRequest(groups=[math_group("1", [], group_id=HUGE)])
-    err = refusal(lambda: stub(server.address).Score(request, timeout=30))
-    assert "has no completions" in err.details()
+    error = group_error(server.address, math_group("1", [], group_id=HUGE))
+    assert "has no completions" in error.message
+    assert f"({len(HUGE)} characters)" in error.message
 
 
 @pytest.mark.parametrize("gold", [HUGE + "\n#### ", "\\boxed{" + HUGE, "\\boxed{}" + HUGE])
 def test_huge_bad_gold(server, gold):
-    request = reward_pb2.ScoreRequest(groups=[math_group(gold, ["1"], group_id="g")])
-    err = refusal(lambda: stub(server.address).Score(request, timeout=60))
-    assert "gold" in err.details()
+    error = group_error(server.address, math_group(gold, ["1"], group_id="g"))
+    assert "gold" in error.message
 
 
 @requires_docker
@@ -76,6 +84,5 @@ def test_huge_bad_gold(server, gold):
     ],
 )
 def test_huge_bad_code_task(code_server, group, message):
-    request = reward_pb2.ScoreRequest(groups=[group])
-    err = refusal(lambda: stub(code_server.address).Score(request, timeout=30))
-    assert message in err.details()
+    error = group_error(code_server.address, group)
+    assert message in error.message

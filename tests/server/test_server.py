@@ -1,4 +1,5 @@
-"""The real server on loopback: RPCs, errors, health, reflection, metrics, shutdown."""
+"""The real server on loopback: RPCs, errors, health, reflection, metrics, shutdown.
+Per-group errors in a full batch and on a stream: test_group_errors.py."""
 
 from __future__ import annotations
 
@@ -88,15 +89,9 @@ def test_stream_results_are_all_delivered(server):
 @pytest.mark.parametrize(
     ("group", "message"),
     [
-        (reward_pb2.Group(group_id="x", completions=["1"]), "has no task"),
+        (reward_pb2.Group(group_id="x", completions=["1"]), "has no task (set task.math or"),
         (math_group("1", [], group_id="x"), "has no completions"),
-        (math_group("  ", ["1"], group_id="x"), "empty math gold"),
-        (
-            reward_pb2.Group(
-                completions=["1"], task=reward_pb2.Task(math=reward_pb2.MathTask(gold="1"))
-            ),
-            "empty group_id",
-        ),
+        (math_group("  ", ["1"], group_id="x"), "math gold answer is empty"),
         (math_group("1", ["1"] * 300, group_id="x"), "at most 256"),
         (math_group("1", ["x" * (3 << 20)], group_id="x"), "bytes; at most"),
         (math_group("1", ["1"], group_id="x", completion_lengths=[1, 2]), "completion_lengths"),
@@ -108,46 +103,62 @@ def test_stream_results_are_all_delivered(server):
         ),
     ],
 )
-def test_bad_requests_get_invalid_argument(server, group, message):
-    with pytest.raises(grpc.RpcError) as err:
-        stub(server.address).Score(reward_pb2.ScoreRequest(groups=[group]), timeout=30)
-    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert message in err.value.details()
+def test_bad_group_gets_its_own_error(server, group, message):
+    good = math_group("2", ["\\boxed{2}"], group_id="good")
+    response = stub(server.address).Score(reward_pb2.ScoreRequest(groups=[group, good]), timeout=30)
+    bad, scored = response.results
+    assert bad.group_id == "x" and not bad.scores
+    assert bad.error.code == "INVALID_ARGUMENT"
+    assert message in bad.error.message and "group 'x'" in bad.error.message
+    assert not scored.HasField("error") and scored.scores[0].verdict == V.CORRECT
 
 
-def test_empty_request_and_duplicate_ids(server):
+def test_bad_requests_as_a_whole_get_invalid_argument(server):
     s = stub(server.address)
     with pytest.raises(grpc.RpcError, match="no groups") as err:
         s.Score(reward_pb2.ScoreRequest(), timeout=10)
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     g = math_group("1", ["1"], group_id="same")
-    with pytest.raises(grpc.RpcError, match="appears twice"):
+    with pytest.raises(grpc.RpcError, match="appears twice") as err:
         s.Score(reward_pb2.ScoreRequest(groups=[g, g]), timeout=10)
-
-
-def test_unusable_gold_is_invalid_argument(server):
-    with pytest.raises(grpc.RpcError) as err:
-        stub(server.address).Score(
-            reward_pb2.ScoreRequest(
-                groups=[math_group("Solution: it is 4.\n#### ", ["1"], group_id="x")]
-            ),
-            timeout=30,
-        )
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "gold" in err.value.details()
+    no_id = reward_pb2.Group(
+        completions=["1"], task=reward_pb2.Task(math=reward_pb2.MathTask(gold="1"))
+    )
+    with pytest.raises(grpc.RpcError, match="empty group_id") as err:
+        s.Score(reward_pb2.ScoreRequest(groups=[g, no_id]), timeout=10)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    many = [math_group("1", ["1"], group_id=f"g{i}") for i in range(1025)]
+    with pytest.raises(grpc.RpcError, match="at most 1024") as err:
+        s.Score(reward_pb2.ScoreRequest(groups=many), timeout=10)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_unusable_gold_is_a_group_error(server):
+    response = stub(server.address).Score(
+        reward_pb2.ScoreRequest(
+            groups=[math_group("Solution: it is 4.\n#### ", ["1"], group_id="x")]
+        ),
+        timeout=30,
+    )
+    [result] = response.results
+    assert result.error.code == "INVALID_ARGUMENT" and not result.scores
+    assert "gold" in result.error.message
 
 
 def test_code_task_without_sandbox_is_unimplemented(server):
     group = code_group("python", ["print(1)"], io_cases=[("", "1\n")], group_id="c")
-    with pytest.raises(grpc.RpcError) as err:
-        stub(server.address).Score(reward_pb2.ScoreRequest(groups=[group]), timeout=10)
-    assert err.value.code() == grpc.StatusCode.UNIMPLEMENTED
-    assert "--code" in err.value.details()
+    response = stub(server.address).Score(reward_pb2.ScoreRequest(groups=[group]), timeout=10)
+    [result] = response.results
+    assert result.error.code == "UNIMPLEMENTED" and not result.scores
+    assert "is a code task" in result.error.message and "--code" in result.error.message
 
 
 def test_stream_error_keeps_results_already_scored(server):
     good = math_group("3", ["\\boxed{3}"], group_id="good")
-    bad = math_group("3", [], group_id="bad")
+    bad = reward_pb2.Group(  # no group_id: it cannot be answered on its own
+        completions=["3"], task=reward_pb2.Task(math=reward_pb2.MathTask(gold="3"))
+    )
     call = stub(server.address).ScoreStream(
         iter([reward_pb2.ScoreRequest(groups=[good]), reward_pb2.ScoreRequest(groups=[bad])]),
         timeout=30,
@@ -157,7 +168,7 @@ def test_stream_error_keeps_results_already_scored(server):
         for result in call:
             got.append(result.group_id)
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "group 'bad' has no completions" in err.value.details()
+    assert "empty group_id" in err.value.details()
     assert got == ["good"]
 
 
@@ -262,8 +273,11 @@ def test_client_cli(server):
     lines = good.stdout.splitlines()
     assert "CORRECT" in lines[1] and "answer='42'" in lines[1]
     assert "WRONG" in lines[2] and "answer='41'" in lines[2]
-    bad = client_cli("--target", server.address, "score", "--math-gold", "", "x")
-    assert bad.returncode == 1 and "INVALID_ARGUMENT" in bad.stderr
+    # The group's error reaches the user (printed as JSON here, whatever the client makes
+    # of it besides).
+    bad = client_cli("--target", server.address, "score", "--json", "--math-gold", "", "x")
+    assert "INVALID_ARGUMENT" in bad.stdout + bad.stderr
+    assert "gold answer is empty" in bad.stdout + bad.stderr
 
 
 def test_unavailable_is_retried_until_the_server_comes_up(fresh_server):

@@ -1,8 +1,9 @@
 """CodeVerifier: the public entry of the code sandbox (what the gRPC server calls).
 
 Usage: `v = await CodeVerifier.start(SandboxConfig())`, then `await v.score(task,
-completions)` per group, `await v.close()` at shutdown. Docker SDK calls block, so they
-run in thread pools; the event loop only awaits.
+completions)` per group, `await v.close()` at shutdown. It is the registry's "code" kind
+(a reward_server.verifiers.base.Verifier; start.py starts it for the server). Docker SDK
+calls block, so they run in thread pools; the event loop only awaits.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import docker.errors
 from reward_server.api import reward_pb2
 from reward_server.outcome import Outcome, Verdict
 from reward_server.quoting import quote
+from reward_server.verifiers.base import UnusableTask
 from reward_server.verifiers.code import container
 from reward_server.verifiers.code.build import build_all
 from reward_server.verifiers.code.config import SandboxConfig
@@ -56,6 +58,8 @@ def _connect(config: SandboxConfig) -> docker.DockerClient:
 
 
 class CodeVerifier:
+    kind = "code"
+
     def __init__(
         self,
         config: SandboxConfig,
@@ -142,36 +146,48 @@ class CodeVerifier:
     def languages(self) -> list[tuple[str, str, str]]:
         return [(n, rt.version, self._images[n]) for n, rt in self._runtimes.items()]
 
+    def describe(self, info: reward_pb2.ServerInfo) -> None:
+        """GetServerInfo: the code kind, each language with its image, the test limits."""
+        info.verifiers.append(self.kind)
+        for name, version, image in self.languages():
+            info.languages.append(name)
+            info.language_info.add(name=name, version=version, image=image)
+        info.limits.default_time_limit_s = self.config.default_time_limit_s
+        info.limits.max_time_limit_s = self.config.max_time_limit_s
+        info.limits.default_memory_mb = self.config.default_memory_mb
+        info.limits.max_memory_mb = self.config.max_memory_mb
+
     def validate(self, task: reward_pb2.CodeTask) -> None:
-        """Raises ValueError saying what is wrong with a task this verifier cannot judge."""
+        """Raises UnusableTask (a ValueError) saying what is wrong with a task this
+        verifier cannot judge."""
         rt = self._runtimes.get(task.language)
         if rt is None:
-            raise ValueError(
+            raise UnusableTask(
                 f"unknown language {quote(task.language)}; valid: {sorted(self._runtimes)}"
             )
         kind = task.WhichOneof("tests")
         if kind is None:
-            raise ValueError("the code task has no tests (set io, function or asserts)")
+            raise UnusableTask("the code task has no tests (set io, function or asserts)")
         if kind not in rt.test_kinds:
-            raise ValueError(
+            raise UnusableTask(
                 f"{task.language} supports {list(rt.test_kinds)} tests, not "
                 f"{kind!r} (function and assert tests are Python-only)"
             )
         _validate_tests(task, kind)
         lim = task.limits
         if not 0 <= lim.time_limit_s <= self.config.max_time_limit_s:
-            raise ValueError(
+            raise UnusableTask(
                 f"limits.time_limit_s={lim.time_limit_s} must be in [0, "
                 f"{self.config.max_time_limit_s}] (0 = default)"
             )
         if lim.memory_mb and not 16 <= lim.memory_mb <= self.config.max_memory_mb:
-            raise ValueError(
+            raise UnusableTask(
                 f"limits.memory_mb={lim.memory_mb} must be in [16, "
                 f"{self.config.max_memory_mb}] (0 = default)"
             )
 
     async def score(self, task: reward_pb2.CodeTask, completions: list[str]) -> list[Outcome]:
-        """One Outcome per completion, in order. Raises ValueError only for a bad task."""
+        """One Outcome per completion, in order. Raises UnusableTask only for a bad task."""
         self.validate(task)
         rt = self._runtimes[task.language]
         time_limit = task.limits.time_limit_s or self.config.default_time_limit_s
@@ -280,32 +296,32 @@ def _judge_safely(ctx: Context, job: Job) -> Outcome:
 def _validate_tests(task: reward_pb2.CodeTask, kind: str) -> None:
     if kind == "io":
         if not task.io.cases:
-            raise ValueError("io tests need at least one case")
+            raise UnusableTask("io tests need at least one case")
         return
     if kind == "function":
         spec = task.function
         if not spec.entry_point.isidentifier():
-            raise ValueError(f"function.entry_point {quote(spec.entry_point)} is not a name")
+            raise UnusableTask(f"function.entry_point {quote(spec.entry_point)} is not a name")
         if not spec.cases:
-            raise ValueError("function tests need at least one case")
+            raise UnusableTask("function tests need at least one case")
         for i, case in enumerate(spec.cases):
             try:  # tagged objects ({"$": "dict", ...}) and long ints included, see valuecodec
                 args = valuecodec.loads_json(case.args_json)
                 valuecodec.loads_json(case.expected_json)
             except (ValueError, TypeError, RecursionError) as exc:
-                raise ValueError(f"function.cases[{i}]: bad JSON ({exc})") from None
+                raise UnusableTask(f"function.cases[{i}]: bad JSON ({exc})") from None
             if not isinstance(args, list):
-                raise ValueError(f"function.cases[{i}].args_json must be a JSON array")
+                raise UnusableTask(f"function.cases[{i}].args_json must be a JSON array")
         return
     spec = task.asserts
     if not spec.entry_point.isidentifier():
-        raise ValueError(f"asserts.entry_point {quote(spec.entry_point)} is not a name")
+        raise UnusableTask(f"asserts.entry_point {quote(spec.entry_point)} is not a name")
     try:
         with PARSE_LOCK:
             kinds = step_kinds(spec.test_code)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        raise ValueError(f"asserts.test_code does not parse: {exc}") from None
+        raise UnusableTask(f"asserts.test_code does not parse: {exc}") from None
     if "test" not in kinds:
-        raise ValueError(
+        raise UnusableTask(
             "asserts.test_code must define check(candidate) or hold top-level assert statements"
         )

@@ -65,9 +65,10 @@ class _GoldCache:
 def worker_main(conn: Connection, progress: Any, memory_mb: int) -> None:
     """Serves (gold, completions) jobs until EOF.
 
-    Replies ("bad_gold", message) when the gold is unusable, else ("results", [tuple]).
-    `progress` is a shared double array: [index of the completion being verified, its
-    start time on the monotonic clock].
+    Speaks the protocol of reward_server.procpool.pool with the gold as the shared part:
+    replies ("refused", message) when the gold is unusable, else ("results", [tuple]).
+    `progress` is a shared double array: [index of the completion being verified (-1: the
+    gold), its start time on the monotonic clock].
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     # math-verify warns on every call that its own timeouts are off; this process is the
@@ -84,10 +85,10 @@ def worker_main(conn: Connection, progress: Any, memory_mb: int) -> None:
         try:
             gold = golds.get(gold_text)
         except ValueError as err:
-            conn.send(("bad_gold", str(err)))
+            conn.send(("refused", str(err)))
             continue
         except Exception as err:  # includes RecursionError, MemoryError
-            conn.send(("bad_gold", f"gold answer could not be parsed ({type(err).__name__})"))
+            conn.send(("refused", f"gold answer could not be parsed ({type(err).__name__})"))
             continue
         results = []
         for index, completion in enumerate(completions):
