@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import sys
 
 from reward_server import config as config_mod
@@ -25,11 +26,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# What the `server` extra installs (the base install is the client only).
+SERVER_MODULES = (
+    "grpc_health",
+    "grpc_reflection",
+    "math_verify",
+    "sympy",
+    "prometheus_client",
+    "docker",
+)
+
+
+def missing_server_modules() -> list[str]:
+    return [name for name in SERVER_MODULES if importlib.util.find_spec(name) is None]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "options":
         print(config_mod.describe())
         return 0
+    missing = missing_server_modules()
+    if missing:
+        print(
+            f"reward-server: {args.command} needs the server extra (missing "
+            f"{', '.join(missing)}): pip install 'reward-server[server]'",
+            file=sys.stderr,
+        )
+        return 2
     if args.command == "demo":
         from reward_server.demo import run_demo
 

@@ -74,17 +74,20 @@ if [ "$host_py" != "$image_py" ]; then
 fi
 
 mkdir -p "$WHEELS"
-# The requirements: the project's dependencies and its train extra, read from
-# pyproject.toml, plus what pip needs to install the project from source.
+# The requirements: the project's dependencies and its server and train extras, read from
+# pyproject.toml (the project itself, which extras name, comes from src), plus what pip
+# needs to install the project from source.
 "$PYTHON" - "$WHEELS/requirements.txt.new" <<'EOF'
 import sys
 import tomllib
 
 project = tomllib.load(open("pyproject.toml", "rb"))["project"]
-reqs = [*project["dependencies"], *project["optional-dependencies"]["train"]]
+extras = project["optional-dependencies"]
+reqs = [*project["dependencies"], *extras["server"], *extras["train"]]
+reqs = [r for r in reqs if not r.replace("_", "-").startswith(project["name"])]
 if not any(r.replace(" ", "").startswith("torch==2.13.0") for r in reqs):
     reqs.append("torch==2.13.0")  # the CPU build on local disk; a bare torch pulls CUDA
-reqs += ["pip", "setuptools>=68", "wheel"]
+reqs += ["pip", "setuptools>=77", "wheel"]
 with open(sys.argv[1], "w") as f:
     f.write("".join(r + "\n" for r in reqs))
 EOF
