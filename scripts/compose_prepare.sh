@@ -6,7 +6,7 @@
 #   2. BASE_IMAGE for deploy/Dockerfile: $BASE_IMAGE when set; else the debootstrapped
 #      Debian base of the python sandbox when the engine has it and has no python:3.11-slim
 #      (no registry needed); else python:3.11-slim (pulled by the build);
-#   3. build/wheelhouse: wheels of every dependency (runtime + the train extra, torch
+#   3. build/wheelhouse: wheels of every dependency (the server and train extras, torch
 #      pinned to 2.13.0, the CPU build) made with the host's pip, so the image build never
 #      touches the network; skipped when its requirements have not changed;
 #   4. build/compose: the build context (the project's source files, the Dockerfile and
