@@ -15,6 +15,7 @@ from reward_server.client.channel import (
     channel_options,
     resolve_target,
 )
+from reward_server.client.stream_state import StreamLedger
 
 
 class AsyncRewardClient:
@@ -92,14 +93,12 @@ class AsyncRewardClient:
         timeout: float | None = None,
     ) -> AsyncIterator[reward_pb2.GroupResult]:
         """Yields each group's result as it arrives; unanswered groups are re-sent on a new
-        stream after a retryable failure, so each group is answered exactly once."""
+        stream after a retryable failure, so each group is answered exactly once. A group
+        the server cannot judge is yielded with `error` set, never raised or re-sent."""
+        ledger = StreamLedger(self.retry)
         source = _aiter(groups)
-        pending: dict[str, reward_pb2.Group] = {}
         pulling: list[asyncio.Future] = []  # the one read of `groups` under way, if any
         source_error: list[BaseException] = []
-        exhausted = asyncio.Event()  # `groups` has ended
-
-        generation = [0]  # bumped when a stream breaks; older request generators retire
 
         async def take(mine: int) -> reward_pb2.Group | None:
             """The next group from `groups` for the stream of generation `mine`, or None
@@ -108,23 +107,24 @@ class AsyncRewardClient:
             The read runs in its own future, shielded: a broken stream's request
             generator may still be waiting for the caller's next group (grpc does not
             cancel it once the call has ended), and cancelling the read would end the
-            caller's generator. Only the current stream's generator takes its group."""
+            caller's generator. Only the current stream's generator takes its group, so
+            the shared read plays the part of the sync client's orphans."""
             while True:
-                if generation[0] != mine:
+                if not ledger.is_current(mine):
                     return None
                 if not pulling:
                     pulling.append(asyncio.ensure_future(_anext(source)))
                 read = pulling[0]
                 await asyncio.shield(read)
-                if generation[0] == mine and pulling and pulling[0] is read:
+                if ledger.is_current(mine) and pulling and pulling[0] is read:
                     pulling.clear()
                     if read.exception() is not None:
                         source_error.append(read.exception())
                     group = read.result()
                     if group is None:
-                        exhausted.set()
+                        ledger.end_of_groups()
                     else:
-                        pending[group.group_id] = group  # recorded before it is sent
+                        ledger.register(group, mine)  # recorded before it is sent
                     return group
 
         async def requests(
@@ -135,39 +135,34 @@ class AsyncRewardClient:
             while (group := await take(mine)) is not None:
                 yield reward_pb2.ScoreRequest(groups=[group])
 
-        attempt = 0
-        resend: list[reward_pb2.Group] = []
+        resend: list[reward_pb2.Group] | None = []
         try:
-            while True:
+            while resend is not None:
                 call = self._stub.ScoreStream(
-                    requests(generation[0], resend),
+                    requests(ledger.generation, resend),
                     timeout=timeout,
-                    wait_for_ready=attempt > 0,
+                    wait_for_ready=ledger.reconnecting,
                 )
                 try:
                     async for result in call:
-                        if pending.pop(result.group_id, None) is None:
-                            continue
-                        attempt = 0
-                        yield result
+                        if ledger.answer(result):  # else a duplicate from a replaced stream
+                            yield result
                 except grpc.aio.AioRpcError as err:
-                    attempt += 1
-                    if attempt >= self.retry.attempts or not self.retry.retryable(err.code()):
+                    wait = ledger.backoff(err.code())
+                    if wait is None:
                         raise
                     call.cancel()
-                    await asyncio.sleep(self.retry.backoff(attempt))
+                    await asyncio.sleep(wait)
                 except asyncio.CancelledError:
                     # grpc cancels the call when reading `groups` raised: raise that error.
                     if source_error:
                         raise source_error[0] from None
                     raise
-                # Bump and snapshot in one step (no await between): a take() either
-                # registered its group already (re-sent now) or sees the new generation.
-                generation[0] += 1
-                resend = list(pending.values())
-                if not resend and exhausted.is_set():
-                    return
-                # Otherwise a new stream: the caller may still be producing groups.
+                # No await between the end of the stream and the new generation: a take()
+                # either registered its group already (re-sent now) or sees the new one.
+                # None: all answered and `groups` ended; else a new stream, also when
+                # nothing is owed: the caller may still be producing groups.
+                resend = ledger.replace_stream()
         finally:
             for read in pulling:
                 read.cancel()

@@ -3,6 +3,8 @@
 reward-client info
 reward-client score --math-gold 42 "<think>6*7</think> The answer is \\boxed{42}" "41"
 reward-client score --group-json group.json     # a reward.v1.Group in protobuf JSON
+
+Exits 1 when the server refuses the request or cannot judge a group (GroupResult.error).
 """
 
 from __future__ import annotations
@@ -65,6 +67,9 @@ def _groups(args: argparse.Namespace) -> list[reward_pb2.Group]:
 
 
 def _print_result(result: reward_pb2.GroupResult) -> None:
+    if result.HasField("error"):
+        print(f"group {result.group_id}: not judged: {result.error.code}: {result.error.message}")
+        return
     print(f"group {result.group_id}: mean {result.reward_mean:.3f} std {result.reward_std:.3f}")
     for i, s in enumerate(result.scores):
         parts = " ".join(f"{k}={v:g}" for k, v in sorted(s.components.items()))
@@ -91,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json_format.MessageToJson(result))
         else:
             _print_result(result)
-    return 0
+    return 1 if any(r.HasField("error") for r in results) else 0
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import suppress
-from typing import TypeVar
 
 import grpc
 
@@ -18,8 +17,7 @@ from reward_server.client.channel import (
     channel_options,
     resolve_target,
 )
-
-T = TypeVar("T")
+from reward_server.client.stream_state import StreamLedger
 
 
 class _Retired(Exception):
@@ -85,7 +83,8 @@ class RewardClient:
     def score(
         self, groups: Sequence[reward_pb2.Group], timeout: float | None = None
     ) -> list[reward_pb2.GroupResult]:
-        """Scores a batch of groups; results come back in the order of `groups`."""
+        """Scores a batch of groups; results come back in the order of `groups`. A group
+        the server cannot judge comes back with `error` set (see `score_stream`)."""
         response = self._call(
             self._stub.Score, reward_pb2.ScoreRequest(groups=list(groups)), timeout
         )
@@ -100,15 +99,14 @@ class RewardClient:
         `groups` is consumed lazily, so a trainer can keep generating while earlier groups
         are scored. If the stream breaks with a retryable status (server gone, draining,
         overloaded), the groups without a result are sent again on a new stream, so every
-        group is answered exactly once. `timeout` bounds the whole stream (None: no bound).
+        group is answered exactly once. A group the server cannot judge is answered too:
+        its result has `error` set (`result.HasField("error")`) and no scores; it is
+        yielded, never raised or re-sent. `timeout` bounds the whole stream (None: no
+        bound).
         """
-        pending: dict[str, reward_pb2.Group] = {}
-        lock = threading.Lock()  # guards pending, generation and orphans
+        ledger = StreamLedger(self.retry)
         source = iter(groups)
         source_lock = threading.Lock()  # one reader of `groups` at a time
-        generation = [0]  # bumped when a stream breaks; older request generators retire
-        orphans: list[reward_pb2.Group] = []  # taken by a retired generator, never sent
-        exhausted = threading.Event()  # `groups` has ended
 
         def take(mine: int) -> reward_pb2.Group | None:
             """The next group for the stream of generation `mine`, or None at the end.
@@ -117,19 +115,16 @@ class RewardClient:
             (the trainer has not produced the next group yet). What it reads after its
             stream was replaced is handed to the current stream instead of being lost."""
             with source_lock:
-                with lock:
-                    if orphans and generation[0] == mine:
-                        return orphans.pop(0)
+                orphan = ledger.take_orphan(mine)
+                if orphan is not None:
+                    return orphan
                 group = next(source, None)
                 if group is None:
-                    exhausted.set()
+                    ledger.end_of_groups()
                     return None
-                with lock:  # recorded before it is sent, so a failure cannot lose it
-                    pending[group.group_id] = group
-                    if generation[0] == mine:
-                        return group
-                    orphans.append(group)
-                    raise _Retired
+                if ledger.register(group, mine):  # recorded before it is sent
+                    return group
+                raise _Retired
 
         def requests(
             mine: int, resend: list[reward_pb2.Group]
@@ -145,30 +140,23 @@ class RewardClient:
                     return
                 yield reward_pb2.ScoreRequest(groups=[group])
 
-        attempt = 0
-        resend: list[reward_pb2.Group] = []
-        while True:
+        resend: list[reward_pb2.Group] | None = []
+        while resend is not None:
             call = self._stub.ScoreStream(
-                requests(generation[0], resend), timeout=timeout, wait_for_ready=attempt > 0
+                requests(ledger.generation, resend),
+                timeout=timeout,
+                wait_for_ready=ledger.reconnecting,
             )
             try:
                 for result in call:
-                    with lock:
-                        if pending.pop(result.group_id, None) is None:
-                            continue  # a duplicate from a stream that was being replaced
-                    attempt = 0
-                    yield result
+                    if ledger.answer(result):  # else a duplicate from a replaced stream
+                        yield result
             except grpc.RpcError as err:
-                attempt += 1
-                if attempt >= self.retry.attempts or not self.retry.retryable(err.code()):
+                wait = ledger.backoff(err.code())
+                if wait is None:
                     raise
                 call.cancel()
-                time.sleep(self.retry.backoff(attempt))
-            with lock:
-                generation[0] += 1
-                # Orphans are already in pending: they are sent again from there.
-                orphans.clear()
-                resend = list(pending.values())
-            if not resend and exhausted.is_set():
-                return
-            # Otherwise a new stream: the trainer may still be producing groups.
+                time.sleep(wait)
+            # None: all answered and `groups` ended. Otherwise a new stream, also when
+            # nothing is owed: the trainer may still be producing groups.
+            resend = ledger.replace_stream()
