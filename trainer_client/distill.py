@@ -12,7 +12,8 @@ reward::
 
 The kept pairs are also written to ``distill.jsonl`` in the user task schema (with the
 completion as ``reference``), so they can be reused as an SFT set by any later run.
-Completions the server could not judge (INFRA_ERROR) are neither kept nor counted wrong.
+Completions the server could not judge (INFRA_ERROR, or every completion of a task the
+server cannot judge) are neither kept nor counted wrong.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 from trainer_client.config import TrainConfig
 from trainer_client.policy import THINK_OPEN, Policy, load_policy
 from trainer_client.rollout import Sampler, make_sampler
-from trainer_client.scoring import Scorer
+from trainer_client.scoring import GroupErrorLog, Scorer
 from trainer_client.tasks import Task, TaskSet
 
 Log = Callable[[str], None]
@@ -43,6 +44,8 @@ class TeacherData:
     correct: int
     prompts: int
     prompts_kept: int
+    group_errors: int = 0
+    """Prompts whose task the server could not judge (skipped)."""
 
     def stats(self) -> dict[str, Any]:
         return {
@@ -52,6 +55,7 @@ class TeacherData:
             "distill_kept": len(self.tasks),
             "distill_prompts": self.prompts,
             "distill_prompts_kept": self.prompts_kept,
+            "distill_group_errors": self.group_errors,
             "teacher_sample_accuracy": self.correct / self.judged if self.judged else None,
         }
 
@@ -91,9 +95,13 @@ def collect_teacher_data(
     cfg: TrainConfig,
     rng: random.Random,
     log: Log = print,
+    group_errors: GroupErrorLog | None = None,
 ) -> TeacherData:
     """Sample the teacher on ``cfg.distill_prompts`` training tasks and keep what the
-    server scores CORRECT (one copy of each distinct completion per prompt)."""
+    server scores CORRECT (one copy of each distinct completion per prompt). A task the
+    server cannot judge is skipped, counted and logged by ``group_errors`` (default: one
+    logging to ``log``)."""
+    group_errors = group_errors or GroupErrorLog(log)
     tasks = [taskset.sample(rng) for _ in range(cfg.distill_prompts)]
     tasks.sort(key=lambda t: t.kind)  # long code answers do not hold up short math ones
     n = cfg.distill_samples
@@ -109,10 +117,13 @@ def collect_teacher_data(
             submitted.append((gid, task, texts))
             sampled += len(texts)
     results = scorer.collect([gid for gid, _, _ in submitted], cfg.server_timeout_s)
+    errored = group_errors.count(results.values())
     kept: list[Task] = []
     judged = correct = prompts_kept = 0
     for gid, task, texts in submitted:
         seen: set[str] = set()
+        if results[gid].error is not None:
+            continue
         for text, verdict in zip(texts, results[gid].verdicts, strict=True):
             if verdict == "INFRA_ERROR":
                 continue
@@ -124,11 +135,11 @@ def collect_teacher_data(
                 seen.add(text)
                 kept.append(replace(task, reference=as_reference(text, teacher.chat)))
         prompts_kept += bool(seen)
-    data = TeacherData(kept, sampled, judged, correct, len(tasks), prompts_kept)
+    data = TeacherData(kept, sampled, judged, correct, len(tasks), prompts_kept, errored)
     log(
         f"distill: teacher sampled {sampled} completions on {len(tasks)} prompts; "
         f"{correct}/{judged} judged CORRECT; kept {len(kept)} distinct on "
-        f"{prompts_kept} prompts"
+        f"{prompts_kept} prompts" + (f"; {errored} prompts not judged" if errored else "")
     )
     return data
 
@@ -142,26 +153,8 @@ def write_jsonl(data: TeacherData, path: str | Path) -> None:
 
 
 def task_record(task: Task) -> dict[str, Any]:
-    """One task as a user-schema JSONL record."""
-    record: dict[str, Any] = {"prompt": task.prompt, "reference": task.reference}
-    if task.kind == "math":
-        record["gold"] = task.gold
-        return record
-    record["language"] = task.language
-    ((kind, spec),) = task.tests.items()
-    if kind == "function":
-        entry_point, cases = spec
-        record["tests"] = {
-            "function": {"entry_point": entry_point, "cases": [[list(a), e] for a, e in cases]}
-        }
-    elif kind == "io_cases":
-        record["tests"] = {"io": [list(case) for case in spec]}
-    elif kind == "asserts":
-        entry_point, test_code = spec
-        record["tests"] = {"asserts": {"entry_point": entry_point, "test_code": test_code}}
-    else:
-        raise ValueError(f"cannot write tests of kind {kind!r}")
-    return record
+    """One task as a user-schema JSONL record (the task fields from the record codec)."""
+    return {"prompt": task.prompt, "reference": task.reference, **task.record()}
 
 
 __all__ = [

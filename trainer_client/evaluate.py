@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from trainer_client.config import TrainConfig
 from trainer_client.policy import Policy
 from trainer_client.rollout import Sampler
-from trainer_client.scoring import Scorer
+from trainer_client.scoring import GroupErrorLog, Scorer
 from trainer_client.tasks import Task, TaskSet
 
 
@@ -21,8 +21,12 @@ def evaluate(
     timeout: float,
     batch_size: int = 64,
     tag: str = "eval",
+    group_errors: GroupErrorLog | None = None,
 ) -> float | None:
-    """Greedy accuracy on ``tasks``: the share judged correct (unjudged ones left out)."""
+    """Greedy accuracy on ``tasks``: the share judged correct (unjudged ones left out: an
+    INFRA_ERROR, or a task the server cannot judge, counted and logged by
+    ``group_errors``)."""
+    group_errors = group_errors or GroupErrorLog()
     if not tasks:
         return None
     correct, judged = 0, 0
@@ -34,7 +38,9 @@ def evaluate(
             gid = f"{tag}-{start + i}"
             scorer.submit(task.to_group([text], gid))
             ids.append(gid)
-        for result in scorer.collect(ids, timeout).values():
+        results = scorer.collect(ids, timeout).values()
+        group_errors.count(results)
+        for result in results:
             for verdict, reward in zip(result.verdicts, result.rewards, strict=True):
                 if math.isnan(reward):  # INFRA_ERROR: no verdict, not a wrong answer
                     continue
@@ -50,6 +56,7 @@ def heldout_accuracy(
     scorer: Scorer,
     cfg: TrainConfig,
     tag: str,
+    group_errors: GroupErrorLog | None = None,
 ) -> dict[str, float | None]:
     """Greedy held-out accuracy per task kind: ``{"math": float, "code": float | None}``."""
     return {
@@ -60,6 +67,7 @@ def heldout_accuracy(
             scorer,
             timeout=cfg.server_timeout_s,
             tag=f"{tag}-{kind}",
+            group_errors=group_errors,
         )
         for kind in ("math", "code")
     }

@@ -7,7 +7,8 @@
         generate G completions per prompt      (rows prompt-major)
         submit each group to the scorer        (scored while the next chunk generates)
     old_logp = forward pass over the step's rows (before waiting for scores)
-    rewards  = collect the P groups' results   ((P, G), NaN = could not be judged)
+    rewards  = collect the P groups' results   ((P, G), NaN = could not be judged; a
+                                                group the server cannot judge is all NaN)
     advantages, dropping NaN and zero-variance groups
     grpo_update with mu passes over the kept rows; the sampler gets the new weights
 
@@ -30,7 +31,7 @@ from trainer_client.advantages import Advantages, group_advantages, penalise_tru
 from trainer_client.config import TrainConfig
 from trainer_client.policy import Policy
 from trainer_client.rollout import RolloutBatch, Sampler, Samples, collate, completion_logprobs
-from trainer_client.scoring import GroupScores, Scorer
+from trainer_client.scoring import GroupErrorLog, GroupScores, Scorer
 from trainer_client.tasks import Task
 from trainer_client.update import grpo_update, select_rows
 
@@ -46,11 +47,14 @@ def grpo_step(
     step: int,
     reference: torch.nn.Module | None = None,
     reward_spec: Any = None,
+    group_errors: GroupErrorLog | None = None,
 ) -> dict[str, float]:
     """One GRPO step on ``tasks`` (``P`` prompts); returns its metrics.
 
     ``step`` (0-based) names the groups; ``reference`` is the frozen model of the KL term
-    (needed when ``cfg.loss.beta > 0``); ``reward_spec`` asks the server for shaping.
+    (needed when ``cfg.loss.beta > 0``); ``reward_spec`` asks the server for shaping;
+    ``group_errors`` counts and logs groups the server could not judge (pass the run's
+    one, so each reason is logged once per run).
     """
     t_step = time.perf_counter()
     # One kind per generate chunk where possible: short math answers do not wait for
@@ -62,8 +66,8 @@ def grpo_step(
     adv = step_advantages(scores, batch, cfg)
     metrics: dict[str, float] = {"step": float(step + 1)}
     metrics.update(reward_metrics(scores, batch))
-    metrics["frac_zero_std"] = adv.frac_zero_std
-    metrics["num_dropped"] = float(adv.num_dropped)
+    metrics.update(filter_metrics(scores, adv, cfg.group_size))
+    metrics["group_errors"] = float((group_errors or GroupErrorLog()).count(scores))
     metrics["rows_kept"] = float(adv.keep_index.numel())
 
     t_update = time.perf_counter()
@@ -144,8 +148,12 @@ def step_advantages(
     scores: Sequence[GroupScores], batch: RolloutBatch, cfg: TrainConfig
 ) -> Advantages:
     """Group advantages of the step's ``(P, G)`` rewards, truncated completions penalised
-    first when ``cfg.truncation_penalty`` is set."""
-    rewards = torch.tensor([s.rewards for s in scores], dtype=torch.float32)  # (P, G)
+    first when ``cfg.truncation_penalty`` is set. A group the server could not judge is a
+    row of NaN: no advantage, no row in the update."""
+    nan_row = [math.nan] * cfg.group_size
+    rewards = torch.tensor(
+        [nan_row if s.error is not None else s.rewards for s in scores], dtype=torch.float32
+    )  # (P, G)
     if cfg.truncation_penalty > 0:
         rewards = penalise_truncated(
             rewards, batch.truncated.view_as(rewards), cfg.truncation_penalty
@@ -205,6 +213,18 @@ def update_policy(
     )
     sampler.sync_weights(model)
     return {k: v for k, v in upd.items() if k != "frac_truncated"}
+
+
+def filter_metrics(scores: Sequence[GroupScores], adv: Advantages, G: int) -> dict[str, float]:
+    """Zero-variance groups among the judged groups (``frac_zero_std``) and samples dropped
+    as INFRA_ERROR (``num_dropped``); errored groups are counted apart (``group_errors``)."""
+    judged = torch.tensor([s.error is None for s in scores], dtype=torch.bool)  # (P,)
+    n_judged = int(judged.sum())
+    zero = int(adv.zero_std[judged].sum()) if n_judged else 0
+    return {
+        "frac_zero_std": zero / n_judged if n_judged else 0.0,
+        "num_dropped": float(adv.num_dropped - G * (len(scores) - n_judged)),
+    }
 
 
 def reward_metrics(scores: Sequence[GroupScores], batch: RolloutBatch) -> dict[str, float]:

@@ -52,17 +52,26 @@ def distill(trainer: Trainer, sft_tasks: TaskSet, log: Log) -> dict[str, Any]:
     main = distributed.is_main()
     taskset, scorer = trainer.taskset, trainer.scorer
     if cfg.eval_size and main:
+        errors = trainer.group_errors
         out["teacher_heldout_accuracy"] = heldout_accuracy(
-            teacher, sampler, taskset, scorer, cfg, tag="teacher"
+            teacher, sampler, taskset, scorer, cfg, tag="teacher", group_errors=errors
         )
         out["heldout_accuracy_before_distill"] = heldout_accuracy(
-            trainer.policy, trainer.sampler, taskset, scorer, cfg, tag="student0"
+            trainer.policy,
+            trainer.sampler,
+            taskset,
+            scorer,
+            cfg,
+            tag="student0",
+            group_errors=errors,
         )
         log(
             f"held-out accuracy: teacher {out['teacher_heldout_accuracy']}, student "
             f"before distillation {out['heldout_accuracy_before_distill']}"
         )
-    data = collect_teacher_data(teacher, sampler, taskset, scorer, cfg, trainer.rng, log=log)
+    data = collect_teacher_data(
+        teacher, sampler, taskset, scorer, cfg, trainer.rng, log, trainer.group_errors
+    )
     del teacher, sampler  # the student's SFT does not need the teacher in memory
     out.update(data.stats())
     if main:

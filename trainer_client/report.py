@@ -23,8 +23,12 @@ METRICS_LINE = [
     ("score_wait_s", "wait", ".2f"),
     ("update_s", "upd", ".2f"),
     ("score_hidden_frac", "hidden", ".2f"),
+    ("group_errors", "not_judged", ".0f"),
 ]
 """``(metric, label, format)`` of the per-step line, in order."""
+
+SHOWN_WHEN_NONZERO = {"group_errors"}
+"""Metrics of the line that are left out while 0 (they flag a problem)."""
 
 
 def progress_bar(total: int, desc: str, enabled: bool) -> Any:
@@ -38,6 +42,8 @@ def format_metrics(m: dict[str, Any]) -> str:
     """One line per step: the numbers worth watching."""
     parts = [f"step {int(m['step'])}"]
     for key, label, fmt in METRICS_LINE:
+        if key in SHOWN_WHEN_NONZERO and not m.get(key):
+            continue
         if key in m and m[key] is not None:
             parts.append(f"{label} {m[key]:{fmt}}")
     return " | ".join(parts)

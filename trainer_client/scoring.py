@@ -11,7 +11,10 @@ result), the time the loop spent blocked in ``collect``, and the fraction of lat
 hidden behind generation, ``1 - blocked / span`` where ``span`` runs from the first
 submit to the last result.
 
-A reward of NaN (``INFRA_ERROR``) stays NaN here: the advantages drop it.
+A reward of NaN (``INFRA_ERROR``) stays NaN here: the advantages drop it. A group the
+server cannot judge (``GroupResult.error``: a bad gold, bad tests, an unknown language)
+becomes ``GroupScores`` with ``error`` set and no rewards; the step skips it, and
+:class:`GroupErrorLog` counts it and says why, once per distinct message.
 """
 
 from __future__ import annotations
@@ -20,21 +23,48 @@ import itertools
 import queue
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from reward_server.client import RewardClient
+from reward_server.quoting import quote
 
 
 @dataclass(frozen=True)
 class GroupScores:
-    """One group's result: per completion reward, verdict name and components."""
+    """One group's result: per completion reward, verdict name and components; or, when
+    the server cannot judge the group, ``error`` ("CODE: message") and empty lists."""
 
     group_id: str
     rewards: list[float]
     verdicts: list[str]
     components: list[dict[str, float]]
+    error: str | None = None
+
+
+@dataclass
+class GroupErrorLog:
+    """Counts groups the server could not judge and logs each distinct reason once per
+    run: a bad task in the data comes back every time it is drawn, under a new group id
+    (which the server's message quotes, as ``quote()`` does, so it is left out of the
+    comparison)."""
+
+    log: Callable[[str], None] = print
+    seen: set[str] = field(default_factory=set)
+
+    def count(self, scores: Iterable[GroupScores]) -> int:
+        """The number of errored groups in ``scores``; logs the reasons not seen before."""
+        n = 0
+        for s in scores:
+            if s.error is None:
+                continue
+            n += 1
+            reason = s.error.replace(quote(s.group_id), "'*'")
+            if reason not in self.seen:
+                self.seen.add(reason)
+                self.log(f"reward server: groups not judged are skipped: {reason}")
+        return n
 
 
 class Scorer(Protocol):
@@ -51,6 +81,9 @@ def from_result(result) -> GroupScores:
     """Convert a ``GroupResult`` message."""
     from reward_server.client import Verdict
 
+    if result.HasField("error"):
+        error = f"{result.error.code}: {result.error.message}"
+        return GroupScores(result.group_id, [], [], [], error=error)
     return GroupScores(
         group_id=result.group_id,
         rewards=[s.reward for s in result.scores],
@@ -73,8 +106,7 @@ class ScoreTiming:
         first = min(self.submitted.values())
         last = max(self.answered.values(), default=first)
         span = max(last - first, 1e-9)
-        latencies = [self.answered[g] - t for g, t in self.submitted.items()
-                     if g in self.answered]
+        latencies = [self.answered[g] - t for g, t in self.submitted.items() if g in self.answered]
         return {
             "score_latency_s": sum(latencies) / max(len(latencies), 1),
             "score_wait_s": self.blocked_s,

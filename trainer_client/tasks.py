@@ -2,7 +2,9 @@
 
 A :class:`Task` is one problem: a question, how the reward server judges it (a math gold
 answer, or code tests) and, when known, a worked reference answer used for the SFT cold
-start. ``Task.to_group`` turns it plus G completions into a reward-server ``Group``.
+start. ``Task.record`` gives its task fields in the record shape below and
+``Task.to_group`` turns it plus G completions into a reward-server ``Group``, both through
+the one task-record codec (``reward_server/client/records.py``).
 
 Bundled mix (``TaskSet.bundled``):
 
@@ -25,7 +27,8 @@ User JSONL schema, one object per line::
     # or "tests": {"io": [["stdin", "expected stdout"], ...]}
     # or "tests": {"asserts": {"entry_point": "f", "test_code": "assert f(1) == 2"}}
 
-An optional ``"reference"`` field holds a worked answer for SFT.
+``language`` defaults to ``python``. An optional ``"reference"`` field holds a worked
+answer for SFT.
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reward_server.client import code_group, math_group
+from reward_server.client.records import check_record, record_to_group
+from reward_server.languages import DEFAULT_TASK_LANGUAGE
 
 HELDOUT_MODULUS = 5
 """One question in this many is held out of training."""
@@ -54,23 +58,31 @@ class Task:
     kind: str = "math"
     gold: str = ""
     """Math: the gold answer (plain, LaTeX or a GSM8K solution ending in ``#### n``)."""
-    language: str = "python"
+    language: str = DEFAULT_TASK_LANGUAGE
     tests: dict[str, Any] = field(default_factory=dict)
-    """Code: ``{"function": (entry_point, [(args, expected)])}``, ``{"io": [...]}`` or
-    ``{"asserts": (entry_point, test_code)}``, as ``code_group`` takes them."""
+    """Code: the tests object of the JSONL schema, e.g. ``{"function": {"entry_point":
+    "f", "cases": [[[1], 2]]}}``."""
     reference: str | None = None
     """A correct completion (after the prompt) for the SFT cold start, if known."""
 
-    def to_group(self, completions: Sequence[str], group_id: str, reward=None,
-                 completion_lengths: Sequence[int] | None = None):
-        """The reward-server ``Group`` for this task and its completions."""
+    def record(self) -> dict[str, Any]:
+        """The task fields of this task in the JSONL schema (``{"gold"}`` or ``{"tests",
+        "language"}``), checked and canonical."""
         if self.kind == "math":
-            return math_group(self.gold, completions, group_id=group_id, reward=reward,
-                              completion_lengths=completion_lengths)
+            return check_record({"gold": self.gold})
         if self.kind == "code":
-            return code_group(self.language, completions, group_id=group_id, reward=reward,
-                              completion_lengths=completion_lengths, **self.tests)
+            return check_record({"tests": self.tests, "language": self.language})
         raise ValueError(f"unknown task kind {self.kind!r}; valid kinds: math, code")
+
+    def to_group(
+        self,
+        completions: Sequence[str],
+        group_id: str,
+        reward=None,
+        completion_lengths: Sequence[int] | None = None,
+    ):
+        """The reward-server ``Group`` for this task and its completions."""
+        return record_to_group(self.record(), completions, group_id, reward, completion_lengths)
 
 
 def is_heldout(prompt: str) -> bool:
@@ -96,14 +108,14 @@ def arithmetic_task(rng: random.Random, arith_max: int) -> Task:
         a, b = max(a, b), min(a, b)
         op, phrase, answer = "-", rng.choice(SUB_PHRASES), a - b
     question = (
-        f"{name} has {a} {item} and {phrase.format(b=b)}. "
-        f"How many {item} does {name} have now?"
+        f"{name} has {a} {item} and {phrase.format(b=b)}. How many {item} does {name} have now?"
     )
     reference = f"{a}{op}{b}={answer}</think>\\boxed{{{answer}}}"
     return Task(prompt=question, kind="math", gold=str(answer), reference=reference)
 
 
 # --- bundled code ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _CodeFamily:
@@ -121,10 +133,22 @@ CODE_FAMILIES = (
     _CodeFamily("add{k}", "returns x plus {k}", "x", "x + {k}", lambda k, x: x + k, _INT),
     _CodeFamily("mul{k}", "returns x times {k}", "x", "x * {k}", lambda k, x: x * k, _INT),
     _CodeFamily("sub{k}", "returns x minus {k}", "x", "x - {k}", lambda k, x: x - k, _INT),
-    _CodeFamily("sum{k}", "returns a plus b plus {k}", "a, b", "a + b + {k}",
-                lambda k, a, b: a + b + k, _TWO),
-    _CodeFamily("max{k}", "returns the larger of a and b plus {k}", "a, b",
-                "max(a, b) + {k}", lambda k, a, b: max(a, b) + k, _TWO),
+    _CodeFamily(
+        "sum{k}",
+        "returns a plus b plus {k}",
+        "a, b",
+        "a + b + {k}",
+        lambda k, a, b: a + b + k,
+        _TWO,
+    ),
+    _CodeFamily(
+        "max{k}",
+        "returns the larger of a and b plus {k}",
+        "a, b",
+        "max(a, b) + {k}",
+        lambda k, a, b: max(a, b) + k,
+        _TWO,
+    ),
 )
 CODE_K_MAX = 50
 """Bundled code tasks use constants 1..CODE_K_MAX: 5 * 50 = 250 distinct problems."""
@@ -142,7 +166,7 @@ def code_task(rng: random.Random) -> Task:
     cases = []
     for _ in range(3):
         args = family.args(rng)
-        cases.append((args, family.fn(k, *args)))
+        cases.append([args, family.fn(k, *args)])
     question = f"Write a Python function {name}({family.params}) that " + (
         family.description.format(k=k) + "."
     )
@@ -150,8 +174,13 @@ def code_task(rng: random.Random) -> Task:
         f"</think>```python\ndef {name}({family.params}):\n"
         f"    return {family.body.format(k=k)}\n```"
     )
-    return Task(prompt=question, kind="code", language="python",
-                tests={"function": (name, cases)}, reference=reference)
+    return Task(
+        prompt=question,
+        kind="code",
+        language="python",
+        tests={"function": {"entry_point": name, "cases": cases}},
+        reference=reference,
+    )
 
 
 # --- loaders ----------------------------------------------------------------------------
@@ -174,14 +203,12 @@ def humaneval_task(record: dict[str, Any]) -> Task:
     """A HumanEval record: the prompt is the signature and docstring; tests via check()."""
     reference = None
     if record.get("canonical_solution"):
-        reference = (
-            f"</think>```python\n{record['prompt']}{record['canonical_solution']}```"
-        )
+        reference = f"</think>```python\n{record['prompt']}{record['canonical_solution']}```"
     return Task(
         prompt="Complete this Python function:\n" + record["prompt"],
         kind="code",
         language="python",
-        tests={"asserts": (record["entry_point"], record["test"])},
+        tests={"asserts": {"entry_point": record["entry_point"], "test_code": record["test"]}},
         reference=reference,
     )
 
@@ -190,27 +217,17 @@ def user_task(record: dict[str, Any]) -> Task:
     """A record in the user JSONL schema (see the module docstring)."""
     if "prompt" not in record:
         raise ValueError(f"a task record needs 'prompt', got keys {sorted(record)}")
-    if "gold" in record:
-        return Task(prompt=record["prompt"], kind="math", gold=str(record["gold"]),
-                    reference=record.get("reference"))
-    tests = record.get("tests")
-    if not isinstance(tests, dict) or len(tests) != 1:
-        raise ValueError(
-            "a code task record needs 'tests' with exactly one of function, io, asserts"
-        )
-    (kind, spec), = tests.items()
-    if kind == "function":
-        converted: Any = (spec["entry_point"], [(a, e) for a, e in spec["cases"]])
-    elif kind == "io":
-        converted = [(i, o) for i, o in spec]
-        kind = "io_cases"
-    elif kind == "asserts":
-        converted = (spec["entry_point"], spec["test_code"])
-    else:
-        raise ValueError(f"unknown tests kind {kind!r}; valid kinds: function, io, asserts")
-    return Task(prompt=record["prompt"], kind="code",
-                language=record.get("language", "python"), tests={kind: converted},
-                reference=record.get("reference"))
+    fields = check_record(record)
+    reference = record.get("reference")
+    if "gold" in fields:
+        return Task(prompt=record["prompt"], kind="math", gold=fields["gold"], reference=reference)
+    return Task(
+        prompt=record["prompt"],
+        kind="code",
+        language=fields["language"],
+        tests=fields["tests"],
+        reference=reference,
+    )
 
 
 def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
@@ -224,6 +241,7 @@ def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
 
 
 # --- task sets ----------------------------------------------------------------------------
+
 
 @dataclass
 class TaskSet:
@@ -304,12 +322,14 @@ class TaskSet:
 
 def load_humaneval(data_dir: str | Path) -> list[Task]:
     """The 164 HumanEval problems from ``data_dir/humaneval/HumanEval.jsonl.gz``."""
-    return [humaneval_task(r) for r in
-            read_jsonl(Path(data_dir) / "humaneval" / "HumanEval.jsonl.gz")]
+    return [
+        humaneval_task(r) for r in read_jsonl(Path(data_dir) / "humaneval" / "HumanEval.jsonl.gz")
+    ]
 
 
-def make_taskset(spec: str, *, arith_max: int, code: bool, code_fraction: float,
-                 data_dir: str | Path) -> TaskSet:
+def make_taskset(
+    spec: str, *, arith_max: int, code: bool, code_fraction: float, data_dir: str | Path
+) -> TaskSet:
     """``"bundled"``, ``"gsm8k"`` or a JSONL path; code tasks only when ``code``."""
     if spec == "bundled":
         return TaskSet.bundled(arith_max, code, code_fraction)

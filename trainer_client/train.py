@@ -41,7 +41,7 @@ from trainer_client.policy import (
 from trainer_client.recipes import get_recipe
 from trainer_client.report import Log, format_metrics, progress_bar
 from trainer_client.rollout import Sampler, make_sampler
-from trainer_client.scoring import Scorer
+from trainer_client.scoring import GroupErrorLog, Scorer
 from trainer_client.tasks import TaskSet
 
 
@@ -60,6 +60,7 @@ class Trainer:
         self.scorer = scorer
         self.taskset = taskset
         self.log = log
+        self.group_errors = GroupErrorLog(log)  # each reason logged once per run
         self.out = Path(cfg.out_dir)
         self.out.mkdir(parents=True, exist_ok=True)
         self.rng = random.Random(cfg.seed + 1_000_003 * distributed.rank())
@@ -138,6 +139,7 @@ class Trainer:
             step=self.step,
             reference=self.reference,
             reward_spec=self.reward_spec,
+            group_errors=self.group_errors,
         )
         self.step += 1
         return metrics
@@ -174,7 +176,13 @@ class Trainer:
     def heldout(self, tag: str) -> dict[str, float | None]:
         """Held-out accuracy of the current policy per task kind."""
         return heldout_accuracy(
-            self.policy, self.sampler, self.taskset, self.scorer, self.cfg, tag=tag
+            self.policy,
+            self.sampler,
+            self.taskset,
+            self.scorer,
+            self.cfg,
+            tag=tag,
+            group_errors=self.group_errors,
         )
 
 

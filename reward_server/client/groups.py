@@ -1,13 +1,16 @@
-"""Builders for the request messages, so callers need not touch protobuf by hand."""
+"""Builders for the request messages, so callers need not touch protobuf by hand.
+
+The task part goes through the task-record codec (``records.py``), the one place that
+turns a task into a ``Task`` message.
+"""
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from reward_server.api import reward_pb2
+from reward_server.client.records import make_group, record_to_task
 
 
 def reward_spec(
@@ -26,22 +29,6 @@ def reward_spec(
     )
 
 
-def _group(
-    task: reward_pb2.Task,
-    completions: Sequence[str],
-    group_id: str | None,
-    reward: reward_pb2.RewardSpec | None,
-    completion_lengths: Sequence[int] | None,
-) -> reward_pb2.Group:
-    return reward_pb2.Group(
-        group_id=group_id or uuid.uuid4().hex,
-        task=task,
-        completions=list(completions),
-        reward=reward,
-        completion_lengths=list(completion_lengths or []),
-    )
-
-
 def math_group(
     gold: str,
     completions: Sequence[str],
@@ -50,8 +37,8 @@ def math_group(
     completion_lengths: Sequence[int] | None = None,
 ) -> reward_pb2.Group:
     """A group judged by the math verifier against `gold` (LaTeX, plain, or GSM8K '#### n')."""
-    task = reward_pb2.Task(math=reward_pb2.MathTask(gold=gold))
-    return _group(task, completions, group_id, reward, completion_lengths)
+    task = record_to_task({"gold": gold})
+    return make_group(task, completions, group_id, reward, completion_lengths)
 
 
 def code_group(
@@ -74,20 +61,17 @@ def code_group(
     """
     if sum(x is not None for x in (io_cases, function, asserts)) != 1:
         raise ValueError("give exactly one of io_cases, function, asserts")
-    code = reward_pb2.CodeTask(
-        language=language,
-        limits=reward_pb2.Limits(time_limit_s=time_limit_s, memory_mb=memory_mb),
-    )
+    tests: dict[str, Any]
     if io_cases is not None:
-        code.io.cases.extend(reward_pb2.IoCase(stdin=i, expected_stdout=o) for i, o in io_cases)
+        tests = {"io": [list(case) for case in io_cases]}
     elif function is not None:
         entry_point, cases = function
-        code.function.entry_point = entry_point
-        code.function.cases.extend(
-            reward_pb2.FunctionCase(args_json=json.dumps(list(a)), expected_json=json.dumps(e))
-            for a, e in cases
-        )
+        tests = {"function": {"entry_point": entry_point, "cases": [[a, e] for a, e in cases]}}
     else:
         assert asserts is not None
-        code.asserts.entry_point, code.asserts.test_code = asserts
-    return _group(reward_pb2.Task(code=code), completions, group_id, reward, completion_lengths)
+        entry_point, test_code = asserts
+        tests = {"asserts": {"entry_point": entry_point, "test_code": test_code}}
+    task = record_to_task({"tests": tests, "language": language})
+    task.code.limits.time_limit_s = time_limit_s
+    task.code.limits.memory_mb = memory_mb
+    return make_group(task, completions, group_id, reward, completion_lengths)

@@ -206,6 +206,40 @@ def test_distill_keeps_exactly_the_distinct_correct_completions(tmp_path):
     assert any(not torch.equal(before[k], changed[k]) for k in before)
 
 
+class FirstTwoNotJudged(VerdictByText):
+    """The server cannot judge the tasks of the first two prompts (GroupResult.error)."""
+
+    def submit(self, group) -> None:
+        if group.group_id in ("distill-p0", "distill-p1"):
+            error = f"INVALID_ARGUMENT: group {group.group_id!r}: the math gold answer is empty"
+            self.pending[group.group_id] = GroupScores(group.group_id, [], [], [], error=error)
+            return
+        super().submit(group)
+
+
+def test_distill_skips_the_tasks_the_server_cannot_judge(tmp_path):
+    scorer = FirstTwoNotJudged(lambda text: "CORRECT" if _crc(text) % 2 else "WRONG")
+    cfg = TrainConfig.from_flat(
+        **{
+            **TINY,
+            "out_dir": str(tmp_path / "s"),
+            "recipe": "distill",
+            "teacher": _random_teacher(tmp_path),
+            "steps": 0,
+            "sft_steps": 1,
+            "distill_prompts": 6,
+            "distill_samples": 2,
+            "temperature": 1.5,
+        }
+    )
+    lines: list[str] = []
+    summary = train(cfg, scorer, TaskSet.bundled(ARITH, False, 0.0), log=lines.append)
+    assert summary["distill_group_errors"] == 2
+    assert summary["distill_sampled"] == 12 and summary["distill_judged"] == 8 == len(scorer.seen)
+    assert sum(line.startswith("reward server: groups not judged") for line in lines) == 1
+    assert any("2 prompts not judged" in line for line in lines)
+
+
 def test_distill_with_no_correct_sample_stops_with_a_reason(tmp_path):
     cfg = TrainConfig.from_flat(
         **{
