@@ -9,20 +9,24 @@ prompt followed by the response, as decoded text) and reads ``{"rewards": [...],
 "scores": [...], "extra_logs": {...}}``: ``rewards`` feed the advantages, ``scores`` the
 dynamic filtering (0-1), and each ``extra_logs`` entry is a per-sample list that it
 concatenates across batches and logs. Here ``scores`` is 1.0 for CORRECT, else 0.0, and
-``extra_logs`` holds ``correct`` and ``infra_error`` (both 0/1 per sample).
+``extra_logs`` holds ``correct``, ``infra_error`` and ``group_error`` (0/1 per sample).
 
 The response is what follows the prompt in ``query`` (text before the prompt, such as
 left padding, is dropped), with trailing end/pad token texts (``--strip-suffix``)
 removed. ``labels`` are gold answers, or code records ``{"tests": {...}, "language":
-...}`` (see ``reward_server.integrations.common``). Consecutive samples with the same
+...}`` (see ``reward_server.client.records``). Consecutive samples with the same
 prompt and label are one group; all groups of a request go out on one gRPC stream.
 
 OpenRLHF has no "no reward" value (NaN would reach the advantages), so by default an
 unjudged sample (INFRA_ERROR) gets the mean reward of the judged samples of its group
 (advantage 0 under group baselines), or ``--infra-error-reward`` when none were judged,
 and ``extra_logs.infra_error`` = 1; ``--on-infra-error raise`` answers 503 instead, which
-OpenRLHF retries. Bad input is answered 400 with ``{"error": "..."}``; a request the
-reward server refuses 400, an unreachable server 503 (``HTTP_STATUS``).
+OpenRLHF retries. A group whose task the server cannot judge (``GroupResult.error``: a
+bad gold, bad tests, an unknown language) gets ``--infra-error-reward`` for each sample
+and ``extra_logs.group_error`` = 1; ``--on-group-error raise`` answers 400 with the
+server's message instead (retrying cannot help). Bad input is answered 400 with
+``{"error": "..."}``; a request the reward server refuses 400, an unreachable server 503
+(``HTTP_STATUS``).
 
 aiohttp serves it: one asyncio process, the same event loop as the asyncio gRPC client,
 so requests from many rollout workers are forwarded concurrently without threads.
@@ -42,18 +46,17 @@ from typing import Any
 import grpc
 from aiohttp import web
 
-from reward_server.api import reward_pb2
 from reward_server.client import AsyncRewardClient, resolve_target
 from reward_server.integrations.common import (
-    INFRA_ERROR_POLICIES,
-    InfraError,
     TaskRef,
-    apply_infra_policy,
     ascore_completions,
     build_groups,
-    check_policy,
-    is_infra_error,
     reward_spec_from,
+)
+from reward_server.integrations.unjudged import (
+    GroupContentError,
+    InfraError,
+    apply_policies,
 )
 
 DEFAULT_STRIP_SUFFIXES = ("<|endoftext|>", "<|im_end|>", "<|eot_id|>", "</s>", "<pad>", "<eos>")
@@ -62,6 +65,9 @@ a response (OpenRLHF decodes with special tokens kept)."""
 
 CLIENT_KEY = web.AppKey("reward_client", AsyncRewardClient)
 
+
+EXTRA_LOGS = ("correct", "infra_error", "group_error")
+"""The per-sample lists of ``extra_logs``, 0/1 each."""
 
 HTTP_STATUS = {
     grpc.StatusCode.INVALID_ARGUMENT: 400,  # a bad label: the reward server says what
@@ -72,6 +78,10 @@ HTTP_STATUS = {
 }
 """The HTTP answer to a status of the reward server (others: 502). OpenRLHF retries
 any failed request a few times, then stops the run."""
+
+
+ENDPOINT_POLICIES = ("neutral", "raise")
+"""What an unjudged sample gets (see ``unjudged.py``); NaN is not JSON."""
 
 
 class BadRequest(ValueError):
@@ -85,17 +95,18 @@ class EndpointConfig:
     max_length: int = 0
     overlong_buffer: int = 0
     on_infra_error: str = "neutral"
+    on_group_error: str = "neutral"
     infra_error_reward: float = 0.0
     strip_suffixes: tuple[str, ...] = field(default=DEFAULT_STRIP_SUFFIXES)
     timeout: float = 600.0
 
     def __post_init__(self) -> None:
-        if self.on_infra_error not in ("neutral", "raise"):
-            raise ValueError(
-                f"on_infra_error must be 'neutral' or 'raise' (NaN is not JSON), "
-                f"got {self.on_infra_error!r}"
-            )
-        check_policy(self.on_infra_error)
+        for name in ("on_infra_error", "on_group_error"):
+            if getattr(self, name) not in ENDPOINT_POLICIES:
+                raise ValueError(
+                    f"{name} must be 'neutral' or 'raise' (NaN is not JSON), "
+                    f"got {getattr(self, name)!r}"
+                )
 
 
 def split_response(query: str, prompt: str, strip_suffixes: Sequence[str] = ()) -> str:
@@ -142,7 +153,7 @@ async def score_request(
 ) -> dict[str, Any]:
     query, prompts, labels = parse_request(body)
     if not query:
-        return {"rewards": [], "scores": [], "extra_logs": {"correct": [], "infra_error": []}}
+        return {"rewards": [], "scores": [], "extra_logs": {k: [] for k in EXTRA_LOGS}}
     responses = [
         split_response(q, p, config.strip_suffixes) for q, p in zip(query, prompts, strict=True)
     ]
@@ -156,17 +167,22 @@ async def score_request(
         prompts,
         reward_spec_from(config.format_weight, config.max_length, config.overlong_buffer),
     )
-    scores = await ascore_completions(client, groups, index_runs, config.timeout)
-    rewards = apply_infra_policy(
-        scores, index_runs, config.on_infra_error, config.infra_error_reward
+    outcomes = await ascore_completions(client, groups, index_runs, config.timeout)
+    rewards = apply_policies(
+        outcomes,
+        index_runs,
+        config.on_infra_error,
+        config.on_group_error,
+        config.infra_error_reward,
     )
-    correct = [float(s.verdict == reward_pb2.CORRECT) for s in scores]
+    correct = [float(o.correct) for o in outcomes]
     return {
         "rewards": rewards,
         "scores": correct,
         "extra_logs": {
             "correct": correct,
-            "infra_error": [float(is_infra_error(s)) for s in scores],
+            "infra_error": [float(o.infra_error) for o in outcomes],
+            "group_error": [float(o.group_error) for o in outcomes],
         },
     }
 
@@ -189,6 +205,9 @@ def create_app(config: EndpointConfig) -> web.Application:
             return _error(400, str(err))
         except InfraError as err:
             return _error(503, str(err))
+        except GroupContentError as err:  # retrying cannot help: 400 like a refused label
+            code = grpc.StatusCode.__members__.get(err.code)
+            return _error(HTTP_STATUS.get(code, 400) if code else 400, str(err))
         except grpc.aio.AioRpcError as err:
             return _error(
                 HTTP_STATUS.get(err.code(), 502),
@@ -237,8 +256,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--on-infra-error",
         default="neutral",
-        choices=[k for k in INFRA_ERROR_POLICIES if k != "nan"],
+        choices=ENDPOINT_POLICIES,
         help="an unjudged sample: 'neutral' (group mean, flagged) or 'raise' (HTTP 503)",
+    )
+    p.add_argument(
+        "--on-group-error",
+        default="neutral",
+        choices=ENDPOINT_POLICIES,
+        help="a group whose task the server cannot judge (bad gold, bad tests): 'neutral' "
+        "(--infra-error-reward, flagged) or 'raise' (HTTP 400)",
     )
     p.add_argument(
         "--infra-error-reward",
@@ -267,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
             max_length=args.max_length,
             overlong_buffer=args.overlong_buffer,
             on_infra_error=args.on_infra_error,
+            on_group_error=args.on_group_error,
             infra_error_reward=args.infra_error_reward,
             strip_suffixes=tuple(args.strip_suffix)
             if args.strip_suffix is not None

@@ -8,9 +8,13 @@ where every dataset column (other than ``prompt``) is a list with one value per
 completion, plus ``trainer_state``, ``log_metric`` and ``log_extra``. It wants one float
 per completion, or ``None`` for a completion with no verdict (TRL turns it into NaN, keeps
 it out of the reward statistics and gives it no advantage). Here a completion the server
-marks INFRA_ERROR is ``None``; a request the server refuses (bad gold, bad tests) or a
-server that stays unreachable after the client's retries raises, because that is a
-configuration error, not a sample without a verdict.
+marks INFRA_ERROR is ``None``, and so is every completion of a group whose task the server
+cannot judge (``GroupResult.error``: a bad gold, bad tests, an unknown language), unless
+``on_group_error="raise"`` (then ``GroupContentError`` with the server's message). Both
+are logged as fractions (``reward_server/infra_error``, ``reward_server/group_error``).
+A request the server refuses, a malformed row or a server that stays unreachable after
+the client's retries raises: that is a configuration error, not a sample without a
+verdict.
 
 TRL repeats each prompt ``num_generations`` times in a row; each run of consecutive
 completions with the same prompt and task becomes one group, and all groups of a call go
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import weakref
 from collections.abc import Sequence
 from typing import Any
@@ -31,13 +36,15 @@ from typing import Any
 from reward_server.api import reward_pb2
 from reward_server.client import AsyncRewardClient, RewardClient
 from reward_server.integrations.common import (
+    Outcome,
     TaskRef,
     ascore_completions,
     build_groups,
-    is_infra_error,
     reward_spec_from,
     score_completions,
 )
+from reward_server.integrations.unjudged import raise_group_errors
+from reward_server.languages import DEFAULT_TASK_LANGUAGE
 
 __all__ = ["AsyncRewardServerReward", "RewardServerReward", "completion_text"]
 
@@ -70,6 +77,8 @@ class _Base:
     language_column / language: the code language per row, or one for all rows.
     format_weight, max_length, overlong_buffer: reward shaping (see RewardSpec); lengths
         are in tokens, from TRL's ``completion_ids``.
+    on_group_error: ``"none"`` (TRL's no reward) or ``"raise"`` for the completions of a
+        group whose task the server cannot judge.
     name: the name TRL logs the reward under (``rewards/<name>/mean``).
     """
 
@@ -80,16 +89,20 @@ class _Base:
         gold_column: str | None = "answer",
         tests_column: str | None = None,
         language_column: str | None = None,
-        language: str = "python",
+        language: str = DEFAULT_TASK_LANGUAGE,
         format_weight: float = 0.0,
         max_length: int = 0,
         overlong_buffer: int = 0,
         reward: reward_pb2.RewardSpec | None = None,
         timeout: float = 600.0,
+        on_group_error: str = "none",
         name: str = "reward_server",
     ) -> None:
         if gold_column is None and tests_column is None:
             raise ValueError("give gold_column (math), tests_column (code) or both")
+        if on_group_error not in ("none", "raise"):
+            raise ValueError(f"on_group_error must be 'none' or 'raise', got {on_group_error!r}")
+        self.on_group_error = on_group_error
         self.targets = targets
         self.gold_column = gold_column
         self.tests_column = tests_column
@@ -131,16 +144,16 @@ class _Base:
         lengths = [len(ids) for ids in completion_ids] if completion_ids is not None else None
         return build_groups(tasks, texts, keys, self.reward, lengths)
 
-    @staticmethod
-    def _rewards(scores, columns) -> list[float | None]:
-        rewards = [None if is_infra_error(s) else s.reward for s in scores]
+    def _rewards(self, outcomes: list[Outcome], columns) -> list[float | None]:
+        if self.on_group_error == "raise":
+            raise_group_errors(outcomes)
+        rewards = [None if math.isnan(o.reward) else o.reward for o in outcomes]
         log_metric = columns.get("log_metric")
-        if callable(log_metric) and scores:
-            n = len(scores)
-            log_metric(
-                "reward_server/correct", sum(s.verdict == reward_pb2.CORRECT for s in scores) / n
-            )
-            log_metric("reward_server/infra_error", sum(r is None for r in rewards) / n)
+        if callable(log_metric) and outcomes:
+            n = len(outcomes)
+            log_metric("reward_server/correct", sum(o.correct for o in outcomes) / n)
+            log_metric("reward_server/infra_error", sum(o.infra_error for o in outcomes) / n)
+            log_metric("reward_server/group_error", sum(o.group_error for o in outcomes) / n)
         return rewards
 
     def __getstate__(self) -> dict[str, Any]:

@@ -9,17 +9,19 @@ Batched (recommended: one stream per batch, each group scored as soon as it is d
 or one sample at a time with the ``naive`` manager and ``name=compute_score``. Settings
 go in ``+custom_reward_function.reward_kwargs.<name>=...`` (veRL passes them as keyword
 arguments): ``targets`` (else ``$REWARD_SERVER_TARGETS``), ``format_weight``,
-``max_length``, ``overlong_buffer``, ``on_infra_error``, ``timeout``.
+``max_length``, ``overlong_buffer``, ``on_infra_error``, ``on_group_error``,
+``infra_error_score``, ``timeout``.
 
 The task comes from ``ground_truth`` (a gold answer, or a code record
 ``{"tests": {...}, "language": "python"}``) or, when ``extra_info`` holds ``"tests"``,
 from ``extra_info["tests"]`` / ``extra_info["language"]``; ``data_source`` is not used to
 choose a verifier.
 
-Each call returns a dict: ``score`` (the reward), ``acc`` (1.0 when CORRECT) and
-``infra_error`` (1.0 when the server could not judge the sample). veRL puts ``score`` in
-the reward tensor and the other keys in ``reward_extra_info`` (logged; ``acc`` is what
-its validation metrics read).
+Each call returns a dict: ``score`` (the reward), ``acc`` (1.0 when CORRECT),
+``infra_error`` (1.0 when the server could not judge the sample) and ``group_error`` (1.0
+when the server cannot judge its task: a bad gold, bad tests, an unknown language; the
+whole group then has no verdict). veRL puts ``score`` in the reward tensor and the other
+keys in ``reward_extra_info`` (logged; ``acc`` is what its validation metrics read).
 
 veRL has no "no reward" value: a NaN in the reward tensor turns the whole group's
 advantages, and then the loss, into NaN. So by default (``on_infra_error="neutral"``) an
@@ -28,7 +30,10 @@ with the same task: veRL repeats each prompt ``n`` times in a row), which gives 
 GRPO advantage of 0 and leaves the group mean unchanged; when no sample of the group was
 judged (and in the one-sample form) it scores ``infra_error_score`` (default 0.0). It is
 always flagged by ``infra_error`` = 1.0. ``"raise"`` stops the step instead; ``"nan"``
-returns NaN for managers that filter it.
+returns NaN for managers that filter it. A group error is handled the same way under
+``on_group_error`` (same three values; the group has no judged sample, so ``"neutral"``
+gives ``infra_error_score``), flagged by ``group_error`` = 1.0; ``"raise"`` raises
+``GroupContentError`` with the server's message.
 """
 
 from __future__ import annotations
@@ -38,17 +43,14 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from reward_server.api import reward_pb2
 from reward_server.client import RewardClient, resolve_target
 from reward_server.integrations.common import (
     TaskRef,
-    apply_infra_policy,
     build_groups,
-    check_policy,
-    is_infra_error,
     reward_spec_from,
     score_completions,
 )
+from reward_server.integrations.unjudged import apply_policies, check_policy
 
 __all__ = ["compute_score", "compute_score_batch", "task_for"]
 
@@ -82,12 +84,14 @@ def compute_score_batch(
     max_length: int = 0,
     overlong_buffer: int = 0,
     on_infra_error: str = "neutral",
+    on_group_error: str = "neutral",
     infra_error_score: float = 0.0,
     timeout: float | None = 600.0,
     **unused: Any,
 ) -> list[dict[str, float]]:
     """veRL's ``BatchRewardManager`` form: one dict per sample, in order."""
-    check_policy(on_infra_error)
+    check_policy(on_infra_error, "on_infra_error")
+    check_policy(on_group_error, "on_group_error")
     if unused:  # a misspelt reward_kwargs name must not pass unnoticed
         warnings.warn(
             f"compute_score: ignoring unknown keyword argument(s) {sorted(unused)}",
@@ -109,15 +113,18 @@ def compute_score_batch(
         None,
         reward_spec_from(format_weight, max_length, overlong_buffer),
     )
-    scores = score_completions(_client(targets), groups, index_runs, timeout)
-    rewards = apply_infra_policy(scores, index_runs, on_infra_error, infra_error_score)
+    outcomes = score_completions(_client(targets), groups, index_runs, timeout)
+    rewards = apply_policies(
+        outcomes, index_runs, on_infra_error, on_group_error, infra_error_score
+    )
     return [
         {
             "score": float(r),
-            "acc": float(s.verdict == reward_pb2.CORRECT),
-            "infra_error": float(is_infra_error(s)),
+            "acc": float(o.correct),
+            "infra_error": float(o.infra_error),
+            "group_error": float(o.group_error),
         }
-        for r, s in zip(rewards, scores, strict=True)
+        for r, o in zip(rewards, outcomes, strict=True)
     ]
 
 

@@ -11,14 +11,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from stub_reward_server import BAD_GOLD, stub_server
 
-from reward_server.integrations.common import InfraError
 from reward_server.integrations.openrlhf import (
     BadRequest,
     EndpointConfig,
     score_request,
     split_response,
 )
+from reward_server.integrations.unjudged import InfraError
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -85,7 +86,11 @@ def test_openrlhf_request_is_scored_by_the_server(server, endpoint):
     assert status == 200, reply
     assert reply["rewards"] == [1.5, 0.0, 1.5, 1.0]
     assert reply["scores"] == [1.0, 0.0, 1.0, 1.0]
-    assert reply["extra_logs"] == {"correct": [1.0, 0.0, 1.0, 1.0], "infra_error": [0.0] * 4}
+    assert reply["extra_logs"] == {
+        "correct": [1.0, 0.0, 1.0, 1.0],
+        "infra_error": [0.0] * 4,
+        "group_error": [0.0] * 4,
+    }
     # Served on "/" too, and a health check says where it forwards to.
     assert post(url.rsplit("/", 1)[0] + "/", body)[0] == 200
     with urllib.request.urlopen(url.rsplit("/", 1)[0] + "/health", timeout=10) as response:
@@ -100,12 +105,7 @@ def test_openrlhf_request_is_scored_by_the_server(server, endpoint):
         ({"query": ["ab"], "prompts": ["a", "b"], "labels": ["1"]}, "same length"),
         ({"query": [1], "prompts": ["a"], "labels": ["1"]}, "query must be a list of strings"),
         ({"query": ["xy"], "prompts": ["z"], "labels": ["1"]}, "does not occur in its query"),
-        ({"query": ["a1"], "prompts": ["a"], "labels": [""]}, "non-empty gold"),
         ({"query": ["a1"], "prompts": ["a"], "labels": ['{"tests": {"x": 1}}']}, "bad label"),
-        (
-            {"query": ["a1"], "prompts": ["a"], "labels": ['{"tests": {"io": [["", "1"]]}}']},
-            "UNIMPLEMENTED",  # a code task; this server was started without --code
-        ),
     ],
 )
 def test_bad_input_is_400_with_a_json_message(server, endpoint, body, message):
@@ -155,3 +155,43 @@ def test_split_response():
     assert split_response("<pad><pad>Q: 1+1?A: 2</s><pad>", "Q: 1+1?", ["</s>", "<pad>"]) == "A: 2"
     with pytest.raises(BadRequest):
         split_response("abc", "x")
+
+
+def test_a_label_the_server_cannot_judge_is_neutral_and_flagged(endpoint):
+    body = {
+        "query": ["p7", "p8", "q7", "q8"],
+        "prompts": ["p", "p", "q", "q"],
+        "labels": ["7", "7", BAD_GOLD, BAD_GOLD],
+    }
+    with stub_server() as (address, _):
+        url = endpoint("--targets", address, "--infra-error-reward", "-1")
+        status, reply = post(url, body)
+        assert status == 200, reply
+        assert reply["rewards"] == [1.0, 0.0, -1.0, -1.0]
+        assert reply["scores"] == [1.0, 0.0, 0.0, 0.0]
+        assert reply["extra_logs"]["group_error"] == [0.0, 0.0, 1.0, 1.0]
+        assert reply["extra_logs"]["infra_error"] == [0.0] * 4
+        strict = endpoint("--targets", address, "--on-group-error", "raise")
+        status, reply = post(strict, body)
+        assert status == 400  # retrying cannot help
+        assert "INVALID_ARGUMENT: gold 'bad' is not an answer" in reply["error"]
+
+
+def test_labels_the_live_server_cannot_judge_are_flagged_or_refused(server, endpoint):
+    # An empty gold, and a code task on a server started without --code: each is a group
+    # the server answers with an error, while the other group of the request is scored.
+    code = '{"tests": {"io": [["", "1"]]}}'
+    body = {
+        "query": ["a42", "a41", "b1", "c1"],
+        "prompts": ["a", "a", "b", "c"],
+        "labels": ["42", "42", "", code],
+    }
+    status, reply = post(endpoint("--targets", server.address), body)
+    assert status == 200, reply
+    assert reply["rewards"] == [1.0, 0.0, 0.0, 0.0]
+    assert reply["extra_logs"]["group_error"] == [0.0, 0.0, 1.0, 1.0]
+    strict = endpoint("--targets", server.address, "--on-group-error", "raise")
+    status, reply = post(strict, body)
+    assert status == 400
+    assert "INVALID_ARGUMENT" in reply["error"] and "gold answer is empty" in reply["error"]
+    assert "UNIMPLEMENTED" in reply["error"] and "--code" in reply["error"]

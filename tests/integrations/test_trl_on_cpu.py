@@ -6,6 +6,7 @@ import re
 import urllib.request
 
 import pytest
+from stub_reward_server import BAD_GOLD, stub_server
 
 from reward_server.api import reward_pb2
 from reward_server.integrations.trl import (
@@ -13,6 +14,7 @@ from reward_server.integrations.trl import (
     RewardServerReward,
     completion_text,
 )
+from reward_server.integrations.unjudged import GroupContentError
 
 trl = pytest.importorskip("trl")
 datasets = pytest.importorskip("datasets")
@@ -190,7 +192,11 @@ def test_infra_error_is_none_for_trl(infra_error_client):
         log_metric=lambda name, value: logged.__setitem__(name, value),
     )
     assert out == [1.0, None, 0.0, None]
-    assert logged == {"reward_server/correct": 0.25, "reward_server/infra_error": 0.5}
+    assert logged == {
+        "reward_server/correct": 0.25,
+        "reward_server/infra_error": 0.5,
+        "reward_server/group_error": 0.0,
+    }
 
 
 def test_code_rows_use_the_tests_column_and_bad_columns_say_what_exists():
@@ -212,3 +218,57 @@ def test_completion_text_rejects_what_trl_never_sends():
     assert completion_text([{"role": "assistant", "content": "x"}]) == "x"
     with pytest.raises(TypeError):
         completion_text(3)
+
+
+GROUP_ERROR_ROWS = dict(
+    prompts=["p", "p", "q", "q", "w"],
+    completions=["7", "8", "7", "8", "def f(): ..."],
+    answer=["7", "7", BAD_GOLD, BAD_GOLD, None],
+    tests=[None, None, None, None, {"asserts": {"entry_point": "f", "test_code": "f()"}}],
+)
+
+
+def test_a_group_the_server_cannot_judge_is_none_for_trl():
+    # A bad gold and a code task on a server without --code: each group alone is not
+    # judged; the rest of the call is.
+    with stub_server() as (address, servicer):
+        reward = RewardServerReward(address, gold_column="answer", tests_column="tests")
+        logged = {}
+        out = reward(**GROUP_ERROR_ROWS, log_metric=logged.__setitem__)
+        assert out == [1.0, 0.0, None, None, None]
+        assert logged["reward_server/group_error"] == pytest.approx(3 / 5)
+        assert logged["reward_server/infra_error"] == 0.0
+        assert logged["reward_server/correct"] == pytest.approx(1 / 5)
+        assert len(servicer.received) == 3  # one group per prompt, never re-sent
+        strict = RewardServerReward(
+            address, gold_column="answer", tests_column="tests", on_group_error="raise"
+        )
+        with pytest.raises(GroupContentError, match="INVALID_ARGUMENT: gold 'bad'") as err:
+            strict(**GROUP_ERROR_ROWS)
+        assert "UNIMPLEMENTED" in str(err.value) and err.value.code == "INVALID_ARGUMENT"
+    with pytest.raises(ValueError, match="'none' or 'raise'"):
+        RewardServerReward(address, on_group_error="neutral")
+
+
+async def test_async_reward_gives_none_for_a_group_the_server_cannot_judge():
+    with stub_server() as (address, _):
+        reward = AsyncRewardServerReward(address, gold_column="answer", tests_column="tests")
+        assert await reward(**GROUP_ERROR_ROWS) == [1.0, 0.0, None, None, None]
+        strict = AsyncRewardServerReward(
+            address, gold_column="answer", tests_column="tests", on_group_error="raise"
+        )
+        with pytest.raises(GroupContentError):
+            await strict(**GROUP_ERROR_ROWS)
+
+
+def test_a_row_the_live_server_cannot_judge_is_none(server):
+    reward = RewardServerReward(server.address, gold_column="answer")
+    logged = {}
+    out = reward(
+        prompts=["a", "a", "b", "b"],
+        completions=["\\boxed{2}", "3", "x", "y"],
+        answer=["2", "2", "", ""],  # an empty gold: the server cannot judge that group
+        log_metric=logged.__setitem__,
+    )
+    assert out == [1.0, 0.0, None, None]
+    assert logged["reward_server/group_error"] == 0.5

@@ -6,11 +6,11 @@ import functools
 import importlib.util
 import math
 
-import grpc
 import numpy as np
 import pytest
+from stub_reward_server import BAD_GOLD, stub_server
 
-from reward_server.integrations import common, verl
+from reward_server.integrations import unjudged, verl
 from reward_server.integrations.verl import compute_score, compute_score_batch, task_for
 
 
@@ -41,8 +41,9 @@ def test_batch_manager_convention(server):
     )
     assert [s["score"] for s in scores] == [1.5, 0.0, 1.5, 0.0, 1.0, 1.0]
     assert [s["acc"] for s in scores] == [1.0, 0.0, 1.0, 0.0, 1.0, 1.0]
-    assert all(set(s) == {"score", "acc", "infra_error"} for s in scores)  # same keys, always
-    assert all(s["infra_error"] == 0.0 for s in scores)
+    keys = {"score", "acc", "infra_error", "group_error"}
+    assert all(set(s) == keys for s in scores)  # the same keys, always
+    assert all(s["infra_error"] == 0.0 == s["group_error"] for s in scores)
 
 
 def test_naive_manager_convention_reads_the_env(server, monkeypatch):
@@ -55,7 +56,7 @@ def test_naive_manager_convention_reads_the_env(server, monkeypatch):
         ground_truth="#### 42",
         extra_info={"index": 0, "num_turns": None},
     )
-    assert out == {"score": 1.0, "acc": 1.0, "infra_error": 0.0}
+    assert out == {"score": 1.0, "acc": 1.0, "infra_error": 0.0, "group_error": 0.0}
     assert compute_score("x", "41", "42")["score"] == 0.0
 
 
@@ -67,12 +68,15 @@ def test_code_tasks_come_from_extra_info_or_the_label(server):
     assert task_for("{1, 2}").gold == "{1, 2}"  # a set in LaTeX is a gold answer
     with pytest.raises(ValueError, match="exactly one of function, io, asserts"):
         task_for("", {"tests": {"nope": 1}})
-    # A server without --code refuses code tasks: an error, not a zero.
-    with pytest.raises(grpc.RpcError) as err:
-        compute_score_batch(
-            ["c"], ["def f(x): return x + 1"], ["-"], [{"tests": tests}], targets=server.address
-        )
-    assert err.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    # A server without --code cannot judge code tasks: that group is not judged (flagged,
+    # never a zero verdict), and the math group beside it is.
+    args = (["c", "m"], ["def f(x): return x + 1", "7"], ["-", "7"], [{"tests": tests}, None])
+    out = compute_score_batch(*args, targets=server.address)
+    assert [s["group_error"] for s in out] == [1.0, 0.0]
+    assert [s["acc"] for s in out] == [0.0, 1.0]
+    with pytest.raises(unjudged.GroupContentError, match=r"UNIMPLEMENTED: .*--code") as err:
+        compute_score_batch(*args, targets=server.address, on_group_error="raise")
+    assert err.value.code == "UNIMPLEMENTED"
 
 
 def test_infra_error_policies(monkeypatch, infra_error_client):
@@ -86,7 +90,7 @@ def test_infra_error_policies(monkeypatch, infra_error_client):
     assert [len(g.completions) for g in infra_error_client.groups] == [3, 2]
     nan = compute_score_batch(*args, on_infra_error="nan")
     assert math.isnan(nan[2]["score"]) and nan[0]["score"] == 1.0
-    with pytest.raises(common.InfraError, match=r"\[2, 3, 4\]"):
+    with pytest.raises(unjudged.InfraError, match=r"\[2, 3, 4\]"):
         compute_score_batch(*args, on_infra_error="raise")
     with pytest.raises(ValueError, match="valid: neutral, nan, raise"):
         compute_score_batch(*args, on_infra_error="zero")
@@ -103,3 +107,29 @@ def test_batch_of_nothing_and_mismatched_lengths():
     assert compute_score_batch([], [], [], []) == []
     with pytest.raises(ValueError, match="2 solution_strs, 1 ground_truths"):
         compute_score_batch(["d", "d"], ["a", "b"], ["1"], None)
+
+
+def test_group_errors_are_neutral_flagged_or_raised():
+    code = {"tests": {"asserts": {"entry_point": "f", "test_code": "f()"}}}
+    args = (
+        ["d"] * 5,
+        ["7", "8", "7", "8", "def f(): ..."],
+        ["7", "7", BAD_GOLD, BAD_GOLD, "-"],
+        [None, None, None, None, code],
+    )
+    with stub_server() as (address, _):
+        out = compute_score_batch(*args, targets=address, infra_error_score=-1.0)
+        # The bad gold and the code task (a server without --code) are groups with no
+        # judged sample: the fallback, flagged; the other group is scored.
+        assert [s["score"] for s in out] == [1.0, 0.0, -1.0, -1.0, -1.0]
+        assert [s["group_error"] for s in out] == [0.0, 0.0, 1.0, 1.0, 1.0]
+        assert [s["infra_error"] for s in out] == [0.0] * 5
+        assert [s["acc"] for s in out] == [1.0, 0.0, 0.0, 0.0, 0.0]
+        nan = compute_score_batch(*args, targets=address, on_group_error="nan")
+        assert [math.isnan(s["score"]) for s in nan] == [False, False, True, True, True]
+        with pytest.raises(unjudged.GroupContentError, match=r"UNIMPLEMENTED: .*\[4\]"):
+            compute_score_batch(*args, targets=address, on_group_error="raise")
+        one = compute_score("d", "7", BAD_GOLD, targets=address)
+        assert one == {"score": 0.0, "acc": 0.0, "infra_error": 0.0, "group_error": 1.0}
+    with pytest.raises(ValueError, match="unknown on_group_error"):
+        compute_score_batch(*args, on_group_error="skip")
