@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import logging
 import math
 import time
 
@@ -14,6 +15,8 @@ from reward_server.shaping import Shaping, group_stats, shape
 from reward_server.validation import GroupRefused
 from reward_server.verifiers.base import UnusableTask
 from reward_server.verifiers.registry import Verifiers
+
+log = logging.getLogger(__name__)
 
 
 def shaping_of(spec: reward_pb2.RewardSpec) -> Shaping:
@@ -31,6 +34,7 @@ def refused_result(
 ) -> reward_pb2.GroupResult:
     """The answer to a group that cannot be judged: its error and no scores."""
     metrics.group_errors.labels(refused.code).inc()
+    log.debug("group error: %s %s", refused.code, refused.message)  # counted in metrics
     error = reward_pb2.GroupError(code=refused.code, message=refused.message)
     return reward_pb2.GroupResult(group_id=group.group_id, error=error)
 
