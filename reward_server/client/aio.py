@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 
 import grpc
@@ -98,7 +99,6 @@ class AsyncRewardClient:
         ledger = StreamLedger(self.retry)
         source = _aiter(groups)
         pulling: list[asyncio.Future] = []  # the one read of `groups` under way, if any
-        source_error: list[BaseException] = []
 
         async def take(mine: int) -> reward_pb2.Group | None:
             """The next group from `groups` for the stream of generation `mine`, or None
@@ -115,12 +115,13 @@ class AsyncRewardClient:
                 if not pulling:
                     pulling.append(asyncio.ensure_future(_anext(source)))
                 read = pulling[0]
-                await asyncio.shield(read)
+                with contextlib.suppress(Exception):  # the taker below handles its error
+                    await asyncio.shield(read)
                 if ledger.is_current(mine) and pulling and pulling[0] is read:
                     pulling.clear()
                     if read.exception() is not None:
-                        source_error.append(read.exception())
-                    group = read.result()
+                        ledger.source_failed(read.exception())
+                    group = read.result()  # raises the caller's error: grpc ends the call
                     if group is None:
                         ledger.end_of_groups()
                     else:
@@ -155,8 +156,8 @@ class AsyncRewardClient:
                     await asyncio.sleep(wait)
                 except asyncio.CancelledError:
                     # grpc cancels the call when reading `groups` raised: raise that error.
-                    if source_error:
-                        raise source_error[0] from None
+                    if ledger.source_error is not None:
+                        raise ledger.source_error from None
                     raise
                 # No await between the end of the stream and the new generation: a take()
                 # either registered its group already (re-sent now) or sees the new one.

@@ -13,7 +13,9 @@ status, the groups without a result go out again on a new one. :class:`StreamLed
 * hands a group that a retired generator read from the caller after its stream was
   replaced (it was blocked waiting for the caller's next group) to the current
   generator (``take_orphan``);
-* counts the failed attempts since the last answer (``backoff``).
+* counts the failed attempts since the last answer (``backoff``);
+* keeps the error the caller's groups raised (``source_failed``): grpc ends the call on
+  it, and the client raises it instead of grpc's status.
 
 How the caller's groups are read stays with each client (a blocking iterator or an async
 one); both call this ledger under the same rules.
@@ -40,6 +42,7 @@ class StreamLedger:
         self._generation = 0
         self._exhausted = False  # the caller's groups have ended
         self._attempt = 0  # failed streams since the last answer
+        self.source_error: BaseException | None = None  # raised while reading the caller's
 
     @property
     def generation(self) -> int:
@@ -73,6 +76,12 @@ class StreamLedger:
             if self._orphans and self._generation == mine:
                 return self._orphans.pop(0)
             return None
+
+    def source_failed(self, error: BaseException) -> None:
+        """Reading the caller's groups raised ``error`` (the first one is kept)."""
+        with self._lock:
+            if self.source_error is None:
+                self.source_error = error
 
     def end_of_groups(self) -> None:
         """The caller's groups have ended."""

@@ -118,7 +118,11 @@ class RewardClient:
                 orphan = ledger.take_orphan(mine)
                 if orphan is not None:
                     return orphan
-                group = next(source, None)
+                try:
+                    group = next(source, None)
+                except BaseException as err:  # grpc ends the call; the caller gets `err`
+                    ledger.source_failed(err)
+                    raise
                 if group is None:
                     ledger.end_of_groups()
                     return None
@@ -152,6 +156,8 @@ class RewardClient:
                     if ledger.answer(result):  # else a duplicate from a replaced stream
                         yield result
             except grpc.RpcError as err:
+                if ledger.source_error is not None:
+                    raise ledger.source_error from None
                 wait = ledger.backoff(err.code())
                 if wait is None:
                     raise

@@ -1,12 +1,14 @@
 """The stream ledger both clients share: what is owed, what is re-sent, what is a
-duplicate, when to give up."""
+duplicate, when to give up, and the caller's own error."""
 
 from __future__ import annotations
 
 import grpc
+import pytest
+from stub_reward_server import stub_server
 
 from reward_server.api import reward_pb2
-from reward_server.client import RetryPolicy, math_group
+from reward_server.client import AsyncRewardClient, RetryPolicy, RewardClient, math_group
 from reward_server.client.stream_state import StreamLedger
 
 
@@ -61,3 +63,31 @@ def test_retries_only_what_is_transient_and_an_answer_resets_the_count():
     assert ledger.backoff(grpc.StatusCode.UNAVAILABLE) is not None
     assert ledger.backoff(grpc.StatusCode.UNAVAILABLE) is None  # out of attempts
     assert StreamLedger(RetryPolicy()).backoff(grpc.StatusCode.INVALID_ARGUMENT) is None
+
+
+class CallerError(Exception):
+    pass
+
+
+def test_an_error_raised_by_the_callers_groups_reaches_the_caller():
+    def groups():
+        yield math_group("1", ["1"], group_id="a")
+        raise CallerError("the trainer failed")
+
+    with (
+        stub_server() as (address, _),
+        RewardClient(address, timeout=10) as client,
+        pytest.raises(CallerError, match="the trainer failed"),
+    ):
+        list(client.score_stream(groups(), timeout=10))
+
+
+async def test_an_error_raised_by_the_callers_async_groups_reaches_the_caller():
+    async def groups():
+        yield math_group("1", ["1"], group_id="a")
+        raise CallerError("the trainer failed")
+
+    with stub_server() as (address, _):
+        async with AsyncRewardClient(address, timeout=10) as client:
+            with pytest.raises(CallerError, match="the trainer failed"):
+                [r async for r in client.score_stream(groups(), timeout=10)]
