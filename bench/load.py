@@ -158,7 +158,7 @@ def start_replica(args: argparse.Namespace) -> Replica:
 def containers_of(pids: list[int]) -> list:
     import docker
 
-    from reward_server.verifiers.code.container import list_managed
+    from reward_server.verifiers.code.owners import list_managed
 
     client = docker.from_env()
     return [c for pid in pids for c in list_managed(client, pid=pid)]

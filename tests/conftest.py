@@ -82,7 +82,7 @@ def code_server() -> Iterator[ServerHandle]:
     Tests that use it skip (see `requires_docker`) when no engine answers."""
     import docker
 
-    from reward_server.verifiers.code.container import list_managed
+    from reward_server.verifiers.code.owners import list_managed
 
     proc = start_server("--code", "--sandbox-pool-size", "2", timeout=600)
     yield proc

@@ -19,7 +19,7 @@ from conftest import start_server
 
 from reward_server.api import reward_pb2
 from reward_server.client import code_group
-from reward_server.verifiers.code import container
+from reward_server.verifiers.code import owners
 from reward_server.verifiers.code.config import SandboxConfig
 from reward_server.verifiers.code.images import image_tag
 from reward_server.verifiers.code.runtimes import load_runtimes
@@ -58,7 +58,7 @@ def python_image() -> str:
 
 def containers_of(client: docker.DockerClient, pid: int) -> list:
     """Every sandbox container a server process created, in any state."""
-    return container.list_managed(client, pid=pid)
+    return owners.list_managed(client, pid=pid)
 
 
 def wait_until(check, timeout: float, what: str, step: float = 0.2):

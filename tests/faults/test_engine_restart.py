@@ -10,7 +10,7 @@ import docker
 import pytest
 
 from reward_server.client import RewardClient
-from reward_server.verifiers.code import container
+from reward_server.verifiers.code import owners
 
 from .faults import (
     V,
@@ -29,7 +29,7 @@ pytestmark = [
 
 
 def managed(client: docker.DockerClient) -> list:
-    return container.list_managed(client)
+    return owners.list_managed(client)
 
 
 def test_pool_recovers_after_the_engine_restarts():
@@ -45,7 +45,7 @@ def test_pool_recovers_after_the_engine_restarts():
             with contextlib.closing(engine.client()) as api:
                 assert len(managed(api)) == 2
                 labels = managed(api)[0].labels
-            assert labels[container.PID_LABEL] == str(server.process.pid)
+            assert labels[owners.PID_LABEL] == str(server.process.pid)
 
             engine.restart()  # every container of the pool dies with it
 

@@ -6,6 +6,7 @@ Modules, one job each:
   images.py        content-hashed image tags; offline build on a debootstrapped base
   build.py         `python -m reward_server.verifiers.code.build`: build missing images
   container.py     create/connect/destroy one hardened container; supervisor protocol
+  owners.py        the labels saying which server owns a container; reaping orphans
   pool.py          warm containers per language, FIFO check-out, background replacement
   session.py       judge one completion in one container (compile, tests, reset)
   judge.py         pass/fail from plain data (output compare, value compare, run reports)
@@ -15,6 +16,9 @@ Modules, one job each:
   judges.py        the pool of judge_worker processes
   extract.py       the code block to judge
   verifier.py      CodeVerifier, the public entry
-In-container side (in_sandbox/): common/supervisor.py (PID 1), python/harness.py,
+  start.py         the registry's factory: a CodeVerifier when the server runs --code
+In-container side (in_sandbox/): common/supervisor.py (PID 1: the op loop),
+common/processes.py (candidate processes, dropped to their own uid), common/cleanup.py
+(the verified reset), common/zygote.py (the warm interpreter), python/harness.py,
 python/valuecodec.py (the only wire format for values).
 """

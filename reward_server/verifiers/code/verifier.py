@@ -21,7 +21,7 @@ from reward_server.api import reward_pb2
 from reward_server.outcome import Outcome, Verdict
 from reward_server.quoting import quote
 from reward_server.verifiers.base import UnusableTask
-from reward_server.verifiers.code import container
+from reward_server.verifiers.code import owners
 from reward_server.verifiers.code.build import build_all
 from reward_server.verifiers.code.config import SandboxConfig
 from reward_server.verifiers.code.container import SandboxDied
@@ -94,7 +94,7 @@ class CodeVerifier:
                     "scripts/install_docker.sh"
                 )
         runtimes = load_runtimes(config.sandboxes_dir, config.languages)
-        reaped = await asyncio.to_thread(container.reap_leftovers, client)
+        reaped = await asyncio.to_thread(owners.reap_leftovers, client)
         if reaped:
             log.info("removed %d containers left by a crashed server", reaped)
         missing = await asyncio.to_thread(missing_images, client, runtimes)
@@ -104,7 +104,7 @@ class CodeVerifier:
             )
         if missing:
             await asyncio.to_thread(build_all, client, runtimes)
-        self = cls(config, client, runtimes, container.new_owner_id(), on_event)
+        self = cls(config, client, runtimes, owners.new_owner_id(), on_event)
         if reaped:
             self._on_event("reaped", reaped)
         try:
@@ -135,7 +135,7 @@ class CodeVerifier:
         while True:
             await asyncio.sleep(self.config.reap_interval_s)
             try:
-                reaped = await asyncio.to_thread(container.reap_leftovers, self._client)
+                reaped = await asyncio.to_thread(owners.reap_leftovers, self._client)
             except Exception as exc:  # the engine may be restarting: try at the next sweep
                 log.warning("could not sweep for leftover containers: %s", exc)
                 continue
@@ -262,9 +262,9 @@ class CodeVerifier:
         if self._reaper is not None:
             self._reaper.cancel()
         await asyncio.gather(*(p.close() for p in self._pools.values()), return_exceptions=True)
-        leftovers = await asyncio.to_thread(container.list_managed, self._client, self.owner)
+        leftovers = await asyncio.to_thread(owners.list_managed, self._client, self.owner)
         for c in leftovers:  # anything a pool lost track of (e.g. a create racing close)
-            await asyncio.to_thread(container.remove, c)
+            await asyncio.to_thread(owners.remove, c)
         await asyncio.to_thread(self._judges.close)
         self._runs.shutdown(wait=False, cancel_futures=True)
         self._lifecycle.shutdown(wait=False, cancel_futures=True)

@@ -20,7 +20,7 @@ import pytest
 
 from reward_server.api import reward_pb2
 from reward_server.outcome import Outcome
-from reward_server.verifiers.code import container
+from reward_server.verifiers.code import owners
 from reward_server.verifiers.code.config import SandboxConfig
 from reward_server.verifiers.code.verifier import CodeVerifier
 
@@ -87,8 +87,8 @@ def start_verifier(client: docker.DockerClient, **overrides) -> Iterator[SyncVer
     finally:
         if verifier is not None:
             lt.run(verifier.close())
-            for c in container.list_managed(client, verifier.owner):
-                container.remove(c)  # belt and braces: the test below asserts none remain
+            for c in owners.list_managed(client, verifier.owner):
+                owners.remove(c)  # belt and braces: the test below asserts none remain
         lt.stop()
 
 

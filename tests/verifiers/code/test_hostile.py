@@ -18,7 +18,7 @@ import pytest
 
 from reward_server.api import reward_pb2
 from reward_server.outcome import Verdict
-from reward_server.verifiers.code import container
+from reward_server.verifiers.code import owners
 
 from .conftest import fenced, py_task_io, start_verifier
 
@@ -181,7 +181,7 @@ def test_hostile_program_is_not_correct_and_leaves_nothing(hostile_verifier, doc
     assert after.verdict == Verdict.CORRECT, (out, after)
     owner = hostile_verifier.v.owner
     for _ in range(100):  # a retired container is replaced in the background
-        if len(container.list_managed(docker_client, owner)) <= 2:
+        if len(owners.list_managed(docker_client, owner)) <= 2:
             break
         time.sleep(0.1)
-    assert len(container.list_managed(docker_client, owner)) <= 2
+    assert len(owners.list_managed(docker_client, owner)) <= 2

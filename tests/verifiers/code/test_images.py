@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from reward_server.verifiers.code import container
+from reward_server.verifiers.code import owners
 from reward_server.verifiers.code.config import SandboxConfig
 from reward_server.verifiers.code.images import image_exists, image_tag, remove_superseded
 from reward_server.verifiers.code.runtimes import load_runtimes
@@ -39,7 +39,7 @@ def test_remove_superseded_keeps_current_and_images_in_use(docker_client):
         assert image_exists(docker_client, other)  # another repository
     finally:
         for c in made:
-            container.remove(c)
+            owners.remove(c)
         for tag in [*tags, f"{REPO}:alias-of-current", other]:
             if image_exists(docker_client, tag):
                 docker_client.images.remove(tag, force=True)

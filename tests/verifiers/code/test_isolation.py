@@ -12,7 +12,7 @@ import pytest
 
 from reward_server.api import reward_pb2
 from reward_server.outcome import Verdict
-from reward_server.verifiers.code import container
+from reward_server.verifiers.code import owners
 
 from .conftest import fenced, py_task_io, start_verifier
 
@@ -79,7 +79,7 @@ def test_compiled_candidate_runs_as_uid_10001(one_box):
 
 def test_locked_and_deep_files_are_wiped_and_the_container_reused(one_box, docker_client):
     def boxes() -> set[str]:
-        return {c.id for c in container.list_managed(docker_client, one_box.v.owner)}
+        return {c.id for c in owners.list_managed(docker_client, one_box.v.owner)}
 
     task = py_task_io([("", "3")])
     one_box.score(task, [fenced("print(3)")])  # warm the pool

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from reward_server.outcome import Verdict
-from reward_server.verifiers.code import container
+from reward_server.verifiers.code import owners
 from reward_server.verifiers.code.config import SandboxConfig
 from reward_server.verifiers.code.images import image_tag
 from reward_server.verifiers.code.runtimes import load_runtimes
@@ -59,24 +59,24 @@ def test_reap_spares_live_owners_and_fresh_foreign_containers(docker_client):
     sleeper = subprocess.Popen(["sleep", "60"])
     made = []
     try:
-        live = {**container.owner_labels("replica"), container.PID_LABEL: str(sleeper.pid)}
-        live[container.STARTED_LABEL] = container._process_start(sleeper.pid)
-        reused = {**live, container.STARTED_LABEL: "1"}  # same pid, another process
-        dead = {**container.owner_labels("crashed"), container.PID_LABEL: "999999999"}
-        foreign = {**container.owner_labels("remote"), container.HOST_LABEL: "elsewhere"}
+        live = {**owners.owner_labels("replica"), owners.PID_LABEL: str(sleeper.pid)}
+        live[owners.STARTED_LABEL] = owners._process_start(sleeper.pid)
+        reused = {**live, owners.STARTED_LABEL: "1"}  # same pid, another process
+        dead = {**owners.owner_labels("crashed"), owners.PID_LABEL: "999999999"}
+        foreign = {**owners.owner_labels("remote"), owners.HOST_LABEL: "elsewhere"}
         for labels in (live, reused, dead, foreign):
             made.append(docker_client.containers.create(image, labels=labels))  # "created"
-        container.reap_leftovers(docker_client)
-        left = {c.id for c in container.list_managed(docker_client)}
+        owners.reap_leftovers(docker_client)
+        left = {c.id for c in owners.list_managed(docker_client)}
         assert [c.id in left for c in made] == [True, False, False, True]
         # a stopped container of another host is removed once it is old enough
-        assert container.reap_leftovers(docker_client, foreign_grace_s=-1.0) >= 1
-        assert made[3].id not in {c.id for c in container.list_managed(docker_client)}
+        assert owners.reap_leftovers(docker_client, foreign_grace_s=-1.0) >= 1
+        assert made[3].id not in {c.id for c in owners.list_managed(docker_client)}
     finally:
         sleeper.kill()
         sleeper.wait()
         for c in made:
-            container.remove(c)
+            owners.remove(c)
 
 
 def test_two_verifiers_started_together_keep_full_pools(docker_client):
@@ -128,15 +128,15 @@ def test_reap_removes_sandboxes_of_a_server_container_that_stopped(docker_client
         running_box.start()
         server_box.start()
         server_box.wait(timeout=30)  # the "server" exits
-        orphan = {**container.owner_labels("dead"), container.HOST_LABEL: server_box.id[:12]}
-        orphan[container.PID_LABEL] = "7"
-        alive = {**orphan, container.HOST_LABEL: running_box.id[:12]}
+        orphan = {**owners.owner_labels("dead"), owners.HOST_LABEL: server_box.id[:12]}
+        orphan[owners.PID_LABEL] = "7"
+        alive = {**orphan, owners.HOST_LABEL: running_box.id[:12]}
         made.append(docker_client.containers.create(image, labels=orphan))
         made.append(docker_client.containers.create(image, labels=alive))
-        container.reap_leftovers(docker_client)
-        left = {c.id for c in container.list_managed(docker_client)}
+        owners.reap_leftovers(docker_client)
+        left = {c.id for c in owners.list_managed(docker_client)}
         assert made[2].id not in left  # its server's container has stopped
         assert made[3].id in left  # its server's container runs
     finally:
         for c in made:
-            container.remove(c)
+            owners.remove(c)

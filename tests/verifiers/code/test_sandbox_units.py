@@ -218,16 +218,16 @@ def test_a_killed_server_not_yet_waited_for_counts_as_gone():
     import subprocess
     import time
 
-    from reward_server.verifiers.code import container
+    from reward_server.verifiers.code import owners
 
     proc = subprocess.Popen(["sleep", "60"])
     try:
-        assert container._pid_alive(proc.pid)
+        assert owners._pid_alive(proc.pid)
         proc.kill()
         deadline = time.monotonic() + 10
-        while container._pid_alive(proc.pid) and time.monotonic() < deadline:
+        while owners._pid_alive(proc.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not container._pid_alive(proc.pid)  # still a zombie: not waited for yet
+        assert not owners._pid_alive(proc.pid)  # still a zombie: not waited for yet
         assert proc.poll() is not None
     finally:
         proc.kill()

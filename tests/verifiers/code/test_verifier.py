@@ -8,7 +8,7 @@ import pytest
 
 from reward_server.api import reward_pb2
 from reward_server.outcome import Verdict
-from reward_server.verifiers.code import container
+from reward_server.verifiers.code import owners
 
 from .conftest import fenced, py_task_io, start_verifier
 
@@ -194,18 +194,18 @@ def test_close_removes_every_container_and_reaps_crashed(docker_client):
     owner = None
     for v in start_verifier(docker_client, pool_size=1):
         owner = v.v.owner
-        assert len(container.list_managed(docker_client, owner)) == 2
+        assert len(owners.list_managed(docker_client, owner)) == 2
         # a container as a crashed server would have left it (its pid no longer runs)
         orphan = docker_client.containers.create(
             v.v.languages()[0][2],
-            labels={**container.owner_labels("crashed"), container.PID_LABEL: "999999999"},
+            labels={**owners.owner_labels("crashed"), owners.PID_LABEL: "999999999"},
         )
         try:
-            assert container.reap_leftovers(docker_client) >= 1
-            assert not container.list_managed(docker_client, "crashed")
+            assert owners.reap_leftovers(docker_client) >= 1
+            assert not owners.list_managed(docker_client, "crashed")
         finally:
-            container.remove(orphan)
-    assert container.list_managed(docker_client, owner) == []
+            owners.remove(orphan)
+    assert owners.list_managed(docker_client, owner) == []
 
 
 def test_python_io_runs_like_a_fresh_interpreter(verifier):
