@@ -7,6 +7,7 @@ import random
 
 import pytest
 from conftest import requires_docker, stream_scorer
+from tiny import TINY
 
 from trainer_client.config import TrainConfig
 from trainer_client.grpo_step import generate_and_score
@@ -15,21 +16,7 @@ from trainer_client.train import Trainer
 
 pytestmark = requires_docker
 
-TINY = dict(
-    n_layer=1,
-    n_embd=32,
-    n_head=2,
-    n_positions=192,
-    group_size=4,
-    prompts_per_step=4,
-    prompts_per_generate=2,
-    max_new_tokens=24,
-    learning_rate=1e-2,
-    eval_size=0,
-    progress=False,
-    threads=1,
-    steps=2,
-)
+TINY = {**TINY, "n_positions": 192, "max_new_tokens": 24, "steps": 2}
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import math
 
 import pytest
 from stub_reward_server import BAD_GOLD, stub_server
+from tiny import TINY
 
 from reward_server.client import RewardClient, math_group
 from trainer_client.config import TrainConfig
@@ -15,21 +16,6 @@ from trainer_client.report import format_metrics
 from trainer_client.scoring import GroupErrorLog, GroupScores, StreamScorer
 from trainer_client.tasks import Task, TaskSet
 from trainer_client.train import Trainer
-
-TINY = dict(
-    n_layer=1,
-    n_embd=32,
-    n_head=2,
-    n_positions=160,
-    group_size=4,
-    prompts_per_step=4,
-    prompts_per_generate=2,
-    max_new_tokens=8,
-    learning_rate=1e-2,
-    eval_size=0,
-    progress=False,
-    threads=1,
-)
 
 
 def test_the_stream_scorer_files_an_error_result_with_its_reason():

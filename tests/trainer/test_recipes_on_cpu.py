@@ -10,6 +10,7 @@ import zlib
 
 import pytest
 import torch
+from tiny import TINY
 
 from reward_server.api import reward_pb2
 from reward_server.client import RewardClient
@@ -23,20 +24,7 @@ from trainer_client.scoring import GroupScores
 from trainer_client.tasks import TaskSet, code_task, user_task
 from trainer_client.train import train
 
-TINY = dict(
-    n_layer=1,
-    n_embd=32,
-    n_head=2,
-    n_positions=160,
-    group_size=4,
-    prompts_per_step=4,
-    prompts_per_generate=8,
-    max_new_tokens=28,
-    learning_rate=1e-2,
-    eval_size=0,
-    progress=False,
-    threads=1,
-)
+TINY = {**TINY, "prompts_per_generate": 8, "max_new_tokens": 28}
 ARITH = 4
 
 

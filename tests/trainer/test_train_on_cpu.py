@@ -7,6 +7,7 @@ import math
 
 import pytest
 import torch
+from tiny import TINY
 
 from reward_server.client import RewardClient
 from trainer_client.cli import main as cli_main
@@ -14,21 +15,6 @@ from trainer_client.config import TrainConfig
 from trainer_client.scoring import GroupScores
 from trainer_client.tasks import TaskSet
 from trainer_client.train import Trainer, train
-
-TINY = dict(
-    n_layer=1,
-    n_embd=32,
-    n_head=2,
-    n_positions=160,
-    group_size=4,
-    prompts_per_step=4,
-    prompts_per_generate=2,
-    max_new_tokens=8,
-    learning_rate=1e-2,
-    eval_size=0,
-    progress=False,
-    threads=1,
-)
 
 
 def _weights(model) -> dict[str, torch.Tensor]:

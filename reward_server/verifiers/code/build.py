@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import docker
 
+from reward_server.languages import DEFAULT_LANGUAGES
 from reward_server.verifiers.code.config import DEFAULT_SANDBOXES_DIR
 from reward_server.verifiers.code.images import build_image, default_base_source, image_tag
 from reward_server.verifiers.code.runtimes import Runtime, load_runtimes
@@ -31,7 +32,9 @@ def build_all(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--languages", default="python,cpp", help="comma-separated folders")
+    parser.add_argument(
+        "--languages", default=",".join(DEFAULT_LANGUAGES), help="comma-separated folders"
+    )
     parser.add_argument("--sandboxes-dir", default=DEFAULT_SANDBOXES_DIR)
     parser.add_argument(
         "--base-source",
