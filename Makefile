@@ -36,7 +36,7 @@ bench: install
 	$(PY) bench/math_throughput.py
 
 proto: install
-	$(PY) -m reward_server.api.generate
+	$(PY) scripts/generate_proto.py
 
 # The docker compose stack (docs/deployment.md): image built offline from a wheelhouse,
 # two reward-server replicas, the demo as the trainer service. REPLICAS=N to change.

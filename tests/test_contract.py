@@ -1,18 +1,28 @@
 """The committed stubs match the proto, and the shared Verdict mirrors the proto enum."""
 
+import importlib.util
 from pathlib import Path
 
-from reward_server.api import generate, reward_pb2
+from reward_server.api import reward_pb2
 from reward_server.outcome import Verdict
+
+GENERATOR = Path(__file__).resolve().parents[1] / "scripts" / "generate_proto.py"
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("generate_proto", GENERATOR)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_committed_stubs_match_the_proto():
-    committed_dir = Path(generate.__file__).parent
+    generate = _generator()
     for name, text in generate.generate().items():
-        committed = (committed_dir / name).read_text()
+        committed = (generate.OUT_DIR / name).read_text()
         assert committed == text, (
             f"{name} is out of date with proto/reward/v1/reward.proto; "
-            "run `python -m reward_server.api.generate`"
+            "run `make proto` (scripts/generate_proto.py)"
         )
 
 

@@ -14,15 +14,15 @@ from dataclasses import dataclass
 
 from reward_server.api import reward_pb2
 from reward_server.outcome import Outcome, Verdict
-from reward_server.verifiers.code import judge
+from reward_server.verifiers.code import verdicts
+from reward_server.verifiers.code.assert_judge import step_kinds
+from reward_server.verifiers.code.assert_judges import JudgePool
 from reward_server.verifiers.code.config import SandboxConfig
 from reward_server.verifiers.code.container import PROTOCOL_SLACK_S, Sandbox
 from reward_server.verifiers.code.extract import PARSE_LOCK
-from reward_server.verifiers.code.judge import TestResult, failed, passed
-from reward_server.verifiers.code.judge_worker import step_kinds
-from reward_server.verifiers.code.judges import JudgePool
 from reward_server.verifiers.code.runtimes import Runtime
 from reward_server.verifiers.code.valuecodec_loader import valuecodec
+from reward_server.verifiers.code.verdicts import TestResult, failed, passed
 
 BREAKS_CONTAINER = ("timeout", "output_limit", "died")
 LIMIT_VERDICTS = (Verdict.TIME_LIMIT, Verdict.MEMORY_LIMIT, Verdict.OUTPUT_LIMIT)
@@ -110,7 +110,7 @@ def judge_completion(ctx: Context, job: Job) -> Outcome:
         hit = [r for r in results if r.verdict in LIMIT_VERDICTS]
         if hit and ctx.box.broken is None:  # a run that hit a limit retires its container
             ctx.box.broken = f"a run hit a limit: {hit[0].verdict.name}"
-        return judge.combine(results, total, ctx.config.partial_credit, job.code)
+        return verdicts.combine(results, total, ctx.config.partial_credit, job.code)
     finally:
         try:
             res = ctx.box.request({"op": "reset"}, timeout=10.0)
@@ -169,9 +169,9 @@ def _run_io(ctx: Context, job: Job, write: dict | None) -> list[TestResult]:
         else:
             res = ctx.ops([write, req], job.time_limit_s + 5.0)[1]
             write = None
-        bad = judge.run_failure(res, job.memory_mb)
+        bad = verdicts.run_failure(res, job.memory_mb)
         if bad is None:
-            ok = judge.output_matches(
+            ok = verdicts.output_matches(
                 res["stdout"], case.expected_stdout, ctx.config.float_tolerance
             )
             bad = None if ok else failed(Verdict.WRONG, "output differs from the expected output")
@@ -194,7 +194,7 @@ def _spawn(ctx: Context, job: Job, write: dict | None) -> tuple[dict | None, Tes
     else:
         res = ctx.ops([write, req], job.time_limit_s + 5.0)[1]
     if res["reason"] != "ok":
-        return None, judge.run_failure(res, job.memory_mb) or failed(
+        return None, verdicts.run_failure(res, job.memory_mb) or failed(
             Verdict.RUNTIME_ERROR, "the program stopped while loading"
         )
     try:
@@ -261,7 +261,7 @@ def _run_function(ctx: Context, job: Job, names: dict) -> list[TestResult]:
 
 def _function_result(ctx: Context, job: Job, res: dict, expected: object) -> TestResult:
     if res["reason"] != "ok":
-        return judge.run_failure(res, job.memory_mb) or failed(Verdict.RUNTIME_ERROR, "died")
+        return verdicts.run_failure(res, job.memory_mb) or failed(Verdict.RUNTIME_ERROR, "died")
     try:
         reply = json.loads(res["line"])
         if "raise" in reply:
@@ -269,7 +269,7 @@ def _function_result(ctx: Context, job: Job, res: dict, expected: object) -> Tes
         got = valuecodec.from_wire(reply["ok"])
     except (ValueError, TypeError, KeyError, RecursionError) as exc:
         return failed(Verdict.WRONG, f"unreadable return value: {exc}")
-    if judge.plain_equal(got, expected, ctx.config.float_tolerance):
+    if verdicts.plain_equal(got, expected, ctx.config.float_tolerance):
         return passed()
     return failed(Verdict.WRONG, f"returned {_short(got)}")
 
@@ -317,7 +317,7 @@ def _run_asserts(ctx: Context, job: Job, names: dict) -> list[TestResult]:
                 reply: dict = {"replies": res.get("replies", [])}
                 if res["reason"] != "ok":
                     failures.append(
-                        judge.run_failure(res, job.memory_mb)
+                        verdicts.run_failure(res, job.memory_mb)
                         or failed(Verdict.RUNTIME_ERROR, "the program died")
                     )
                     reply.update(fail=res["reason"], detail=failures[-1].detail)

@@ -22,13 +22,13 @@ from reward_server.outcome import Outcome, Verdict
 from reward_server.quoting import quote
 from reward_server.verifiers.base import UnusableTask
 from reward_server.verifiers.code import owners
+from reward_server.verifiers.code.assert_judge import step_kinds
+from reward_server.verifiers.code.assert_judges import JudgePool
 from reward_server.verifiers.code.build import build_all
 from reward_server.verifiers.code.config import SandboxConfig
 from reward_server.verifiers.code.container import SandboxDied
 from reward_server.verifiers.code.extract import PARSE_LOCK, extract_code, python_syntax_error
 from reward_server.verifiers.code.images import image_tag, missing_images
-from reward_server.verifiers.code.judge_worker import step_kinds
-from reward_server.verifiers.code.judges import JudgePool
 from reward_server.verifiers.code.pool import LanguagePool
 from reward_server.verifiers.code.runtimes import Runtime, load_runtimes
 from reward_server.verifiers.code.session import Context, Job, count_tests, judge_completion

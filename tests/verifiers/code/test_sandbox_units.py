@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from reward_server.verifiers.code.assert_judge import plan_tests
 from reward_server.verifiers.code.config import SandboxConfig
 from reward_server.verifiers.code.extract import extract_code, python_syntax_error
-from reward_server.verifiers.code.judge import output_matches, plain_equal
-from reward_server.verifiers.code.judge_worker import plan_tests
 from reward_server.verifiers.code.runtimes import load_runtimes
 from reward_server.verifiers.code.valuecodec_loader import valuecodec
+from reward_server.verifiers.code.verdicts import output_matches, plain_equal
 
 PY = ("python", "py", "python3")
 
@@ -113,7 +113,7 @@ def test_runtime_registry_lists_valid_names():
 def _predict(test_code: str, step: str = "check(candidate)", entry: str = "f"):
     import ast
 
-    from reward_server.verifiers.code import judge_worker as jw
+    from reward_server.verifiers.code import assert_judge as jw
 
     ns = jw._namespace({entry: {"kind": "callable"}, "g": {"kind": "callable"}}, None, {}, None)
     ns["candidate"] = ns[entry]
@@ -192,7 +192,7 @@ def test_judge_runs_as_nobody_when_the_server_is_root():
     import os
     import time
 
-    from reward_server.verifiers.code.judges import NOBODY, JudgeProcess
+    from reward_server.verifiers.code.assert_judges import NOBODY, JudgeProcess
     from reward_server.verifiers.code.valuecodec_loader import CODEC_DIR
 
     if os.geteuid() != 0:

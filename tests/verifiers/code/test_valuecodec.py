@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from reward_server.verifiers.code import judge_calls
-from reward_server.verifiers.code.judge import plain_equal
+from reward_server.verifiers.code import assert_calls
 from reward_server.verifiers.code.valuecodec_loader import CODEC_DIR, valuecodec
+from reward_server.verifiers.code.verdicts import plain_equal
 
 np = pytest.importorskip("numpy")
 
@@ -265,25 +265,25 @@ def test_plain_equal_numbers_and_tagged_expectations():
 def test_candidate_exceptions_that_steer_control_flow_become_runtime_errors():
     for name in ("StopIteration", "StopAsyncIteration", "GeneratorExit", "SystemExit",
                  "KeyboardInterrupt", "BaseException", "MyOwnError"):  # fmt: skip
-        exc = judge_calls.rebuild_exception(name, "m")
+        exc = assert_calls.rebuild_exception(name, "m")
         assert type(exc) is RuntimeError and name in str(exc)
     for name, cls in (("ValueError", ValueError), ("KeyError", KeyError), ("ZeroDivisionError",
                       ZeroDivisionError), ("RecursionError", RecursionError)):  # fmt: skip
-        assert type(judge_calls.rebuild_exception(name, "m")) is cls
+        assert type(assert_calls.rebuild_exception(name, "m")) is cls
 
 
 def test_sync_in_place_keeps_the_tests_objects():
     inner = [3, 1]
     grid = [inner, (inner,)]
-    assert judge_calls.sync_in_place(grid, [[1, 3], ([1, 3],), [9]])
+    assert assert_calls.sync_in_place(grid, [[1, 3], ([1, 3],), [9]])
     assert grid == [[1, 3], ([1, 3],), [9]] and grid[0] is inner and grid[1][0] is inner
     d = collections.OrderedDict(a=1)
-    assert judge_calls.sync_in_place(d, {"b": 2, "a": 1}) and list(d) == ["b", "a"]
+    assert assert_calls.sync_in_place(d, {"b": 2, "a": 1}) and list(d) == ["b", "a"]
     s, b = {1}, bytearray(b"x")
-    assert judge_calls.sync_in_place(s, {2}) and s == {2}
-    assert judge_calls.sync_in_place(b, bytearray(b"yz")) and b == b"yz"
-    assert not judge_calls.sync_in_place((1,), (2,))  # immutable: left as it was
-    assert not judge_calls.sync_in_place(5, [5])
+    assert assert_calls.sync_in_place(s, {2}) and s == {2}
+    assert assert_calls.sync_in_place(b, bytearray(b"yz")) and b == b"yz"
+    assert not assert_calls.sync_in_place((1,), (2,))  # immutable: left as it was
+    assert not assert_calls.sync_in_place(5, [5])
 
 
 def _harness():
@@ -318,19 +318,19 @@ def test_harness_calls_with_keywords_and_reports_changed_arguments():
         return None
 
     ns = {"f": f}
-    call = judge_calls.encode_call("f", ([3, 1, 2], (1, 2)), {"into": {}}, valuecodec)
+    call = assert_calls.encode_call("f", ([3, 1, 2], (1, 2)), {"into": {}}, valuecodec)
     call["args"].append(5)  # an extra positional argument: f fails
     reply = h._answer(ns, json.dumps(call))
     assert reply["raise"] == "TypeError"
-    call = judge_calls.encode_call("f", ([3, 1, 2],), {"into": {}}, valuecodec)
+    call = assert_calls.encode_call("f", ([3, 1, 2],), {"into": {}}, valuecodec)
     reply = h._answer(ns, json.dumps(call))
     assert reply["ok"] is None
     assert reply["mutated"] == [[0, [1, 2, 3]], ["into", valuecodec.to_wire({"n": 3})]]
     lst, into = [3, 1, 2], {}
-    judge_calls.apply_mutations(reply["mutated"], (lst,), {"into": into}, valuecodec)
+    assert_calls.apply_mutations(reply["mutated"], (lst,), {"into": into}, valuecodec)
     assert lst == [1, 2, 3] and into == {"n": 3}
     with pytest.raises(ValueError):
-        judge_calls.apply_mutations([[5, []]], (lst,), {}, valuecodec)
+        assert_calls.apply_mutations([[5, []]], (lst,), {}, valuecodec)
 
 
 COLLIDING = [k * (2**61 - 1) + 7 for k in range(1, 20_001)]  # all hash to 7

@@ -1,4 +1,4 @@
-"""A pool of judge_worker processes (host side), each used by one session at a time."""
+"""A pool of assert_judge processes (host side), each used by one session at a time."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import threading
 import time
 from pathlib import Path
 
-WORKER = Path(__file__).with_name("judge_worker.py")
+WORKER = Path(__file__).with_name("assert_judge.py")
 MAX_JOBS_PER_WORKER = 500
 NOBODY = 65534
 DEFAULT_MEMORY_MB = 1024

@@ -1,8 +1,8 @@
 """Call prediction for the assert-test judge: the proxy calls a test step will make, known
-before it runs, so the judge can make them in one round trip (see judge_worker.py).
+before it runs, so the judge can make them in one round trip (see assert_judge.py).
 
 Runs in the judge process, which imports it as a sibling module; it knows proxies only
-through the `proxy_type` it is given, so it never imports judge_worker itself.
+through the `proxy_type` it is given, so it never imports assert_judge itself.
 """
 
 from __future__ import annotations

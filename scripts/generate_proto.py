@@ -1,7 +1,8 @@
 """Regenerates the committed gRPC stubs from proto/reward/v1/reward.proto.
 
-Run `python -m reward_server.api.generate` after editing the proto; a test fails when the
-committed stubs drift from it.
+Run `python scripts/generate_proto.py` (or `make proto`) after editing the proto; a test
+fails when the committed stubs drift from it. A development tool: it needs grpcio-tools
+(the dev extra) and is not part of the installed package.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from pathlib import Path
 
 from grpc_tools import protoc
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 PROTO_ROOT = REPO_ROOT / "proto"
 PROTO_FILE = "reward/v1/reward.proto"
-OUT_DIR = Path(__file__).resolve().parent
+OUT_DIR = REPO_ROOT / "reward_server" / "api"
 GENERATED = ("reward_pb2.py", "reward_pb2.pyi", "reward_pb2_grpc.py")
 
 

@@ -1,7 +1,7 @@
 """The assert-test judge: runs a task's test code against a proxy of the candidate.
 
 Started by the server as its own process (as `nobody` when the server is root):
-`python -I judge_worker.py SANDBOXES_PYTHON_DIR [--memory-mb MB] [--uid UID]`. No
+`python -I assert_judge.py SANDBOXES_PYTHON_DIR [--memory-mb MB] [--uid UID]`. No
 candidate code ever runs here. The test code (HumanEval `check(candidate)` or MBPP
 top-level asserts) is executed with `candidate` and the program's other top-level
 functions bound to proxies; a proxy call is sent to the server, which forwards it to the
@@ -14,7 +14,7 @@ changed to match.
 Protocol (JSON lines on private copies of stdin/stdout; the test code's prints go to
 /dev/null): in {"op": "run", "test_code", "entry_point", "names", "stop_on_fail"};
 out {"op": "begin", "index"} before each test, {"op": "calls", "calls": [call, ...]} for
-one call, or for the calls of a test known before it runs (see judge_predict.py), where a
+one call, or for the calls of a test known before it runs (see assert_predict.py), where a
 call is {"name", "args", "kwargs"?, "track": true} or a read of a top-level value
 {"get": name} (see harness.py), answered by {"replies": [candidate reply line, ...]} plus
 {"fail": reason, "detail"} when a call did not answer; finally {"op": "done", "results":
@@ -34,11 +34,11 @@ import re
 import sys
 
 if __package__:
-    from . import judge_calls, judge_predict
+    from . import assert_calls, assert_predict
 else:  # run as a script with -I: its own folder is not on sys.path
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import judge_calls
-    import judge_predict
+    import assert_calls
+    import assert_predict
 
     sys.path.pop(0)
 
@@ -137,7 +137,7 @@ class Channel:
 class Proxy:
     """Stands for one of the candidate's functions; calls cross the boundary as data.
 
-    Calls the judge predicted for the current test (see judge_predict) were already
+    Calls the judge predicted for the current test (see assert_predict) were already
     made, in the same order with the same arguments, in one round trip; their replies
     wait in state["ahead"] and are used only while the actual calls match them exactly.
     """
@@ -150,7 +150,7 @@ class Proxy:
         if self._state.get("failure"):
             raise self._state["failure"]
         try:
-            call = judge_calls.encode_call(self._name, args, kwargs, self._codec)
+            call = assert_calls.encode_call(self._name, args, kwargs, self._codec)
         except (TypeError, ValueError, RecursionError) as exc:
             raise JudgeError(f"the test's arguments cannot be sent: {exc}") from None
         reply = self._ahead(call)
@@ -162,12 +162,12 @@ class Proxy:
             msg = json.loads(reply["line"])
             if not isinstance(msg, dict):
                 raise ValueError("the reply is not an object")
-            judge_calls.apply_mutations(msg.get("mutated"), args, kwargs, self._codec)
+            assert_calls.apply_mutations(msg.get("mutated"), args, kwargs, self._codec)
             if "ok" in msg:
                 return self._codec.from_wire(msg["ok"])
         except (ValueError, TypeError, RecursionError) as exc:
             raise self._fail("bad_reply", str(exc)) from None
-        exc = judge_calls.rebuild_exception(
+        exc = assert_calls.rebuild_exception(
             str(msg.get("raise", "Exception")), str(msg.get("msg", ""))
         )
         self._state["raised"] = exc
@@ -183,7 +183,7 @@ class Proxy:
         if not ahead:
             return None
         key, reply = ahead[0]
-        if key != judge_calls.call_key(call):
+        if key != assert_calls.call_key(call):
             ahead.clear()  # the test went another way: make the remaining calls one by one
             return None
         ahead.popleft()
@@ -262,7 +262,7 @@ def run_job(job: dict, channel: Channel, codec) -> dict:
             index += 1
         state.pop("raised", None)
         if kind == "test" and "candidate" in ns and not state.get("failure"):
-            predicted = judge_predict.predict_calls(code, tree, ns, Proxy)
+            predicted = assert_predict.predict_calls(code, tree, ns, Proxy)
             _call_ahead(predicted, channel, state, codec)
         try:
             if "candidate" not in ns:
@@ -310,19 +310,19 @@ def _call_ahead(predicted: list, channel: Channel, state: dict, codec) -> None:
     calls = []
     for name, args in predicted:
         try:
-            calls.append(judge_calls.encode_call(name, args, {}, codec))
+            calls.append(assert_calls.encode_call(name, args, {}, codec))
         except (TypeError, ValueError, RecursionError):
             break
     if not calls:
         return
     replies = _replies(channel.call(calls), len(calls))
-    keys = [judge_calls.call_key(c) for c in calls]
+    keys = [assert_calls.call_key(c) for c in calls]
     state["ahead"] = collections.deque(zip(keys, replies, strict=False))
 
 
 def predict_calls(code: str, tree: ast.Module, ns: dict) -> list[tuple[str, list]]:
-    """judge_predict.predict_calls for this module's proxies."""
-    return judge_predict.predict_calls(code, tree, ns, Proxy)
+    """assert_predict.predict_calls for this module's proxies."""
+    return assert_predict.predict_calls(code, tree, ns, Proxy)
 
 
 def _failure(exc: CandidateFailure) -> dict:

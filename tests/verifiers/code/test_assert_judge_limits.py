@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from reward_server.verifiers.code.judges import JudgeProcess
+from reward_server.verifiers.code.assert_judges import JudgeProcess
 from reward_server.verifiers.code.valuecodec_loader import CODEC_DIR
 
 

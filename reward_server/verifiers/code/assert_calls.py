@@ -1,4 +1,4 @@
-"""How a proxy call's data crosses for the assert-test judge (see judge_worker.py): the
+"""How a proxy call's data crosses for the assert-test judge (see assert_judge.py): the
 call as the call server reads it, the candidate's exceptions as test code sees them, and
 arguments the call changed in place, applied to the test's own objects.
 """
