@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -109,3 +110,13 @@ def py_task_io(cases: list[tuple[str, str]], **limits) -> reward_pb2.CodeTask:
 
 def fenced(code: str, lang: str = "python") -> str:
     return f"Here is my solution.\n```{lang}\n{code}\n```\n"
+
+
+def decimal_text(n: int) -> str:
+    """str(n) past the interpreter's digit limit (test data only)."""
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        return str(n)
+    finally:
+        sys.set_int_max_str_digits(limit)

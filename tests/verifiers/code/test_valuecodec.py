@@ -15,7 +15,6 @@ import fractions
 import importlib.util
 import json
 import math
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,8 @@ import pytest
 from reward_server.verifiers.code import assert_calls
 from reward_server.verifiers.code.valuecodec_loader import CODEC_DIR, valuecodec
 from reward_server.verifiers.code.verdicts import plain_equal
+
+from .conftest import decimal_text
 
 np = pytest.importorskip("numpy")
 
@@ -216,16 +217,6 @@ def test_objects_that_are_not_data_are_refused():
 def test_malformed_wire_is_refused(wire):
     with pytest.raises((ValueError, TypeError)):
         valuecodec.from_wire(wire)
-
-
-def decimal_text(n: int) -> str:
-    """str(n) past the interpreter's digit limit (test data only)."""
-    limit = sys.get_int_max_str_digits()
-    sys.set_int_max_str_digits(0)
-    try:
-        return str(n)
-    finally:
-        sys.set_int_max_str_digits(limit)
 
 
 def test_task_json_int_keys_tags_and_big_ints():

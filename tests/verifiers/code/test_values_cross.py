@@ -7,26 +7,15 @@ and every plain argument the test code passes. Rigged or wrong ones still do not
 from __future__ import annotations
 
 import math
-import sys
 
 import pytest
 
 from reward_server.api import reward_pb2
 from reward_server.outcome import Verdict
 
-from .conftest import fenced
+from .conftest import decimal_text, fenced
 
 pytestmark = pytest.mark.docker
-
-
-def decimal_text(n: int) -> str:
-    """str(n) past the interpreter's digit limit (test data only)."""
-    limit = sys.get_int_max_str_digits()
-    sys.set_int_max_str_digits(0)
-    try:
-        return str(n)
-    finally:
-        sys.set_int_max_str_digits(limit)
 
 
 FACT_2000 = decimal_text(math.factorial(2000))  # 5736 digits
