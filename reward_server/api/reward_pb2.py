@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16reward/v1/reward.proto\x12\treward.v1\"0\n\x0cScoreRequest\x12 \n\x06groups\x18\x01 \x03(\x0b\x32\x10.reward.v1.Group\"8\n\rScoreResponse\x12\'\n\x07results\x18\x01 \x03(\x0b\x32\x16.reward.v1.GroupResult\"\x90\x01\n\x05Group\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x1d\n\x04task\x18\x02 \x01(\x0b\x32\x0f.reward.v1.Task\x12\x13\n\x0b\x63ompletions\x18\x03 \x03(\t\x12%\n\x06reward\x18\x04 \x01(\x0b\x32\x15.reward.v1.RewardSpec\x12\x1a\n\x12\x63ompletion_lengths\x18\x05 \x03(\x05\"X\n\x04Task\x12#\n\x04math\x18\x01 \x01(\x0b\x32\x13.reward.v1.MathTaskH\x00\x12#\n\x04\x63ode\x18\x02 \x01(\x0b\x32\x13.reward.v1.CodeTaskH\x00\x42\x06\n\x04kind\"\x18\n\x08MathTask\x12\x0c\n\x04gold\x18\x01 \x01(\t\"\xc3\x01\n\x08\x43odeTask\x12\x10\n\x08language\x18\x01 \x01(\t\x12 \n\x02io\x18\x02 \x01(\x0b\x32\x12.reward.v1.IoTestsH\x00\x12,\n\x08\x66unction\x18\x03 \x01(\x0b\x32\x18.reward.v1.FunctionTestsH\x00\x12)\n\x07\x61sserts\x18\x04 \x01(\x0b\x32\x16.reward.v1.AssertTestsH\x00\x12!\n\x06limits\x18\x05 \x01(\x0b\x32\x11.reward.v1.LimitsB\x07\n\x05tests\"+\n\x07IoTests\x12 \n\x05\x63\x61ses\x18\x01 \x03(\x0b\x32\x11.reward.v1.IoCase\"0\n\x06IoCase\x12\r\n\x05stdin\x18\x01 \x01(\t\x12\x17\n\x0f\x65xpected_stdout\x18\x02 \x01(\t\"L\n\rFunctionTests\x12\x13\n\x0b\x65ntry_point\x18\x01 \x01(\t\x12&\n\x05\x63\x61ses\x18\x02 \x03(\x0b\x32\x17.reward.v1.FunctionCase\"8\n\x0c\x46unctionCase\x12\x11\n\targs_json\x18\x01 \x01(\t\x12\x15\n\rexpected_json\x18\x02 \x01(\t\"5\n\x0b\x41ssertTests\x12\x13\n\x0b\x65ntry_point\x18\x01 \x01(\t\x12\x11\n\ttest_code\x18\x02 \x01(\t\"1\n\x06Limits\x12\x14\n\x0ctime_limit_s\x18\x01 \x01(\x01\x12\x11\n\tmemory_mb\x18\x02 \x01(\x05\"\x86\x01\n\nRewardSpec\x12\x15\n\rformat_weight\x18\x01 \x01(\x01\x12\x12\n\nmax_length\x18\x02 \x01(\x05\x12\x17\n\x0foverlong_buffer\x18\x03 \x01(\x05\x12\x1a\n\x12\x63orrectness_weight\x18\x04 \x01(\x01\x12\x18\n\x10overlong_penalty\x18\x05 \x01(\x01\"\xb0\x01\n\x0bGroupResult\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12*\n\x06scores\x18\x02 \x03(\x0b\x32\x1a.reward.v1.CompletionScore\x12\x13\n\x0breward_mean\x18\x03 \x01(\x01\x12\x12\n\nreward_std\x18\x04 \x01(\x01\x12\x14\n\x0cinfra_errors\x18\x05 \x01(\x05\x12$\n\x05\x65rror\x18\x06 \x01(\x0b\x32\x15.reward.v1.GroupError\"+\n\nGroupError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\"\x8e\x02\n\x0f\x43ompletionScore\x12\x0e\n\x06reward\x18\x01 \x01(\x01\x12#\n\x07verdict\x18\x02 \x01(\x0e\x32\x12.reward.v1.Verdict\x12>\n\ncomponents\x18\x03 \x03(\x0b\x32*.reward.v1.CompletionScore.ComponentsEntry\x12\x18\n\x10\x65xtracted_answer\x18\x04 \x01(\t\x12\x14\n\x0ctests_passed\x18\x05 \x01(\x05\x12\x13\n\x0btests_total\x18\x06 \x01(\x05\x12\x0e\n\x06\x64\x65tail\x18\x07 \x01(\t\x1a\x31\n\x0f\x43omponentsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\x16\n\x14GetServerInfoRequest\"\x9c\x01\n\nServerInfo\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x11\n\tverifiers\x18\x02 \x03(\t\x12\x11\n\tlanguages\x18\x03 \x03(\t\x12\'\n\x06limits\x18\x04 \x01(\x0b\x32\x17.reward.v1.ServerLimits\x12.\n\rlanguage_info\x18\x05 \x03(\x0b\x32\x17.reward.v1.LanguageInfo\"\xac\x02\n\x0cServerLimits\x12!\n\x19max_completions_per_group\x18\x01 \x01(\x05\x12\x1c\n\x14max_completion_bytes\x18\x02 \x01(\x05\x12\x1e\n\x16max_groups_per_request\x18\x03 \x01(\x05\x12\x19\n\x11max_message_bytes\x18\x04 \x01(\x05\x12\x1e\n\x16max_queued_completions\x18\x05 \x01(\x05\x12\x16\n\x0emath_timeout_s\x18\x06 \x01(\x01\x12\x1c\n\x14\x64\x65\x66\x61ult_time_limit_s\x18\x07 \x01(\x01\x12\x19\n\x11\x64\x65\x66\x61ult_memory_mb\x18\x08 \x01(\x05\x12\x18\n\x10max_time_limit_s\x18\t \x01(\x01\x12\x15\n\rmax_memory_mb\x18\n \x01(\x05\"<\n\x0cLanguageInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\r\n\x05image\x18\x03 \x01(\t*\xb4\x01\n\x07Verdict\x12\x17\n\x13VERDICT_UNSPECIFIED\x10\x00\x12\x0b\n\x07\x43ORRECT\x10\x01\x12\t\n\x05WRONG\x10\x02\x12\r\n\tNO_ANSWER\x10\x03\x12\x11\n\rCOMPILE_ERROR\x10\x04\x12\x11\n\rRUNTIME_ERROR\x10\x05\x12\x0e\n\nTIME_LIMIT\x10\x06\x12\x10\n\x0cMEMORY_LIMIT\x10\x07\x12\x10\n\x0cOUTPUT_LIMIT\x10\x08\x12\x0f\n\x0bINFRA_ERROR\x10\t2\xd8\x01\n\rRewardService\x12:\n\x05Score\x12\x17.reward.v1.ScoreRequest\x1a\x18.reward.v1.ScoreResponse\x12\x42\n\x0bScoreStream\x12\x17.reward.v1.ScoreRequest\x1a\x16.reward.v1.GroupResult(\x01\x30\x01\x12G\n\rGetServerInfo\x12\x1f.reward.v1.GetServerInfoRequest\x1a\x15.reward.v1.ServerInfob\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16reward/v1/reward.proto\x12\treward.v1\"0\n\x0cScoreRequest\x12 \n\x06groups\x18\x01 \x03(\x0b\x32\x10.reward.v1.Group\"8\n\rScoreResponse\x12\'\n\x07results\x18\x01 \x03(\x0b\x32\x16.reward.v1.GroupResult\"\x90\x01\n\x05Group\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12\x1d\n\x04task\x18\x02 \x01(\x0b\x32\x0f.reward.v1.Task\x12\x13\n\x0b\x63ompletions\x18\x03 \x03(\t\x12%\n\x06reward\x18\x04 \x01(\x0b\x32\x15.reward.v1.RewardSpec\x12\x1a\n\x12\x63ompletion_lengths\x18\x05 \x03(\x05\"X\n\x04Task\x12#\n\x04math\x18\x01 \x01(\x0b\x32\x13.reward.v1.MathTaskH\x00\x12#\n\x04\x63ode\x18\x02 \x01(\x0b\x32\x13.reward.v1.CodeTaskH\x00\x42\x06\n\x04kind\"\x18\n\x08MathTask\x12\x0c\n\x04gold\x18\x01 \x01(\t\"\xc3\x01\n\x08\x43odeTask\x12\x10\n\x08language\x18\x01 \x01(\t\x12 \n\x02io\x18\x02 \x01(\x0b\x32\x12.reward.v1.IoTestsH\x00\x12,\n\x08\x66unction\x18\x03 \x01(\x0b\x32\x18.reward.v1.FunctionTestsH\x00\x12)\n\x07\x61sserts\x18\x04 \x01(\x0b\x32\x16.reward.v1.AssertTestsH\x00\x12!\n\x06limits\x18\x05 \x01(\x0b\x32\x11.reward.v1.LimitsB\x07\n\x05tests\"+\n\x07IoTests\x12 \n\x05\x63\x61ses\x18\x01 \x03(\x0b\x32\x11.reward.v1.IoCase\"0\n\x06IoCase\x12\r\n\x05stdin\x18\x01 \x01(\t\x12\x17\n\x0f\x65xpected_stdout\x18\x02 \x01(\t\"L\n\rFunctionTests\x12\x13\n\x0b\x65ntry_point\x18\x01 \x01(\t\x12&\n\x05\x63\x61ses\x18\x02 \x03(\x0b\x32\x17.reward.v1.FunctionCase\"8\n\x0c\x46unctionCase\x12\x11\n\targs_json\x18\x01 \x01(\t\x12\x15\n\rexpected_json\x18\x02 \x01(\t\"5\n\x0b\x41ssertTests\x12\x13\n\x0b\x65ntry_point\x18\x01 \x01(\t\x12\x11\n\ttest_code\x18\x02 \x01(\t\"1\n\x06Limits\x12\x14\n\x0ctime_limit_s\x18\x01 \x01(\x01\x12\x11\n\tmemory_mb\x18\x02 \x01(\x05\"\xe2\x01\n\nRewardSpec\x12\x15\n\rformat_weight\x18\x01 \x01(\x01\x12\x12\n\nmax_length\x18\x02 \x01(\x05\x12\x17\n\x0foverlong_buffer\x18\x03 \x01(\x05\x12\x1a\n\x12\x63orrectness_weight\x18\x04 \x01(\x01\x12\x18\n\x10overlong_penalty\x18\x05 \x01(\x01\x12\x16\n\x0ereasoning_open\x18\x06 \x01(\t\x12\x17\n\x0freasoning_close\x18\x07 \x01(\t\x12\x10\n\x08language\x18\x08 \x01(\t\x12\x17\n\x0flanguage_weight\x18\t \x01(\x01\"\xb0\x01\n\x0bGroupResult\x12\x10\n\x08group_id\x18\x01 \x01(\t\x12*\n\x06scores\x18\x02 \x03(\x0b\x32\x1a.reward.v1.CompletionScore\x12\x13\n\x0breward_mean\x18\x03 \x01(\x01\x12\x12\n\nreward_std\x18\x04 \x01(\x01\x12\x14\n\x0cinfra_errors\x18\x05 \x01(\x05\x12$\n\x05\x65rror\x18\x06 \x01(\x0b\x32\x15.reward.v1.GroupError\"+\n\nGroupError\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\"\x8e\x02\n\x0f\x43ompletionScore\x12\x0e\n\x06reward\x18\x01 \x01(\x01\x12#\n\x07verdict\x18\x02 \x01(\x0e\x32\x12.reward.v1.Verdict\x12>\n\ncomponents\x18\x03 \x03(\x0b\x32*.reward.v1.CompletionScore.ComponentsEntry\x12\x18\n\x10\x65xtracted_answer\x18\x04 \x01(\t\x12\x14\n\x0ctests_passed\x18\x05 \x01(\x05\x12\x13\n\x0btests_total\x18\x06 \x01(\x05\x12\x0e\n\x06\x64\x65tail\x18\x07 \x01(\t\x1a\x31\n\x0f\x43omponentsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\x16\n\x14GetServerInfoRequest\"\xb9\x01\n\nServerInfo\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x11\n\tverifiers\x18\x02 \x03(\t\x12\x11\n\tlanguages\x18\x03 \x03(\t\x12\'\n\x06limits\x18\x04 \x01(\x0b\x32\x17.reward.v1.ServerLimits\x12.\n\rlanguage_info\x18\x05 \x03(\x0b\x32\x17.reward.v1.LanguageInfo\x12\x1b\n\x13reasoning_languages\x18\x06 \x03(\t\"\xac\x02\n\x0cServerLimits\x12!\n\x19max_completions_per_group\x18\x01 \x01(\x05\x12\x1c\n\x14max_completion_bytes\x18\x02 \x01(\x05\x12\x1e\n\x16max_groups_per_request\x18\x03 \x01(\x05\x12\x19\n\x11max_message_bytes\x18\x04 \x01(\x05\x12\x1e\n\x16max_queued_completions\x18\x05 \x01(\x05\x12\x16\n\x0emath_timeout_s\x18\x06 \x01(\x01\x12\x1c\n\x14\x64\x65\x66\x61ult_time_limit_s\x18\x07 \x01(\x01\x12\x19\n\x11\x64\x65\x66\x61ult_memory_mb\x18\x08 \x01(\x05\x12\x18\n\x10max_time_limit_s\x18\t \x01(\x01\x12\x15\n\rmax_memory_mb\x18\n \x01(\x05\"<\n\x0cLanguageInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\r\n\x05image\x18\x03 \x01(\t*\xb4\x01\n\x07Verdict\x12\x17\n\x13VERDICT_UNSPECIFIED\x10\x00\x12\x0b\n\x07\x43ORRECT\x10\x01\x12\t\n\x05WRONG\x10\x02\x12\r\n\tNO_ANSWER\x10\x03\x12\x11\n\rCOMPILE_ERROR\x10\x04\x12\x11\n\rRUNTIME_ERROR\x10\x05\x12\x0e\n\nTIME_LIMIT\x10\x06\x12\x10\n\x0cMEMORY_LIMIT\x10\x07\x12\x10\n\x0cOUTPUT_LIMIT\x10\x08\x12\x0f\n\x0bINFRA_ERROR\x10\t2\xd8\x01\n\rRewardService\x12:\n\x05Score\x12\x17.reward.v1.ScoreRequest\x1a\x18.reward.v1.ScoreResponse\x12\x42\n\x0bScoreStream\x12\x17.reward.v1.ScoreRequest\x1a\x16.reward.v1.GroupResult(\x01\x30\x01\x12G\n\rGetServerInfo\x12\x1f.reward.v1.GetServerInfoRequest\x1a\x15.reward.v1.ServerInfob\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,8 +33,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_COMPLETIONSCORE_COMPONENTSENTRY']._loaded_options = None
   _globals['_COMPLETIONSCORE_COMPONENTSENTRY']._serialized_options = b'8\001'
-  _globals['_VERDICT']._serialized_start=2126
-  _globals['_VERDICT']._serialized_end=2306
+  _globals['_VERDICT']._serialized_start=2247
+  _globals['_VERDICT']._serialized_end=2427
   _globals['_SCOREREQUEST']._serialized_start=37
   _globals['_SCOREREQUEST']._serialized_end=85
   _globals['_SCORERESPONSE']._serialized_start=87
@@ -60,23 +60,23 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LIMITS']._serialized_start=892
   _globals['_LIMITS']._serialized_end=941
   _globals['_REWARDSPEC']._serialized_start=944
-  _globals['_REWARDSPEC']._serialized_end=1078
-  _globals['_GROUPRESULT']._serialized_start=1081
-  _globals['_GROUPRESULT']._serialized_end=1257
-  _globals['_GROUPERROR']._serialized_start=1259
-  _globals['_GROUPERROR']._serialized_end=1302
-  _globals['_COMPLETIONSCORE']._serialized_start=1305
-  _globals['_COMPLETIONSCORE']._serialized_end=1575
-  _globals['_COMPLETIONSCORE_COMPONENTSENTRY']._serialized_start=1526
-  _globals['_COMPLETIONSCORE_COMPONENTSENTRY']._serialized_end=1575
-  _globals['_GETSERVERINFOREQUEST']._serialized_start=1577
-  _globals['_GETSERVERINFOREQUEST']._serialized_end=1599
-  _globals['_SERVERINFO']._serialized_start=1602
-  _globals['_SERVERINFO']._serialized_end=1758
-  _globals['_SERVERLIMITS']._serialized_start=1761
-  _globals['_SERVERLIMITS']._serialized_end=2061
-  _globals['_LANGUAGEINFO']._serialized_start=2063
-  _globals['_LANGUAGEINFO']._serialized_end=2123
-  _globals['_REWARDSERVICE']._serialized_start=2309
-  _globals['_REWARDSERVICE']._serialized_end=2525
+  _globals['_REWARDSPEC']._serialized_end=1170
+  _globals['_GROUPRESULT']._serialized_start=1173
+  _globals['_GROUPRESULT']._serialized_end=1349
+  _globals['_GROUPERROR']._serialized_start=1351
+  _globals['_GROUPERROR']._serialized_end=1394
+  _globals['_COMPLETIONSCORE']._serialized_start=1397
+  _globals['_COMPLETIONSCORE']._serialized_end=1667
+  _globals['_COMPLETIONSCORE_COMPONENTSENTRY']._serialized_start=1618
+  _globals['_COMPLETIONSCORE_COMPONENTSENTRY']._serialized_end=1667
+  _globals['_GETSERVERINFOREQUEST']._serialized_start=1669
+  _globals['_GETSERVERINFOREQUEST']._serialized_end=1691
+  _globals['_SERVERINFO']._serialized_start=1694
+  _globals['_SERVERINFO']._serialized_end=1879
+  _globals['_SERVERLIMITS']._serialized_start=1882
+  _globals['_SERVERLIMITS']._serialized_end=2182
+  _globals['_LANGUAGEINFO']._serialized_start=2184
+  _globals['_LANGUAGEINFO']._serialized_end=2244
+  _globals['_REWARDSERVICE']._serialized_start=2430
+  _globals['_REWARDSERVICE']._serialized_end=2646
 # @@protoc_insertion_point(module_scope)

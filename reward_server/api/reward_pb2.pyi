@@ -131,18 +131,26 @@ class Limits(_message.Message):
     def __init__(self, time_limit_s: _Optional[float] = ..., memory_mb: _Optional[int] = ...) -> None: ...
 
 class RewardSpec(_message.Message):
-    __slots__ = ("format_weight", "max_length", "overlong_buffer", "correctness_weight", "overlong_penalty")
+    __slots__ = ("format_weight", "max_length", "overlong_buffer", "correctness_weight", "overlong_penalty", "reasoning_open", "reasoning_close", "language", "language_weight")
     FORMAT_WEIGHT_FIELD_NUMBER: _ClassVar[int]
     MAX_LENGTH_FIELD_NUMBER: _ClassVar[int]
     OVERLONG_BUFFER_FIELD_NUMBER: _ClassVar[int]
     CORRECTNESS_WEIGHT_FIELD_NUMBER: _ClassVar[int]
     OVERLONG_PENALTY_FIELD_NUMBER: _ClassVar[int]
+    REASONING_OPEN_FIELD_NUMBER: _ClassVar[int]
+    REASONING_CLOSE_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_WEIGHT_FIELD_NUMBER: _ClassVar[int]
     format_weight: float
     max_length: int
     overlong_buffer: int
     correctness_weight: float
     overlong_penalty: float
-    def __init__(self, format_weight: _Optional[float] = ..., max_length: _Optional[int] = ..., overlong_buffer: _Optional[int] = ..., correctness_weight: _Optional[float] = ..., overlong_penalty: _Optional[float] = ...) -> None: ...
+    reasoning_open: str
+    reasoning_close: str
+    language: str
+    language_weight: float
+    def __init__(self, format_weight: _Optional[float] = ..., max_length: _Optional[int] = ..., overlong_buffer: _Optional[int] = ..., correctness_weight: _Optional[float] = ..., overlong_penalty: _Optional[float] = ..., reasoning_open: _Optional[str] = ..., reasoning_close: _Optional[str] = ..., language: _Optional[str] = ..., language_weight: _Optional[float] = ...) -> None: ...
 
 class GroupResult(_message.Message):
     __slots__ = ("group_id", "scores", "reward_mean", "reward_std", "infra_errors", "error")
@@ -198,18 +206,20 @@ class GetServerInfoRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class ServerInfo(_message.Message):
-    __slots__ = ("version", "verifiers", "languages", "limits", "language_info")
+    __slots__ = ("version", "verifiers", "languages", "limits", "language_info", "reasoning_languages")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     VERIFIERS_FIELD_NUMBER: _ClassVar[int]
     LANGUAGES_FIELD_NUMBER: _ClassVar[int]
     LIMITS_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_INFO_FIELD_NUMBER: _ClassVar[int]
+    REASONING_LANGUAGES_FIELD_NUMBER: _ClassVar[int]
     version: str
     verifiers: _containers.RepeatedScalarFieldContainer[str]
     languages: _containers.RepeatedScalarFieldContainer[str]
     limits: ServerLimits
     language_info: _containers.RepeatedCompositeFieldContainer[LanguageInfo]
-    def __init__(self, version: _Optional[str] = ..., verifiers: _Optional[_Iterable[str]] = ..., languages: _Optional[_Iterable[str]] = ..., limits: _Optional[_Union[ServerLimits, _Mapping]] = ..., language_info: _Optional[_Iterable[_Union[LanguageInfo, _Mapping]]] = ...) -> None: ...
+    reasoning_languages: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, version: _Optional[str] = ..., verifiers: _Optional[_Iterable[str]] = ..., languages: _Optional[_Iterable[str]] = ..., limits: _Optional[_Union[ServerLimits, _Mapping]] = ..., language_info: _Optional[_Iterable[_Union[LanguageInfo, _Mapping]]] = ..., reasoning_languages: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ServerLimits(_message.Message):
     __slots__ = ("max_completions_per_group", "max_completion_bytes", "max_groups_per_request", "max_message_bytes", "max_queued_completions", "math_timeout_s", "default_time_limit_s", "default_memory_mb", "max_time_limit_s", "max_memory_mb")
