@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import logging
 import math
 import time
 
 from reward_server.api import reward_pb2
+from reward_server.language_share import group_language_shares
 from reward_server.metrics import Metrics
 from reward_server.outcome import Verdict, shown_answer
 from reward_server.quoting import quote
@@ -26,6 +28,7 @@ def shaping_of(spec: reward_pb2.RewardSpec) -> Shaping:
         max_length=spec.max_length,
         overlong_buffer=spec.overlong_buffer,
         overlong_penalty=spec.overlong_penalty or 1.0,
+        language_weight=spec.language_weight,
     )
 
 
@@ -55,10 +58,17 @@ async def score_group(
         return refused_result(group, GroupRefused("INVALID_ARGUMENT", f"{where}: {err}"), metrics)
     shaping = shaping_of(group.reward)
     lengths = list(group.completion_lengths) or [len(c) for c in completions]
+    languages: list[float | None] = [None] * len(completions)
+    if group.reward.language:  # classifying text is CPU work: off the event loop
+        languages = await asyncio.to_thread(
+            group_language_shares, completions, group.reward.language
+        )
     scores = []
     verdicts: collections.Counter[str] = collections.Counter()
-    for outcome, completion, length in zip(outcomes, completions, lengths, strict=True):
-        reward, components = shape(outcome, completion, length, shaping)
+    for outcome, completion, length, language in zip(
+        outcomes, completions, lengths, languages, strict=True
+    ):
+        reward, components = shape(outcome, completion, length, shaping, language)
         scores.append(
             reward_pb2.CompletionScore(
                 reward=reward,

@@ -12,6 +12,7 @@ from reward_server import __version__
 from reward_server.admission import Admission, Overloaded
 from reward_server.api import reward_pb2, reward_pb2_grpc
 from reward_server.config import ServerConfig
+from reward_server.language_share import REASONING_LANGUAGES
 from reward_server.metrics import Metrics
 from reward_server.quoting import clip_message, quote
 from reward_server.scoring import refused_result, score_group
@@ -283,7 +284,9 @@ def server_info(config: ServerConfig, verifiers: Verifiers) -> reward_pb2.Server
         max_message_bytes=config.max_message_bytes,
         max_queued_completions=config.max_queued_completions,
     )
-    info = reward_pb2.ServerInfo(version=__version__, limits=limits)
+    info = reward_pb2.ServerInfo(
+        version=__version__, limits=limits, reasoning_languages=REASONING_LANGUAGES
+    )
     for verifier in verifiers.running.values():  # each adds its kind, languages, limits
         verifier.describe(info)
     return info

@@ -1,6 +1,7 @@
 """Turns a verifier's Outcome into the reward a trainer sees.
 
 reward = correctness_weight * correctness + format_weight * format + length
+         + language_weight * language (only when the group's RewardSpec names a language)
 - correctness: the verifier's score in [0, 1].
 - format (R1): 1.0 when the completion reasons inside one <think>...</think> block and then
   gives a non-empty answer after it, else 0.0. A template that opens the block in the
@@ -9,6 +10,9 @@ reward = correctness_weight * correctness + format_weight * format + length
   linear ramp down to -overlong_penalty at max_length, and -overlong_penalty beyond.
   Length is in tokens when the client sends them (Group.completion_lengths), else in
   characters.
+- language (R1 language consistency): the share of the reasoning's words (of the answer's
+  when there is no reasoning block) written in RewardSpec.language, in [0, 1]; measured
+  in reward_server.language_share, off the event loop, and passed in here.
 A completion that could not be judged (INFRA_ERROR) gets reward NaN: never a silent 0.
 """
 
@@ -28,6 +32,7 @@ class Shaping:
     max_length: int = 0
     overlong_buffer: int = 0
     overlong_penalty: float = 1.0
+    language_weight: float = 0.0
 
 
 def format_score(completion: str) -> float:
@@ -50,19 +55,29 @@ def overlong_penalty(length: int, shaping: Shaping) -> float:
     return -shaping.overlong_penalty * (length - soft_start) / max(shaping.overlong_buffer, 1)
 
 
-def shape(outcome: Outcome, completion: str, length: int, shaping: Shaping) -> tuple[float, dict]:
-    """Returns (reward, components) for one completion."""
+def shape(
+    outcome: Outcome,
+    completion: str,
+    length: int,
+    shaping: Shaping,
+    language: float | None = None,
+) -> tuple[float, dict]:
+    """Returns (reward, components) for one completion; `language` is its language share
+    when the group asks for one (None: no language component)."""
     components = {
         "correctness": outcome.correctness,
         "format": format_score(completion),
         "length": overlong_penalty(length, shaping),
     }
+    if language is not None:
+        components["language"] = language
     if outcome.verdict == Verdict.INFRA_ERROR:
         return math.nan, components
     reward = (
         shaping.correctness_weight * components["correctness"]
         + shaping.format_weight * components["format"]
         + components["length"]
+        + shaping.language_weight * components.get("language", 0.0)
     )
     return reward, components
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reward_server.api import reward_pb2
+from reward_server.language_share import REASONING_LANGUAGES
 from reward_server.quoting import clip_message, quote
 from reward_server.verifiers.base import UnusableTask
 from reward_server.verifiers.registry import Verifiers
@@ -116,7 +117,14 @@ def _validate_reward_spec(spec: reward_pb2.RewardSpec, where: str) -> None:
             f"{where}: overlong_buffer ({spec.overlong_buffer}) exceeds max_length "
             f"({spec.max_length})"
         )
-    for name in ("format_weight", "correctness_weight", "overlong_penalty"):
+    for name in ("format_weight", "correctness_weight", "overlong_penalty", "language_weight"):
         value = getattr(spec, name)
         if value != value or abs(value) > 1e6:  # NaN or absurd
             raise _invalid(f"{where}: reward.{name} must be a finite number, got {value}")
+    if spec.language and spec.language not in REASONING_LANGUAGES:
+        raise _invalid(
+            f"{where}: reward.language {quote(spec.language)} is not a language this server "
+            "detects; use an ISO 639-1 code from ServerInfo.reasoning_languages"
+        )
+    if spec.language_weight and not spec.language:
+        raise _invalid(f"{where}: reward.language_weight needs reward.language")

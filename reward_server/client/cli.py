@@ -47,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--format-weight", type=float, default=0.0)
     score.add_argument("--max-length", type=int, default=0)
     score.add_argument("--overlong-buffer", type=int, default=0)
+    score.add_argument(
+        "--language", default="", help="ISO 639-1 code the reasoning should be written in"
+    )
+    score.add_argument("--language-weight", type=float, default=0.0)
     score.add_argument("--json", action="store_true", help="print the result as JSON")
     return parser
 
@@ -62,7 +66,13 @@ def _groups(args: argparse.Namespace) -> list[reward_pb2.Group]:
         raise SystemExit("reward-client score: give --math-gold GOLD or --group-json FILE")
     if not args.completions:
         raise SystemExit("reward-client score: give at least one completion")
-    spec = reward_spec(args.format_weight, args.max_length, args.overlong_buffer)
+    spec = reward_spec(
+        args.format_weight,
+        args.max_length,
+        args.overlong_buffer,
+        language=args.language,
+        language_weight=args.language_weight,
+    )
     return [math_group(args.math_gold, args.completions, group_id="cli", reward=spec)]
 
 

@@ -19,13 +19,19 @@ def reward_spec(
     overlong_buffer: int = 0,
     correctness_weight: float = 1.0,
     overlong_penalty: float = 1.0,
+    language: str = "",
+    language_weight: float = 0.0,
 ) -> reward_pb2.RewardSpec:
+    """`language` (ISO 639-1, one of ServerInfo.reasoning_languages) turns on R1's
+    language-consistency component, added as language_weight * share."""
     return reward_pb2.RewardSpec(
         format_weight=format_weight,
         max_length=max_length,
         overlong_buffer=overlong_buffer,
         correctness_weight=correctness_weight,
         overlong_penalty=overlong_penalty,
+        language=language,
+        language_weight=language_weight,
     )
 
 

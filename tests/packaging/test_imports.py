@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-SERVER_ONLY = ("docker", "sympy", "math_verify", "torch", "prometheus_client")
+SERVER_ONLY = ("docker", "sympy", "math_verify", "torch", "prometheus_client", "py3langid")
 CLIENT_MODULES = (
     "reward_server.client",
     "reward_server.client.cli",

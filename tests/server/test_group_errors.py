@@ -59,6 +59,16 @@ BAD = {
         INVALID,
         "reward.format_weight must be a finite number",
     ),
+    "unknown-language": (
+        group("unknown-language", ["1"], reward={"language": "xx", "language_weight": 1}),
+        INVALID,
+        "reward.language 'xx' is not a language this server detects",
+    ),
+    "nan-language-weight": (
+        group("nan-language-weight", ["1"], reward={"language": "en", "language_weight": 1e9}),
+        INVALID,
+        "reward.language_weight must be a finite number",
+    ),
     "empty-gold": (group("empty-gold", ["1"], gold="  "), INVALID, "gold answer is empty"),
     # Usable-looking until the math workers parse it: refused at scoring time.
     "unclosed-box": (
