@@ -1,4 +1,5 @@
-"""``grpo-train``: ``train`` (any config) and ``demo`` (from scratch, end to end).
+"""``grpo-train``: ``train`` (any config), ``demo`` (from scratch, end to end) and
+``eval`` (pass@k of a served model, see ``trainer_client/eval_served.py``).
 
     grpo-train train --config run.yaml --steps 200 --server 127.0.0.1:50051
     grpo-train demo --out runs/demo            # starts its own reward server
@@ -210,6 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo_p = sub.add_parser("demo", help="from-scratch SFT + GRPO demo against a live server")
     demo_p.add_argument("--out", default="runs/demo", help="output folder (= --out_dir)")
     add_config_arguments(demo_p)
+    from trainer_client.eval_served import add_eval_arguments
+
+    eval_p = sub.add_parser("eval", help="pass@k of a model behind an OpenAI-compatible API")
+    add_eval_arguments(eval_p)
     return parser
 
 
@@ -223,6 +228,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "eval":  # needs no torch model: an HTTP client and the reward server
+        from trainer_client.eval_served import run_eval
+
+        return run_eval(args)
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
