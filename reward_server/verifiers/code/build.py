@@ -1,7 +1,9 @@
 """Builds missing sandbox images: `python -m reward_server.verifiers.code.build [...]`.
 
 Idempotent: an image whose content-hashed tag exists is skipped. Languages build in
-parallel (debootstrap is mostly download and unpack, so two fit on two cores).
+parallel (debootstrap is mostly download and unpack, so two fit on two cores). Steps that
+download (debootstrap, docker import, docker build) are retried on failure (images.py);
+a build that still fails exits 1 naming the image, the step and its last output lines.
 """
 
 from __future__ import annotations
@@ -17,7 +19,12 @@ import docker
 
 from reward_server.languages import DEFAULT_LANGUAGES
 from reward_server.verifiers.code.config import DEFAULT_SANDBOXES_DIR
-from reward_server.verifiers.code.images import build_image, default_base_source, image_tag
+from reward_server.verifiers.code.images import (
+    ImageBuildError,
+    build_image,
+    default_base_source,
+    image_tag,
+)
 from reward_server.verifiers.code.runtimes import Runtime, load_runtimes
 
 
@@ -57,7 +64,11 @@ def main(argv: list[str] | None = None) -> int:
         environment["DOCKER_HOST"] = args.docker_host
     client = docker.from_env(environment=environment)
     t0 = time.monotonic()
-    tags = build_all(client, runtimes, args.base_source)
+    try:
+        tags = build_all(client, runtimes, args.base_source)
+    except ImageBuildError as exc:
+        print(f"sandbox images: {exc}", file=sys.stderr)
+        return 1
     for name, tag in tags.items():
         print(f"{name}: {tag}")
     print(f"sandbox images ready in {time.monotonic() - t0:.1f}s")

@@ -18,7 +18,9 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import docker
 import docker.errors
@@ -26,6 +28,7 @@ import docker.errors
 from reward_server.verifiers.code.runtimes import Runtime
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SUITE = "bookworm"
 DEBS_CACHE = Path("/var/cache/reward-sandbox/debs")
@@ -37,6 +40,75 @@ TRIM = (
     "var/cache/apt",
     "var/lib/apt/lists",
 )
+
+
+# Mirror hiccups (a 503, a reset connection, a truncated .deb) fail a build now and then:
+# every step that downloads is tried this many times, backoff_s, then twice that, apart.
+STEP_ATTEMPTS = 3
+STEP_BACKOFF_S = 5.0
+OUTPUT_LINES = 20  # of the failing step's output, in the final error
+
+
+class StepFailed(Exception):
+    """One try of a build step failed; `output` is what it printed."""
+
+    def __init__(self, why: str, output: str = "") -> None:
+        super().__init__(why)
+        self.why, self.output = why, output
+
+
+class ImageBuildError(RuntimeError):
+    """A build step still failed after its last try."""
+
+
+def last_lines(text: str, n: int = OUTPUT_LINES) -> str:
+    return "\n".join(text.rstrip().splitlines()[-n:])
+
+
+def run_step(cmd: list[str]) -> str:
+    """Runs one command of a build; its combined output, or StepFailed when it fails."""
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if proc.returncode != 0:
+        raise StepFailed(f"{cmd[0]} exited with {proc.returncode}", proc.stdout)
+    return proc.stdout
+
+
+def with_retries(
+    step: Callable[[], T],
+    image: str,
+    what: str,
+    attempts: int = STEP_ATTEMPTS,
+    backoff_s: float = STEP_BACKOFF_S,
+) -> T:
+    """`step()`, tried up to `attempts` times while it raises StepFailed; then an
+    ImageBuildError naming the image, the step, why and its last output lines."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return step()
+        except StepFailed as exc:
+            if attempt == attempts:
+                raise ImageBuildError(
+                    f"building {image}: {what} failed {attempts} times; last: {exc.why}\n"
+                    f"last output lines:\n{last_lines(exc.output)}"
+                ) from exc
+            delay = backoff_s * 2 ** (attempt - 1)
+            log.warning(
+                "building %s: %s failed (try %d of %d: %s); retrying in %.0fs",
+                image, what, attempt, attempts, exc.why, delay,
+            )  # fmt: skip
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def docker_step(call: Callable[[], T]) -> T:
+    """A Docker API call of a build, its failures as StepFailed (with the build log)."""
+    try:
+        return call()
+    except docker.errors.BuildError as exc:
+        lines = [str(c.get("stream") or c.get("error") or "") for c in exc.build_log]
+        raise StepFailed(f"docker build: {exc.msg}", "".join(lines)) from exc
+    except docker.errors.APIError as exc:
+        raise StepFailed(f"docker: {exc.explanation or exc}") from exc
 
 
 def _hash_files(paths: list[Path], root: Path) -> str:
@@ -100,12 +172,12 @@ def build_debootstrap_base(client: docker.DockerClient, runtime: Runtime) -> str
         if runtime.debootstrap_include:
             cmd.append("--include=" + ",".join(runtime.debootstrap_include))
         cmd += [SUITE, str(root), mirror]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise RuntimeError(
-                f"debootstrap failed for {runtime.name}:\n{proc.stdout[-3000:]}"
-                f"\n{proc.stderr[-3000:]}"
-            )
+
+        def bootstrap() -> str:
+            shutil.rmtree(root, ignore_errors=True)  # a failed try leaves a partial root
+            return run_step(cmd)
+
+        with_retries(bootstrap, tag, "debootstrap")
         for rel in TRIM:  # documentation and apt indexes: dead weight in a sandbox
             shutil.rmtree(root / rel, ignore_errors=True)
         tar = Path(tmp) / "root.tar"
@@ -113,7 +185,13 @@ def build_debootstrap_base(client: docker.DockerClient, runtime: Runtime) -> str
             ["tar", "-C", str(root), "--numeric-owner", "-cf", str(tar), "."], check=True
         )
         repo, version = tag.split(":")
-        client.api.import_image_from_file(str(tar), repository=repo, tag=version)
+        with_retries(
+            lambda: docker_step(
+                lambda: client.api.import_image_from_file(str(tar), repository=repo, tag=version)
+            ),
+            tag,
+            "docker import",
+        )
     log.info("built base %s in %.0fs", tag, time.monotonic() - t0)
     return tag
 
@@ -130,15 +208,21 @@ def build_image(client: docker.DockerClient, runtime: Runtime, base_source: str)
     else:
         raise ValueError(f"base_source={base_source!r}; valid: ['debootstrap', 'registry']")
     t0 = time.monotonic()
-    client.images.build(
-        path=str(runtime.folder.parent),
-        dockerfile=f"{runtime.name}/Dockerfile",
-        tag=tag,
-        buildargs={"BASE": base},
-        rm=True,
-        forcerm=True,
-        pull=False,
-        network_mode=network,
+    with_retries(
+        lambda: docker_step(
+            lambda: client.images.build(
+                path=str(runtime.folder.parent),
+                dockerfile=f"{runtime.name}/Dockerfile",
+                tag=tag,
+                buildargs={"BASE": base},
+                rm=True,
+                forcerm=True,
+                pull=False,
+                network_mode=network,
+            )
+        ),
+        tag,
+        "docker build",
     )
     log.info("built %s in %.0fs", tag, time.monotonic() - t0)
     removed = remove_superseded(client, tag)
