@@ -19,18 +19,22 @@ from reward_server.client.records import (
     task_to_record,
 )
 from reward_server.client.sync import RewardClient
+from reward_server.moderation import Finding, Moderated, moderate
 from reward_server.reasoning import split_reasoning, visible_answer
 
 __all__ = [
     "AsyncRewardClient",
+    "Finding",
     "GroupError",
     "GroupResult",
+    "Moderated",
     "RetryPolicy",
     "RewardClient",
     "Verdict",
     "code_group",
     "group_to_record",
     "math_group",
+    "moderate",
     "record_to_group",
     "record_to_task",
     "resolve_target",
