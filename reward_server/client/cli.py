@@ -3,6 +3,7 @@
 reward-client info
 reward-client score --math-gold 42 "<think>6*7</think> The answer is \\boxed{42}" "41"
 reward-client score --group-json group.json     # a reward.v1.Group in protobuf JSON
+reward-client moderate trace.txt > redacted.txt  # PII and secrets redacted (or stdin)
 
 Exits 1 when the server refuses the request or cannot judge a group (GroupResult.error).
 """
@@ -10,6 +11,7 @@ Exits 1 when the server refuses the request or cannot judge a group (GroupResult
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from google.protobuf import json_format
 from reward_server.api import reward_pb2
 from reward_server.client.groups import math_group, reward_spec
 from reward_server.client.sync import RewardClient
+from reward_server.moderation import moderate
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,7 +55,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     score.add_argument("--language-weight", type=float, default=0.0)
     score.add_argument("--json", action="store_true", help="print the result as JSON")
+    mod = sub.add_parser(
+        "moderate",
+        help="print a text with PII and secrets redacted (needs the [moderation] extra); "
+        "what was found goes to stderr",
+    )
+    mod.add_argument("file", nargs="?", type=Path, help="the text (default: stdin)")
+    mod.add_argument(
+        "--json", action="store_true", help="print {text, findings: [{kind, start, end}]}"
+    )
     return parser
+
+
+def _moderate(args: argparse.Namespace) -> int:
+    text = args.file.read_text(encoding="utf-8") if args.file else sys.stdin.read()
+    try:
+        moderated = moderate(text)
+    except ModuleNotFoundError as err:
+        print(f"reward-client: {err}", file=sys.stderr)
+        return 1
+    findings = [{"kind": f.kind, "start": f.start, "end": f.end} for f in moderated.findings]
+    if args.json:
+        print(json.dumps({"text": moderated.text, "findings": findings}))
+        return 0
+    sys.stdout.write(moderated.text)
+    found = ", ".join(f"{f['kind']} {f['start']}-{f['end']}" for f in findings) or "nothing"
+    print(f"reward-client moderate: redacted {found}", file=sys.stderr)
+    return 0
 
 
 def _groups(args: argparse.Namespace) -> list[reward_pb2.Group]:
@@ -92,6 +121,8 @@ def _print_result(result: reward_pb2.GroupResult) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "moderate":  # local: no server involved
+        return _moderate(args)
     try:
         with RewardClient(args.target, timeout=args.timeout) as client:
             if args.command == "info":

@@ -3,6 +3,7 @@ recall per kind and overall, printed, and held above floors."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -117,3 +118,21 @@ def test_without_the_extra_moderate_says_what_to_install():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert run.returncode != 0
     assert "pip install 'reward-server[moderation]'" in run.stderr
+
+
+def test_reward_client_moderate_reads_a_file_or_stdin(tmp_path):
+    trace = tmp_path / "trace.txt"
+    trace.write_text("ssh root@198.51.100.7 with key AKIAIOSFODNN7EXAMPLE\n", encoding="utf-8")
+    cli = [sys.executable, "-m", "reward_server.client.cli", "moderate"]
+    run = subprocess.run([*cli, str(trace)], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "ssh root@[IP] with key [SECRET]\n"
+    assert "IP 9-21" in run.stderr and "SECRET" in run.stderr
+    run = subprocess.run(
+        [*cli, "--json"], input="mail a@example.com", capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == {
+        "text": "mail [EMAIL]",
+        "findings": [{"kind": "EMAIL", "start": 5, "end": 18}],
+    }
