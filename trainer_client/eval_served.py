@@ -69,16 +69,17 @@ class ProblemResult:
 
 def load_eval_tasks(spec: str, data_dir: str, limit: int | None = None) -> list[Task]:
     """``gsm8k`` (its test split), ``humaneval``, ``bundled`` (the demo's held-out
-    arithmetic and function-writing problems) or a JSONL file in the user schema."""
+    arithmetic and function-writing problems, 200 of each by default) or a JSONL file in
+    the user schema."""
     from trainer_client import tasks as t
 
     if spec == "gsm8k":
         out = [t.gsm8k_task(r) for r in t.read_jsonl(Path(data_dir) / "gsm8k" / "test.jsonl")]
     elif spec == "humaneval":
         out = t.load_humaneval(data_dir)
-    elif spec == "bundled":
+    elif spec == "bundled":  # --limit applies per kind here: both kinds stay in
         bundled = t.TaskSet.bundled(10, code=True, code_fraction=0.5)  # the demo's arith_max
-        out = bundled.heldout("math", limit or 200) + bundled.heldout("code", limit or 200)
+        return bundled.heldout("math", limit or 200) + bundled.heldout("code", limit or 200)
     elif Path(spec).suffix in (".jsonl", ".gz") and Path(spec).exists():
         out = [t.user_task(r) for r in t.read_jsonl(spec)]
     else:
@@ -206,7 +207,9 @@ def format_report(summary: dict[str, Any]) -> list[str]:
         + (f"{r:.1f}" if r is not None else "n/a")
         + ", answer "
         + (f"{a:.1f}" if a is not None else "n/a")
-        + f"; reasoning from {summary['reasoning_source']}, "
+        + "; reasoning from "
+        + ", ".join(f"{src} {n}" for src, n in summary["reasoning_source"].items())
+        + ", "
         f"{summary['reasoning_unclosed']} cut off while thinking, "
         f"{summary['finish_length']} hit max_tokens"
     )
@@ -247,6 +250,7 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--temperature", type=float, default=0.6)
     p.add_argument("--top-p", type=float, default=0.95)
     p.add_argument("--max-tokens", type=int, default=4096)
+    p.add_argument("--seed", type=int, default=None, help="sent with every request")
     p.add_argument("--concurrency", type=int, default=16, help="requests in flight")
     p.add_argument("--retries", type=int, default=5, help="on 429, 5xx, connection errors")
     p.add_argument("--backoff", type=float, default=1.0, help="first retry delay (s), doubling")
@@ -271,6 +275,7 @@ def endpoint_config(args: argparse.Namespace) -> EndpointConfig:
         backoff_s=args.backoff,
         timeout_s=args.request_timeout,
         api_key=os.environ.get("OPENAI_API_KEY"),
+        seed=args.seed,
     )
 
 
@@ -320,18 +325,19 @@ def evaluate_served(args: argparse.Namespace, log: Log = print) -> dict[str, Any
         finally:
             scorer.close()
             client.close()
-    summary = summarize(results, args.samples)
-    summary |= {
+    summary = {
         "model": config.model,
         "base_url": config.base_url,
         "endpoint": "chat" if config.chat else "completions",
         "tasks": args.tasks,
-        "retried_requests": sampler.retried,
-        "completion_tokens_mean": (
-            sampler.completion_tokens / summary["samples"] if summary["samples"] else None
-        ),
-        "wall_s": time.perf_counter() - start,
+        **summarize(results, args.samples),
     }
+    summary["retried_requests"] = sampler.retried
+    summary["completion_tokens_mean"] = (
+        sampler.completion_tokens / summary["samples"] if summary["samples"] else None
+    )
+    summary["wall_s"] = time.perf_counter() - start
+    summary["per_problem"] = summary.pop("per_problem")  # the long part last
     return summary
 
 

@@ -73,6 +73,8 @@ class EndpointConfig:
     backoff_s: float = 1.0
     timeout_s: float = 600.0
     api_key: str | None = None
+    seed: int | None = None
+    """Sent with every request (vLLM seeds each request's sampling with it)."""
 
     def __post_init__(self) -> None:
         if "{prompt}" not in self.prompt_template:
@@ -136,6 +138,8 @@ class OpenAISampler:
             "top_p": c.top_p,
             "max_tokens": c.max_tokens,
         }
+        if c.seed is not None:
+            body["seed"] = c.seed
         if c.chat:
             body["messages"] = [{"role": "user", "content": text}]
         else:

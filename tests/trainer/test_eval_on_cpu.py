@@ -10,6 +10,7 @@ import math
 import pytest
 import torch
 from aiohttp import web
+from conftest import requires_docker
 from tiny import TINY
 
 from trainer_client.cli import main as cli_main
@@ -22,20 +23,26 @@ from trainer_client.sft import sft_batch
 from trainer_client.tasks import Task
 
 LEARNED = Task(prompt="What is 2+3?", gold="5", reference="2+3=5</think>\\boxed{5}")
+LEARNED_CODE = Task(
+    prompt="Write a Python function add3(x) that returns x plus 3.",
+    kind="code",
+    tests={"function": {"entry_point": "add3", "cases": [[[1], 4], [[-2], 1]]}},
+    reference="</think>```python\ndef add3(x):\n    return x + 3\n```",
+)
 PROBLEMS = [{"prompt": "What is 2+3?", "gold": "5"}, {"prompt": "What is 2+4?", "gold": "6"}]
 K = 4
 
 
 @pytest.fixture(scope="module")
 def policy():
-    """A tiny GPT-2 that has memorised one worked answer (a few seconds of SFT)."""
+    """A tiny GPT-2 that has memorised two worked answers, one arithmetic and one
+    function (a few seconds of SFT; sampled at temperature 1 it is mostly right)."""
     torch.set_num_threads(1)
-    cfg = TrainConfig.from_flat(**{**TINY, "n_positions": 96, "seed": 0})
-    policy = build_policy(cfg)
+    policy = build_policy(TrainConfig.from_flat(**{**TINY, "seed": 0}))
     optimizer = torch.optim.AdamW(policy.model.parameters(), lr=3e-3)
-    batch = sft_batch(policy, [LEARNED] * 4)
+    batch = sft_batch(policy, [LEARNED, LEARNED, LEARNED_CODE, LEARNED_CODE])
     policy.model.train()
-    for _ in range(150):
+    for _ in range(200):
         policy.model(**batch).loss.backward()
         optimizer.step()
         optimizer.zero_grad()
@@ -89,6 +96,7 @@ def _eval(base_url, tasks_file, out, server, *extra: str) -> int:
             "--server", server.address,
             "--max-tokens", "24",
             "--temperature", "1.0",
+            "--seed", "3",
             "--top-p", "1.0",
             "--concurrency", "2",
             "--backoff", "0.01",
@@ -146,12 +154,13 @@ def test_eval_chat_reads_reasoning_content(policy, server, tasks_file, tmp_path,
     summary = json.loads((tmp_path / "eval.json").read_text())
     _check_summary(summary, len(PROBLEMS))
     assert summary["per_problem"][0]["correct"] >= 1  # the memorised answer, judged CORRECT
-    assert summary["verdicts"].get("CORRECT", 0) >= 1
+    assert 0 < summary["pass@1"] < summary[f"pass@{K}"]  # seeded: some samples right, not all
     assert summary["reasoning_source"] == {"reasoning_content": K * len(PROBLEMS)}
     assert summary["endpoint"] == "chat" and summary["retried_requests"] == 0
     assert summary["reasoning_chars_mean"] > 0 and summary["completion_tokens_mean"] > 0
     for body in recorder.bodies:  # what the client asked the server for
         assert body["n"] == K and body["max_tokens"] == 24 and body["temperature"] == 1.0
+        assert body["seed"] == 3
         assert body["messages"][0]["content"] in {p["prompt"] for p in PROBLEMS}
     out = capsys.readouterr().out
     assert f"pass@1 {summary['pass@1']:.3f}  pass@{K} {summary[f'pass@{K}']:.3f}" in out
@@ -198,3 +207,17 @@ def test_a_rejected_request_stops_the_run(policy, server, one_task, tmp_path, ca
         assert _eval(base_url, one_task, tmp_path / "eval.json", server) == 2
     assert recorder.attempts == 1  # a 404 is not retried
     assert "HTTP 404" in capsys.readouterr().err
+
+
+@requires_docker
+def test_eval_judges_code_in_the_sandbox(policy, code_server, tmp_path):
+    tasks = tmp_path / "code.jsonl"
+    record = {"prompt": LEARNED_CODE.prompt, **LEARNED_CODE.record()}
+    tasks.write_text(json.dumps(record) + "\n" + json.dumps(PROBLEMS[0]) + "\n")
+    with serve_in_thread(make_app(policy, "tiny", reasoning_parser=True)) as base_url:
+        out = tmp_path / "eval.json"
+        assert _eval(base_url, tasks, out, code_server, "--max-tokens", "56") == 0
+    summary = json.loads(out.read_text())
+    _check_summary(summary, 2)
+    assert summary["per_problem"][0]["correct"] >= 1  # the memorised function passes its tests
+    assert "INFRA_ERROR" not in summary["verdicts"]
