@@ -2,6 +2,7 @@
 
     python bench/sandbox_throughput.py                 # verifier in-process
     python bench/sandbox_throughput.py --target localhost:50051   # through the gRPC server
+    python bench/sandbox_throughput.py --runtime runc,runsc       # runc and gVisor, one run
 
 Runs 164 problems x --samples (default 16 = 2,624 programs) as GRPO-style groups, all
 submitted at once, and in the same run two references on the same programs:
@@ -11,6 +12,8 @@ submitted at once, and in the same run two references on the same programs:
       with the same concurrency as the pool.
 Then it prints programs/s, the ratios, and the per-execution latency of the warm pool
 (sequential, end to end, of a trivial program: an upper bound of the sandbox overhead).
+With several --runtime values the warm pool runs once per runtime (the references once,
+under runc); --json adds a last line with every row as JSON.
 """
 
 from __future__ import annotations
@@ -75,12 +78,12 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-async def run_verifier(args, problems: list[dict]) -> tuple[float, int, int]:
+async def run_verifier(args, problems: list[dict], runtime: str) -> tuple[float, int, int]:
     from reward_server.verifiers.code.config import SandboxConfig
     from reward_server.verifiers.code.verifier import CodeVerifier
 
     verifier = await CodeVerifier.start(
-        SandboxConfig(pool_size=args.pool_size, languages=("python",))
+        SandboxConfig(pool_size=args.pool_size, languages=("python",), runtime=runtime)
     )
     try:
         groups = [(task_of(p), [completion(p, s) for s in range(args.samples)]) for p in problems]
@@ -89,7 +92,7 @@ async def run_verifier(args, problems: list[dict]) -> tuple[float, int, int]:
         elapsed = time.perf_counter() - t0
         outcomes = [o for group in results for o in group]
         correct = sum(o.verdict == Verdict.CORRECT for o in outcomes)
-        overhead = await pool_overhead(verifier, args.overhead_runs)
+        overhead = await pool_overhead(verifier, args.overhead_runs) if args.overhead_runs else None
     finally:
         await verifier.close()
     return elapsed, correct, len(outcomes), overhead
@@ -225,41 +228,64 @@ def main() -> int:
     parser.add_argument(
         "--pool-size", type=int, default=2, help="warm containers (and reference concurrency)"
     )
-    parser.add_argument("--docker-run-subset", type=int, default=64)
-    parser.add_argument("--overhead-runs", type=int, default=300)
+    parser.add_argument("--overhead-runs", type=int, default=300, help="0: skip")
+    parser.add_argument("--docker-run-subset", type=int, default=64, help="0: skip")
+    parser.add_argument(
+        "--runtime",
+        default="runc",
+        help="OCI runtimes of the warm pool, comma-separated: runc, runsc (gVisor) or both",
+    )
+    parser.add_argument("--json", action="store_true", help="end with the rows as JSON")
     args = parser.parse_args()
     problems = load_problems()[: args.problems]
 
-    rows = []
+    rows, overheads = [], {}
     if args.target:
-        t, ok, n, overhead = run_grpc(args, problems)
+        t, ok, n, overheads["server"] = run_grpc(args, problems)
         rows.append((f"reward server {args.target}", t, ok, n))
     else:
-        t, ok, n, overhead = asyncio.run(run_verifier(args, problems))
-        rows.append((f"warm pool ({args.pool_size} containers)", t, ok, n))
-    t, ok, n, _ = run_docker_per_program(args, problems)
-    rows.append((f"docker run --rm per program ({n}-program subset)", t, ok, n))
+        for runtime in args.runtime.split(","):
+            t, ok, n, overheads[runtime] = asyncio.run(run_verifier(args, problems, runtime))
+            rows.append((f"warm pool ({args.pool_size} containers, {runtime})", t, ok, n))
+    if args.docker_run_subset:
+        t, ok, n, _ = run_docker_per_program(args, problems)
+        rows.append((f"docker run --rm per program ({n}-program subset)", t, ok, n))
     t, ok, n, _ = run_subprocess(args, problems)
     rows.append(("bare subprocess (no sandbox)", t, ok, n))
+    report(rows, overheads)
+    if args.json:
+        print(
+            json.dumps(
+                [{"name": r[0], "seconds": r[1], "correct": r[2], "programs": r[3]} for r in rows]
+            )
+        )
+    return 0
 
+
+def report(rows: list[tuple], overheads: dict) -> None:
+    """The table, the ratios against the first warm pool, and the per-execution latency."""
     rates = {name: n / t for name, t, _ok, n in rows}
     print(f"\n{'':52s} {'programs':>9s} {'correct':>8s} {'seconds':>8s} {'prog/s':>8s}")
     for name, t, ok, n in rows:
         print(f"{name:52s} {n:9d} {ok:8d} {t:8.1f} {n / t:8.1f}")
-    ours, docker_rate, floor = (rates[rows[0][0]], rates[rows[1][0]], rates[rows[2][0]])
-    print(
-        f"\nwarm pool vs docker run --rm : {ours / docker_rate:6.1f}x faster "
-        "(docker run rate extrapolated from its subset)"
-    )
+    ours, floor = rates[rows[0][0]], rates[rows[-1][0]]
+    for name, _t, _ok, _n in rows[1:-1]:
+        if name.startswith("warm pool"):
+            print(f"{rows[0][0]} vs {name}: {ours / rates[name]:6.2f}x")
+        else:
+            print(
+                f"\nwarm pool vs docker run --rm : {ours / rates[name]:6.1f}x faster "
+                "(docker run rate extrapolated from its subset)"
+            )
     print(f"bare subprocess vs warm pool : {floor / ours:6.2f}x (1.0 = no sandbox cost)")
-    if overhead:
-        print(
-            f"per-execution latency through the warm pool (print(1), sequential, end to end, "
-            f"an upper bound of the overhead): p50 {overhead['p50'] * 1000:.1f} ms, "
-            f"p99 {overhead['p99'] * 1000:.1f} ms; a bare python3 subprocess takes "
-            f"{overhead['bare_p50'] * 1000:.1f} ms"
-        )
-    return 0
+    for runtime, overhead in overheads.items():
+        if overhead:
+            print(
+                f"per-execution latency through the warm pool ({runtime}; print(1), "
+                f"sequential, end to end, an upper bound of the overhead): "
+                f"p50 {overhead['p50'] * 1000:.1f} ms, p99 {overhead['p99'] * 1000:.1f} ms; "
+                f"a bare python3 subprocess takes {overhead['bare_p50'] * 1000:.1f} ms"
+            )
 
 
 if __name__ == "__main__":

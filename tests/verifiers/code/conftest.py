@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import os
 import sys
 import threading
 from collections.abc import Iterator
@@ -120,3 +121,18 @@ def decimal_text(n: int) -> str:
         return str(n)
     finally:
         sys.set_int_max_str_digits(limit)
+
+
+def require_runsc(client: docker.DockerClient) -> None:
+    """Skips unless dockerd has the gVisor runtime; in CI (CI=true) fails instead, so a
+    broken gVisor install is noticed rather than skipped."""
+    runtimes = sorted(client.info().get("Runtimes", {}))
+    if "runsc" in runtimes:
+        return
+    reason = (
+        f"runsc is not registered with dockerd (have {runtimes}); "
+        "scripts/install_docker.sh installs and registers it when apt has the runsc package"
+    )
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true: {reason}")
+    pytest.skip(reason)

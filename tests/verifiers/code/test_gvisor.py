@@ -1,7 +1,13 @@
-"""The same judging under gVisor (runtime runsc, ptrace platform, its own --network=none)."""
+"""The same judging under gVisor (runtime runsc, ptrace platform, its own --network=none),
+and a throughput smoke run of bench/sandbox_throughput.py under runc and runsc.
+
+Skipped when dockerd has no runsc; under CI=true that fails instead (conftest)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,20 +15,16 @@ import pytest
 from reward_server.api import reward_pb2
 from reward_server.outcome import Verdict
 
-from .conftest import fenced, py_task_io, start_verifier
+from .conftest import fenced, load_humaneval, py_task_io, require_runsc, start_verifier
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 HOSTILE = Path(__file__).parent / "hostile"
+BENCH = Path(__file__).resolve().parents[3] / "bench" / "sandbox_throughput.py"
 
 
 @pytest.fixture(scope="module")
 def gvisor(docker_client):
-    runtimes = docker_client.info().get("Runtimes", {})
-    if "runsc" not in runtimes:
-        pytest.skip(
-            f"runsc is not registered with dockerd (have {sorted(runtimes)}); "
-            "scripts/install_docker.sh registers it when apt has the runsc package"
-        )
+    require_runsc(docker_client)
     yield from start_verifier(docker_client, pool_size=1, runtime="runsc", languages=("python",))
 
 
@@ -68,3 +70,23 @@ def test_memory_limit_under_gvisor(gvisor):
     task = py_task_io([("", "")], time_limit_s=5.0, memory_mb=128)
     out = gvisor.score(task, [fenced((HOSTILE / "memory_bomb.py").read_text())])
     assert out[0].verdict == Verdict.MEMORY_LIMIT
+
+
+def test_throughput_smoke_under_runc_and_runsc(docker_client):
+    require_runsc(docker_client)
+    load_humaneval()  # skips without the data
+    proc = subprocess.run(
+        [sys.executable, str(BENCH), "--problems", "8", "--samples", "2",
+         "--runtime", "runc,runsc", "--docker-run-subset", "0", "--overhead-runs", "0",
+         "--json"],
+        capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    rows = {row["name"]: row for row in json.loads(proc.stdout.strip().splitlines()[-1])}
+    pools = [row for name, row in rows.items() if name.startswith("warm pool")]
+    assert [name.rsplit(", ", 1)[1] for name in rows if name.startswith("warm pool")] == [
+        "runc)",
+        "runsc)",
+    ]
+    for row in pools:  # HumanEval's canonical solutions: every one passes
+        assert row["programs"] == 16 and row["correct"] == 16, rows

@@ -18,7 +18,7 @@ import pytest
 from reward_server.outcome import Verdict
 from reward_server.verifiers.code import owners
 
-from .conftest import fenced, start_verifier
+from .conftest import fenced, require_runsc, start_verifier
 from .hostile_corpus import (
     ALL_FILES,
     CORRECT,
@@ -33,9 +33,33 @@ from .hostile_corpus import (
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def hostile_verifier(docker_client):
-    yield from start_verifier(docker_client, pool_size=1)
+# What Debian's runsc (a 2022 gVisor snapshot, ptrace platform) does not stop yet. Run and
+# expected to fail (strict: a fix makes them XPASS, which fails, so the entry is removed).
+_FORK_BOMB = (
+    "under runsc a fork bomb ends the whole container (the stream closes): INFRA_ERROR, "
+    "not the candidate's failure"
+)
+_OTHER_PROCESS = (
+    "under runsc the candidate uid reaches another process of the container (reads its "
+    "/proc entries, renices it, ptrace/mount calls pass); the pool retires every container "
+    "after one completion under runsc, so nothing carries over to the next program"
+)
+RUNSC_GAPS = {
+    "fork_bomb.py": _FORK_BOMB,
+    "cpp_fork_bomb.cpp": _FORK_BOMB,
+    "ctypes_ptrace_mount.py": _OTHER_PROCESS,
+    "proc_snooping.py": _OTHER_PROCESS,
+    "renice_supervisor.py": _OTHER_PROCESS,
+}
+
+
+@pytest.fixture(scope="module", params=["runc", "runsc"])
+def hostile_verifier(request, docker_client):
+    """The corpus under the default runtime and under gVisor (runsc retires every
+    container after one completion, so a follow-up lands in a fresh one there)."""
+    if request.param == "runsc":
+        require_runsc(docker_client)
+    yield from start_verifier(docker_client, pool_size=1, runtime=request.param)
 
 
 def test_corpus_is_large_enough():
@@ -45,7 +69,11 @@ def test_corpus_is_large_enough():
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
-def test_hostile_program_is_not_correct_and_leaves_nothing(hostile_verifier, docker_client, path):
+def test_hostile_program_is_not_correct_and_leaves_nothing(
+    hostile_verifier, docker_client, path, request
+):
+    if hostile_verifier.v.config.runtime == "runsc" and path.name in RUNSC_GAPS:
+        request.applymarker(pytest.mark.xfail(reason=RUNSC_GAPS[path.name], strict=True))
     name = task_name(path)
     task = TASKS[name]
     out = hostile_verifier.score(task, [fenced(path.read_text(), language(path))])[0]
