@@ -170,6 +170,16 @@ class TrainConfig:
     resume: bool = _opt(False, "Continue from the latest checkpoint in out_dir if any.")
     threads: int = _opt(0, "torch CPU threads; 0 = torch's default.")
     progress: bool = _opt(True, "Show tqdm progress bars.")
+    log_samples: int = _opt(
+        1,
+        "Completions per GRPO step written to samples.jsonl in out_dir (prompt, "
+        "completion, reward, verdict); 0 = none.",
+    )
+    moderate_traces: bool = _opt(
+        True,
+        "Redact PII and secrets (reward_server.client.moderate) in the traces a run "
+        "writes: samples.jsonl and distill.jsonl. Needs the [moderation] extra.",
+    )
 
     def __post_init__(self) -> None:
         # Frozen: settle the implicit values once, here.
@@ -283,7 +293,9 @@ def _step_problems(cfg: TrainConfig) -> list[str]:
 def _run_problems(cfg: TrainConfig) -> list[str]:
     """Reward server, evaluation and bookkeeping."""
     out = _below(cfg, 1, ("score_streams",))
-    out += _below(cfg, 0, ("eval_size", "eval_every", "save_every", "threads", "seed"))
+    out += _below(
+        cfg, 0, ("eval_size", "eval_every", "save_every", "threads", "seed", "log_samples")
+    )
     if not cfg.server_timeout_s > 0:
         out.append(f"server_timeout_s={cfg.server_timeout_s}: set it > 0")
     return out

@@ -11,7 +11,8 @@ reward::
     student  = SFT for sft_steps on (prompt, kept completion) pairs
 
 The kept pairs are also written to ``distill.jsonl`` in the user task schema (with the
-completion as ``reference``), so they can be reused as an SFT set by any later run.
+completion as ``reference``, PII and secrets redacted unless ``moderate_traces`` is
+off), so they can be reused as an SFT set by any later run.
 Completions the server could not judge (INFRA_ERROR, or every completion of a task the
 server cannot judge) are neither kept nor counted wrong.
 """
@@ -28,6 +29,7 @@ from typing import Any
 from trainer_client.config import TrainConfig
 from trainer_client.policy import THINK_OPEN, Policy, load_policy
 from trainer_client.rollout import Sampler, make_sampler
+from trainer_client.sample_log import moderated
 from trainer_client.scoring import GroupErrorLog, Scorer
 from trainer_client.tasks import Task, TaskSet
 
@@ -144,12 +146,20 @@ def collect_teacher_data(
     return data
 
 
-def write_jsonl(data: TeacherData, path: str | Path) -> None:
+def write_jsonl(data: TeacherData, path: str | Path, moderate: bool = True) -> int:
     """The kept pairs in the user task schema (``trainer_client.tasks``), reference = the
-    teacher's completion."""
+    teacher's completion, with PII and secrets redacted (unless ``moderate`` is False:
+    a file meant to be shared or reused should not carry what a teacher leaked).
+    Returns how many references had something redacted."""
+    redacted = 0
     with open(path, "w", encoding="utf-8") as fh:
         for task in data.tasks:
-            fh.write(json.dumps(task_record(task)) + "\n")
+            reference = task.reference
+            if moderate and reference:
+                reference = moderated(reference, True)
+                redacted += reference != task.reference
+            fh.write(json.dumps(task_record(replace(task, reference=reference))) + "\n")
+    return redacted
 
 
 def task_record(task: Task) -> dict[str, Any]:

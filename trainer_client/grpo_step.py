@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -48,13 +48,15 @@ def grpo_step(
     reference: torch.nn.Module | None = None,
     reward_spec: Any = None,
     group_errors: GroupErrorLog | None = None,
+    on_scored: Callable[[Sequence[Task], list[str], list[GroupScores]], None] | None = None,
 ) -> dict[str, float]:
     """One GRPO step on ``tasks`` (``P`` prompts); returns its metrics.
 
     ``step`` (0-based) names the groups; ``reference`` is the frozen model of the KL term
     (needed when ``cfg.loss.beta > 0``); ``reward_spec`` asks the server for shaping;
     ``group_errors`` counts and logs groups the server could not judge (pass the run's
-    one, so each reason is logged once per run).
+    one, so each reason is logged once per run); ``on_scored`` gets the step's tasks,
+    completions (each group's in turn) and scores once they are in (the sample log).
     """
     t_step = time.perf_counter()
     # One kind per generate chunk where possible: short math answers do not wait for
@@ -63,6 +65,8 @@ def grpo_step(
     batch, scores, timing = generate_and_score(
         policy, sampler, scorer, tasks, cfg, step, reward_spec
     )
+    if on_scored is not None:
+        on_scored(tasks, batch.texts, scores)
     adv = step_advantages(scores, batch, cfg)
     metrics: dict[str, float] = {"step": float(step + 1)}
     metrics.update(reward_metrics(scores, batch))

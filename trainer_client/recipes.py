@@ -75,7 +75,10 @@ def distill(trainer: Trainer, sft_tasks: TaskSet, log: Log) -> dict[str, Any]:
     del teacher, sampler  # the student's SFT does not need the teacher in memory
     out.update(data.stats())
     if main:
-        write_jsonl(data, trainer.out / "distill.jsonl")
+        redacted = write_jsonl(data, trainer.out / "distill.jsonl", cfg.moderate_traces)
+        out["distill_redacted"] = redacted
+        if redacted:
+            log(f"distill: redacted PII or secrets in {redacted} teacher traces (distill.jsonl)")
     if not data.tasks:
         raise ValueError(
             f"distill: none of the teacher's {data.sampled} completions was scored "

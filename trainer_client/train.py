@@ -41,6 +41,7 @@ from trainer_client.policy import (
 from trainer_client.recipes import get_recipe
 from trainer_client.report import Log, format_metrics, progress_bar
 from trainer_client.rollout import Sampler, make_sampler
+from trainer_client.sample_log import SampleLog, moderated
 from trainer_client.scoring import GroupErrorLog, Scorer
 from trainer_client.tasks import TaskSet
 
@@ -76,6 +77,9 @@ class Trainer:
             torch.manual_seed(cfg.seed + distributed.rank())  # own samples per rank
         self.sampler = self._sampler()
         self.reference: torch.nn.Module | None = None
+        moderated("", cfg.moderate_traces)  # without the [moderation] extra: stop now
+        per_step = cfg.log_samples if distributed.is_main() else 0
+        self.samples = SampleLog(self.out / "samples.jsonl", per_step, cfg.moderate_traces)
         from reward_server.client import reward_spec
 
         self.reward_spec = (
@@ -140,6 +144,9 @@ class Trainer:
             reference=self.reference,
             reward_spec=self.reward_spec,
             group_errors=self.group_errors,
+            on_scored=lambda tasks, texts, scores: self.samples.write(
+                self.step + 1, tasks, texts, scores
+            ),
         )
         self.step += 1
         return metrics
