@@ -158,20 +158,34 @@ def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def pass_rates(judged: Sequence[ProblemResult], samples: int) -> dict[str, float | None]:
+    """pass@1 and pass@``samples``, each averaged over the problems with at least k
+    judged samples (an INFRA_ERROR can leave fewer); None when there are none."""
+    rates: dict[str, float | None] = {}
+    for k in sorted({1, samples}):
+        eligible = [r for r in judged if r.judged >= k]
+        rates[f"pass@{k}"] = _mean([pass_at_k(r.judged, r.correct, k) for r in eligible])
+    return rates
+
+
 def summarize(results: Sequence[ProblemResult], samples: int) -> dict[str, Any]:
     """pass@1 and pass@``samples`` over the judged problems, lengths (characters), the
     verdict histogram and where the reasoning came from."""
     judged = [r for r in results if r.error is None and r.judged > 0]
-    passes: dict[str, float | None] = {}
-    for k in sorted({1, samples}):
-        eligible = [r for r in judged if r.judged >= k]  # INFRA_ERROR can leave n < k
-        passes[f"pass@{k}"] = _mean([pass_at_k(r.judged, r.correct, k) for r in eligible])
+    kinds = sorted({r.task.kind for r in judged})
     all_samples = [s for r in results for s in r.samples]
     reasoned = [s for s in all_samples if s.reasoning is not None]
     return {
-        **passes,
+        **pass_rates(judged, samples),
         "problems": len(results),
         "problems_judged": len(judged),
+        "by_kind": {
+            kind: {
+                **pass_rates([r for r in judged if r.task.kind == kind], samples),
+                "problems_judged": sum(r.task.kind == kind for r in judged),
+            }
+            for kind in kinds
+        },
         "samples_per_problem": samples,
         "samples": len(all_samples),
         "verdicts": dict(collections.Counter(v for r in results for v in r.verdicts)),
@@ -190,17 +204,23 @@ def summarize(results: Sequence[ProblemResult], samples: int) -> dict[str, Any]:
     }
 
 
-def format_report(summary: dict[str, Any]) -> list[str]:
-    """The lines ``grpo-train eval`` prints."""
-    passes = "  ".join(
+def _passes(rates: dict[str, Any]) -> str:
+    return "  ".join(
         f"{k} {v:.3f}" if v is not None else f"{k} n/a"
-        for k, v in summary.items()
+        for k, v in rates.items()
         if k.startswith("pass@")
     )
+
+
+def format_report(summary: dict[str, Any]) -> list[str]:
+    """The lines ``grpo-train eval`` prints."""
     lines = [
-        f"{passes}  ({summary['problems_judged']} of {summary['problems']} problems judged, "
-        f"{summary['samples_per_problem']} samples each)"
+        f"{_passes(summary)}  ({summary['problems_judged']} of {summary['problems']} problems "
+        f"judged, {summary['samples_per_problem']} samples each)"
     ]
+    if len(summary["by_kind"]) > 1:
+        for kind, rates in summary["by_kind"].items():
+            lines.append(f"  {kind}: {_passes(rates)}  ({rates['problems_judged']} problems)")
     r, a = summary["reasoning_chars_mean"], summary["answer_chars_mean"]
     lines.append(
         "mean length (chars): reasoning "

@@ -221,3 +221,6 @@ def test_eval_judges_code_in_the_sandbox(policy, code_server, tmp_path):
     _check_summary(summary, 2)
     assert summary["per_problem"][0]["correct"] >= 1  # the memorised function passes its tests
     assert "INFRA_ERROR" not in summary["verdicts"]
+    code = summary["by_kind"]["code"]
+    assert code["problems_judged"] == 1 and set(summary["by_kind"]) == {"code", "math"}
+    assert code["pass@1"] == pytest.approx(summary["per_problem"][0]["correct"] / K)
