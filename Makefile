@@ -1,6 +1,7 @@
 # Quick start:  make demo   (a reward server plus a short real GRPO run on CPU)
 #               make test   (the test suite)
-# Both create .venv and install the project into it first.
+# Both create .venv and install the project into it first, and as root on Debian set up
+# the Docker engine and the sandbox images (make sandbox).
 
 PYTHON ?= python3
 VENV := .venv
@@ -17,14 +18,20 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# The demo trains on math and code: the engine and the sandbox images come first. Should
+# that set-up fail, the demo still runs, math only.
 demo: install
+	@$(MAKE) --no-print-directory sandbox \
+		|| echo "the Docker set-up failed (above): the demo runs math only"
 	$(VENV)/bin/grpo-train demo --out runs/demo
 
-# The Docker engine and the sandbox images: set up as root on Debian, else left as found
-# (the sandbox tests then skip and say why).
+# The Docker engine (with gVisor's runsc when Debian has it) and the sandbox images, by
+# scripts/install_docker.sh (idempotent; seconds once done): as root on Debian. Otherwise
+# left as found, and without an engine one line says what to run.
 sandbox: install
 	@if [ "$$(id -u)" = 0 ]; then PYTHON=$(PY) bash scripts/install_docker.sh; \
-	else echo "not root: Docker engine set-up skipped (run scripts/install_docker.sh as root)"; fi
+	elif ! docker info >/dev/null 2>&1; then echo "no Docker engine: run 'sudo make sandbox'" \
+		"to set one up for the code tasks (until then: math only, sandbox tests skip)"; fi
 
 test: install sandbox
 	$(PY) -m pytest -q -p no:cacheprovider
@@ -38,10 +45,11 @@ bench: install
 proto: install
 	$(PY) scripts/generate_proto.py
 
-# The docker compose stack (docs/deployment.md): image built offline from a wheelhouse,
-# two reward-server replicas, the demo as the trainer service. REPLICAS=N to change.
+# The docker compose stack (docs/deployment.md), built offline from a wheelhouse (a plain
+# `docker-compose up` builds online instead): two reward-server replicas, the demo as the
+# trainer service. REPLICAS=N to change.
 REPLICAS ?= 2
-compose: install
+compose: install sandbox
 	bash scripts/compose_prepare.sh
 	docker-compose build
 	docker-compose up --scale reward-server=$(REPLICAS) --abort-on-container-exit \
