@@ -69,6 +69,11 @@ BAD = {
         INVALID,
         "reward.language_weight must be a finite number",
     ),
+    "weight-no-language": (
+        group("weight-no-language", ["1"], reward={"language_weight": 0.5}),
+        INVALID,
+        "reward.language_weight needs reward.language",
+    ),
     "empty-gold": (group("empty-gold", ["1"], gold="  "), INVALID, "gold answer is empty"),
     # Usable-looking until the math workers parse it: refused at scoring time.
     "unclosed-box": (
