@@ -124,9 +124,13 @@ async def sample_and_submit(
                     scorer.submit(result.task.to_group(texts, group_id(result)))
             bar.update(1)
 
+        jobs = [asyncio.ensure_future(one(r)) for r in results]
         try:
-            await asyncio.gather(*(one(r) for r in results))
-        finally:
+            await asyncio.gather(*jobs)
+        finally:  # a rejected request stops the run: the other requests are cancelled
+            for job in jobs:
+                job.cancel()
+            await asyncio.gather(*jobs, return_exceptions=True)
             bar.close()
     return sampler
 

@@ -199,13 +199,14 @@ def test_gives_up_after_the_retries(policy, server, one_task, tmp_path):
     assert "HTTP 503" in summary["first_error"]
 
 
-def test_a_rejected_request_stops_the_run(policy, server, one_task, tmp_path, capsys):
+def test_a_rejected_request_stops_the_run(policy, server, tasks_file, tmp_path, capsys):
     recorder = Recorder()
     with serve_in_thread(
         make_app(policy, "other", middlewares=[recorder.middleware()])
     ) as base_url:
-        assert _eval(base_url, one_task, tmp_path / "eval.json", server) == 2
-    assert recorder.attempts == 1  # a 404 is not retried
+        assert _eval(base_url, tasks_file, tmp_path / "eval.json", server) == 2
+    assert recorder.attempts <= len(PROBLEMS)  # a 404 is not retried; the rest are cancelled
+    assert not (tmp_path / "eval.json").exists()
     assert "HTTP 404" in capsys.readouterr().err
 
 
