@@ -252,12 +252,18 @@ def format_report(summary: dict[str, Any]) -> list[str]:
 
 def add_eval_arguments(p: argparse.ArgumentParser) -> None:
     """The flags of ``grpo-train eval``."""
-    p.add_argument("--base-url", required=True, help="e.g. http://HOST:8000/v1")
+    p.add_argument(
+        "--base-url",
+        required=True,
+        help="e.g. http://HOST:8000/v1 (OPENAI_API_KEY, when set, is sent as the bearer token)",
+    )
     p.add_argument("--model", required=True, help="the served model name")
     p.add_argument("--tasks", required=True, help="gsm8k, humaneval, bundled or PATH.jsonl")
     p.add_argument("--data-dir", default="../shared/data", help="holds gsm8k/ and humaneval/")
-    p.add_argument("--limit", type=int, default=None, help="the first N problems only")
-    p.add_argument("--samples", type=int, default=8, help="K completions per problem")
+    p.add_argument(
+        "--limit", type=int, default=None, help="the first N problems (of each kind: bundled)"
+    )
+    p.add_argument("--samples", type=int, default=8, help="K completions per problem (%(default)s)")
     p.add_argument("--server", default=None, help="reward server HOST:PORT (else one is started)")
     p.add_argument(
         "--endpoint",
@@ -271,12 +277,12 @@ def add_eval_arguments(p: argparse.ArgumentParser) -> None:
         default="{prompt}",
         help="how a problem becomes the prompt/user message, e.g. 'Q: {prompt}\\nA: <think>'",
     )
-    p.add_argument("--temperature", type=float, default=0.6)
-    p.add_argument("--top-p", type=float, default=0.95)
-    p.add_argument("--max-tokens", type=int, default=4096)
+    p.add_argument("--temperature", type=float, default=0.6, help="default %(default)s")
+    p.add_argument("--top-p", type=float, default=0.95, help="default %(default)s")
+    p.add_argument("--max-tokens", type=int, default=4096, help="per completion (%(default)s)")
     p.add_argument("--seed", type=int, default=None, help="sent with every request")
-    p.add_argument("--concurrency", type=int, default=16, help="requests in flight")
-    p.add_argument("--retries", type=int, default=5, help="on 429, 5xx, connection errors")
+    p.add_argument("--concurrency", type=int, default=16, help="requests in flight (%(default)s)")
+    p.add_argument("--retries", type=int, default=5, help="on 429/5xx/no connection (%(default)s)")
     p.add_argument("--backoff", type=float, default=1.0, help="first retry delay (s), doubling")
     p.add_argument("--request-timeout", type=float, default=600.0, help="per request (s)")
     p.add_argument("--score-timeout", type=float, default=600.0, help="for all verdicts (s)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import socket
 
 import pytest
 import torch
@@ -197,6 +198,16 @@ def test_gives_up_after_the_retries(policy, server, one_task, tmp_path):
     summary = json.loads((tmp_path / "eval.json").read_text())
     assert recorder.attempts == 2 and summary["sampling_errors"] == 1
     assert "HTTP 503" in summary["first_error"]
+
+
+def test_an_unreachable_server_is_retried_then_counted(server, one_task, tmp_path):
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        base_url = f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
+    assert _eval(base_url, one_task, tmp_path / "eval.json", server, "--retries", "1") == 1
+    summary = json.loads((tmp_path / "eval.json").read_text())
+    assert summary["sampling_errors"] == 1 and summary["retried_requests"] == 1
+    assert "gave up after 2 attempts" in summary["first_error"]
 
 
 def test_a_rejected_request_stops_the_run(policy, server, tasks_file, tmp_path, capsys):
