@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trainer_client.openai_client import EndpointConfig, OpenAISampler, Sample
+from trainer_client.openai_client import EndpointConfig, OpenAISampler, Sample, ServedModelError
 from trainer_client.scoring import GroupErrorLog, GroupScores, Scorer
 from trainer_client.tasks import Task
 
@@ -112,8 +112,6 @@ async def sample_and_submit(
         sampler = OpenAISampler(config, session)
 
         async def one(result: ProblemResult) -> None:
-            from trainer_client.openai_client import ServedModelError
-
             async with gate:
                 try:
                     result.samples = await sampler.sample(result.task.prompt, samples)

@@ -17,11 +17,12 @@ from __future__ import annotations
 import asyncio
 import random
 from dataclasses import dataclass
-from typing import Any
-
-import aiohttp
+from typing import TYPE_CHECKING, Any
 
 from reward_server.reasoning import split_reasoning
+
+if TYPE_CHECKING:  # imported where requests are made: grpo-train's other commands skip it
+    import aiohttp
 
 RETRY_STATUSES = frozenset({408, 409, 429}) | frozenset(range(500, 600))
 MAX_BACKOFF_S = 30.0
@@ -178,6 +179,8 @@ class OpenAISampler:
         raise AssertionError("unreachable")
 
     async def _attempt(self, body: dict[str, Any]) -> dict[str, Any]:
+        import aiohttp
+
         c = self.config
         headers = {"Authorization": f"Bearer {c.api_key}"} if c.api_key else {}
         timeout = aiohttp.ClientTimeout(total=c.timeout_s)
