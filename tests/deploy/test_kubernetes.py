@@ -323,6 +323,8 @@ def test_the_server_reaches_its_nodes_engine_over_tls(server_build: list[dict[st
     (engine_port,) = engine_service["spec"]["ports"]
     assert env["DOCKER_HOST"] == f"tcp://sandbox-engine.{namespace}.svc:{engine_port['port']}"
     assert env["DOCKER_TLS_VERIFY"] == "1"
+    # requests would verify the engine against these instead of DOCKER_CERT_PATH's ca.pem
+    assert not {"REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"} & set(env)
     mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
     volumes = {v["name"]: v for v in pod_spec(deployment)["volumes"]}
     assert "secret" in volumes[mounts[env["DOCKER_CERT_PATH"]]]
@@ -361,6 +363,8 @@ def test_the_engine_is_its_own_dockerd(server_build: list[dict[str, Any]]) -> No
     daemon = _daemon_json(server_build)
     assert daemon["tlsverify"] is True
     assert daemon["runtimes"]["runsc"]["path"]
+    # the sandboxes have no network; runsc refuses to start them without this
+    assert "--network=none" in daemon["runtimes"]["runsc"]["runtimeArgs"]
     mounts = {m["mountPath"]: m for m in dockerd["volumeMounts"]}
     for key in ("tlscacert", "tlscert", "tlskey"):
         directory = str(Path(daemon[key]).parent)
