@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# Prepares `docker-compose build` / `up` (docker-compose.yml, docs/deployment.md):
+# Prepares the offline build of the compose stack (docker-compose.yml, docs/deployment.md;
+# `make compose` runs it, then `docker-compose build` and `up`). With a registry and PyPI
+# reachable none of this is needed: `docker-compose up` builds on python:3.11-slim.
 #
 #   1. the sandbox images exist on the engine (python -m reward_server.verifiers.code.build; it
 #      skips tags that exist, and builds offline from a debootstrapped Debian as root);
 #   2. BASE_IMAGE for deploy/Dockerfile: $BASE_IMAGE when set; else the debootstrapped
 #      Debian base of the python sandbox when the engine has it and has no python:3.11-slim
 #      (no registry needed); else python:3.11-slim (pulled by the build);
-#   3. build/wheelhouse: wheels of every dependency (the server and train extras, torch
-#      pinned to 2.13.0, the CPU build) made with the host's pip, so the image build never
-#      touches the network; skipped when its requirements have not changed;
-#   4. build/compose: the build context (the project's source files, the Dockerfile and
-#      the wheelhouse as hard links), so the build never uploads .venv or runs/;
-#   5. .env: BASE_IMAGE for compose (other lines in .env are kept).
+#   3. build/wheelhouse: wheels of every dependency (deploy/requirements.py: the server and
+#      train extras, torch pinned to 2.13.0, the CPU build) made with the host's pip, so
+#      the image build never touches the network; skipped when its requirements have not
+#      changed. The build context is the repository (.dockerignore), wheelhouse included;
+#   4. .env: BASE_IMAGE and BUILD_NETWORK=none for compose (other lines in .env are kept).
 #
-# Idempotent and quick on a second run. Run it again after changing the source, then
-# `docker-compose build`.
+# Idempotent and quick on a second run. The image copies the source at build time: run
+# `docker-compose build` again after changing it.
 #
 #   scripts/compose_prepare.sh
 #   BASE_IMAGE=python:3.11-slim scripts/compose_prepare.sh   # force the registry base
@@ -25,7 +26,6 @@ cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-.venv/bin/python}"
 SLIM=python:3.11-slim
 WHEELS=build/wheelhouse
-CONTEXT=build/compose
 START=$(date +%s)
 step() { echo "[compose_prepare +$(( $(date +%s) - START ))s] $*"; }
 
@@ -74,23 +74,7 @@ if [ "$host_py" != "$image_py" ]; then
 fi
 
 mkdir -p "$WHEELS"
-# The requirements: the project's dependencies and its server and train extras, read from
-# pyproject.toml (the project itself, which extras name, comes from src), plus what pip
-# needs to install the project from source.
-"$PYTHON" - "$WHEELS/requirements.txt.new" <<'EOF'
-import sys
-import tomllib
-
-project = tomllib.load(open("pyproject.toml", "rb"))["project"]
-extras = project["optional-dependencies"]
-reqs = [*project["dependencies"], *extras["server"], *extras["train"]]
-reqs = [r for r in reqs if not r.replace("_", "-").startswith(project["name"])]
-if not any(r.replace(" ", "").startswith("torch==2.13.0") for r in reqs):
-    reqs.append("torch==2.13.0")  # the CPU build on local disk; a bare torch pulls CUDA
-reqs += ["pip", "setuptools>=77", "wheel"]
-with open(sys.argv[1], "w") as f:
-    f.write("".join(r + "\n" for r in reqs))
-EOF
+"$PYTHON" deploy/requirements.py pyproject.toml > "$WHEELS/requirements.txt.new"
 mv "$WHEELS/requirements.txt.new" "$WHEELS/requirements.txt"
 stamp=$( (cat "$WHEELS/requirements.txt"; echo "python $host_py") | sha256sum | cut -c1-16)
 if [ "$(cat "$WHEELS/.stamp" 2>/dev/null)" = "$stamp" ]; then
@@ -106,28 +90,11 @@ else
         "$(du -sh "$WHEELS" | cut -f1))"
 fi
 
-step "build context in $CONTEXT"
-rm -rf "$CONTEXT.new"
-mkdir -p "$CONTEXT.new/src"
-sources=(pyproject.toml README.md proto reward_server trainer_client)
-if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-    # Tracked and new files, not ignored ones (no __pycache__, no egg-info).
-    git ls-files -z --cached --others --exclude-standard -- "${sources[@]}" \
-        | while IFS= read -r -d '' f; do [ -f "$f" ] && printf '%s\0' "$f"; done \
-        | tar --null -T - -cf - | tar -C "$CONTEXT.new/src" -xf -
-else
-    tar --exclude=__pycache__ --exclude='*.egg-info' -cf - "${sources[@]}" \
-        | tar -C "$CONTEXT.new/src" -xf -
-fi
-cp deploy/Dockerfile "$CONTEXT.new/Dockerfile"
-cp -al "$WHEELS" "$CONTEXT.new/wheels" 2>/dev/null || cp -a "$WHEELS" "$CONTEXT.new/wheels"
-rm -f "$CONTEXT.new/wheels/.stamp"
-rm -rf "$CONTEXT"
-mv "$CONTEXT.new" "$CONTEXT"
+rm -rf build/compose  # the staged build context of earlier versions
 
 touch .env
-grep -v '^BASE_IMAGE=' .env > .env.new || true
-echo "BASE_IMAGE=$BASE_IMAGE" >> .env.new
+grep -v -e '^BASE_IMAGE=' -e '^BUILD_NETWORK=' .env > .env.new || true
+printf 'BASE_IMAGE=%s\nBUILD_NETWORK=none\n' "$BASE_IMAGE" >> .env.new
 mv .env.new .env
-step "wrote .env (BASE_IMAGE); next: docker-compose build && docker-compose up" \
-    "--abort-on-container-exit --exit-code-from trainer"
+step "wrote .env (BASE_IMAGE, BUILD_NETWORK=none); next: docker-compose build &&" \
+    "docker-compose up --abort-on-container-exit --exit-code-from trainer"
