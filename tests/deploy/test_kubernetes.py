@@ -458,3 +458,21 @@ def test_the_trainer_job_targets_the_headless_service(trainer: list[dict[str, An
     server = command[command.index("--server") + 1]
     assert server == f"dns:///reward-server.{namespace}.svc:{config.port}"
     assert pod_spec(job)["restartPolicy"] in ("Never", "OnFailure")
+
+
+# --- the files -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["base", "trainer"])
+def test_every_manifest_file_is_listed_in_its_kustomization(name: str) -> None:
+    directory = ROOT / name
+    listed = set(yaml.safe_load((directory / "kustomization.yaml").read_text())["resources"])
+    present = {p.name for p in directory.glob("*.yaml")} - {"kustomization.yaml"}
+    assert listed == present
+
+
+def test_the_engine_image_installs_runsc_where_daemon_json_looks() -> None:
+    dockerfile = (ROOT / "engine" / "Dockerfile").read_text()
+    runsc = _daemon_json(render(ROOT / "base"))["runtimes"]["runsc"]["path"]
+    assert f"install -m 0755 runsc {runsc}" in dockerfile
+    assert "-dind" in dockerfile  # the entrypoint the DaemonSet relies on
