@@ -305,6 +305,8 @@ def test_termination_grace_covers_the_drain(server_build: list[dict[str, Any]]) 
     ]
     # the drain, then removing the pod's sandbox containers on the engine
     assert grace >= config.shutdown_grace_s + 15
+    # pid 1 is the pause container, which reaps orphaned processes (compose: init: true)
+    assert pod_spec(_one(server_build, "Deployment", "reward-server"))["shareProcessNamespace"]
 
 
 # --- the engine ------------------------------------------------------------------------
