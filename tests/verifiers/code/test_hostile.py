@@ -34,15 +34,17 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 
 # What Debian's runsc (a 2022 gVisor snapshot, ptrace platform) does not stop yet. Run and
-# expected to fail (strict: a fix makes them XPASS, which fails, so the entry is removed).
+# expected to fail. The reach into another process is strict (a fix makes it XPASS, which
+# fails, so the entry is removed); how a fork bomb ends depends on timing, so not strict.
 _FORK_BOMB = (
     "under runsc a fork bomb ends the whole container (the stream closes): INFRA_ERROR, "
     "not the candidate's failure"
 )
 _OTHER_PROCESS = (
-    "under runsc the candidate uid reaches another process of the container (reads its "
-    "/proc entries, renices it, ptrace/mount calls pass); the pool retires every container "
-    "after one completion under runsc, so nothing carries over to the next program"
+    "under runsc the candidate gets further than under runc (another process's /proc "
+    "entries read, another process reniced or re-pinned, or one of ptrace-attach, mount, "
+    "unshare(CLONE_NEWUSER) allowed); the pool retires every container after one "
+    "completion under runsc, so nothing carries over to the next program"
 )
 RUNSC_GAPS = {
     "fork_bomb.py": _FORK_BOMB,
@@ -73,7 +75,8 @@ def test_hostile_program_is_not_correct_and_leaves_nothing(
     hostile_verifier, docker_client, path, request
 ):
     if hostile_verifier.v.config.runtime == "runsc" and path.name in RUNSC_GAPS:
-        request.applymarker(pytest.mark.xfail(reason=RUNSC_GAPS[path.name], strict=True))
+        reason = RUNSC_GAPS[path.name]
+        request.applymarker(pytest.mark.xfail(reason=reason, strict=reason is _OTHER_PROCESS))
     name = task_name(path)
     task = TASKS[name]
     out = hostile_verifier.score(task, [fenced(path.read_text(), language(path))])[0]
