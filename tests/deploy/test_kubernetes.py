@@ -305,6 +305,11 @@ def test_termination_grace_covers_the_drain(server_build: list[dict[str, Any]]) 
     ]
     # the drain, then removing the pod's sandbox containers on the engine
     assert grace >= config.shutdown_grace_s + 15
+    liveness = _container(_one(server_build, "Deployment", "reward-server"), "reward-server")[
+        "livenessProbe"
+    ]
+    # health is NOT_SERVING during the drain: liveness must not restart a draining server
+    assert liveness["periodSeconds"] * liveness["failureThreshold"] > config.shutdown_grace_s
     # pid 1 is the pause container, which reaps orphaned processes (compose: init: true)
     assert pod_spec(_one(server_build, "Deployment", "reward-server"))["shareProcessNamespace"]
 
