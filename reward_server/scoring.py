@@ -13,6 +13,7 @@ from reward_server.language_share import group_language_shares
 from reward_server.metrics import Metrics
 from reward_server.outcome import Verdict, shown_answer
 from reward_server.quoting import quote
+from reward_server.reasoning import reasoning_pair
 from reward_server.shaping import Shaping, group_stats, shape
 from reward_server.validation import GroupRefused
 from reward_server.verifiers.base import UnusableTask
@@ -28,6 +29,7 @@ def shaping_of(spec: reward_pb2.RewardSpec) -> Shaping:
         max_length=spec.max_length,
         overlong_buffer=spec.overlong_buffer,
         overlong_penalty=spec.overlong_penalty or 1.0,
+        reasoning=reasoning_pair(spec.reasoning_open, spec.reasoning_close),
         language_weight=spec.language_weight,
     )
 
@@ -51,12 +53,13 @@ async def score_group(
     kind = group.task.WhichOneof("kind")
     started = time.perf_counter()
     completions = list(group.completions)  # each access to the field builds new strings
+    shaping = shaping_of(group.reward)
+    verifier = verifiers.running[kind]
     try:
-        outcomes = await verifiers.running[kind].score(getattr(group.task, kind), completions)
+        outcomes = await verifier.score(getattr(group.task, kind), completions, shaping.reasoning)
     except UnusableTask as err:
         where = f"group {quote(group.group_id)}"
         return refused_result(group, GroupRefused("INVALID_ARGUMENT", f"{where}: {err}"), metrics)
-    shaping = shaping_of(group.reward)
     lengths = list(group.completion_lengths) or [len(c) for c in completions]
     languages: list[float | None] = [None] * len(completions)
     if group.reward.language:  # classifying text is CPU work: off the event loop

@@ -3,9 +3,12 @@
 reward = correctness_weight * correctness + format_weight * format + length
          + language_weight * language (only when the group's RewardSpec names a language)
 - correctness: the verifier's score in [0, 1].
-- format (R1): 1.0 when the completion reasons inside one <think>...</think> block and then
-  gives a non-empty answer after it, else 0.0. A template that opens the block in the
-  prompt leaves only "reasoning</think>answer" in the completion; that counts too.
+- format (R1): 1.0 when the completion reasons inside one reasoning block of a known
+  template (<think>, <redacted_thinking>, <thinking>, <reasoning>, <|begin_of_thought|>
+  with its solution block, harmony's analysis then final message; see reasoning.py) or of
+  the group's own pair, then gives a non-empty answer, with no other tag; else 0.0. A
+  template that opens the block in the prompt leaves only "reasoning</think>answer" in the
+  completion; that counts too.
 - length (DAPO soft overlong punishment): 0 up to max_length - overlong_buffer, then a
   linear ramp down to -overlong_penalty at max_length, and -overlong_penalty beyond.
   Length is in tokens when the client sends them (Group.completion_lengths), else in
@@ -22,7 +25,7 @@ import math
 from dataclasses import dataclass
 
 from reward_server.outcome import Outcome, Verdict
-from reward_server.reasoning import split_reasoning
+from reward_server.reasoning import ReasoningPair, split_reasoning
 
 
 @dataclass(frozen=True)
@@ -32,12 +35,13 @@ class Shaping:
     max_length: int = 0
     overlong_buffer: int = 0
     overlong_penalty: float = 1.0
+    reasoning: ReasoningPair | None = None  # the group's own reasoning tags (None: known)
     language_weight: float = 0.0
 
 
-def format_score(completion: str) -> float:
+def format_score(completion: str, pair: ReasoningPair | None = None) -> float:
     """1.0 for one reasoning block followed by a non-empty answer, else 0.0."""
-    split = split_reasoning(completion)
+    split = split_reasoning(completion, pair)
     if not split.only_block or split.reasoning is None:
         return 0.0
     return 1.0 if split.reasoning.strip() and split.answer.strip() else 0.0
@@ -66,7 +70,7 @@ def shape(
     when the group asks for one (None: no language component)."""
     components = {
         "correctness": outcome.correctness,
-        "format": format_score(completion),
+        "format": format_score(completion, shaping.reasoning),
         "length": overlong_penalty(length, shaping),
     }
     if language is not None:

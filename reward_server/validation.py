@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from reward_server.api import reward_pb2
 from reward_server.language_share import REASONING_LANGUAGES
 from reward_server.quoting import clip_message, quote
+from reward_server.reasoning import pair_problem
 from reward_server.verifiers.base import UnusableTask
 from reward_server.verifiers.registry import Verifiers
 
@@ -121,6 +122,9 @@ def _validate_reward_spec(spec: reward_pb2.RewardSpec, where: str) -> None:
         value = getattr(spec, name)
         if value != value or abs(value) > 1e6:  # NaN or absurd
             raise _invalid(f"{where}: reward.{name} must be a finite number, got {value}")
+    problem = pair_problem(spec.reasoning_open, spec.reasoning_close)
+    if problem:
+        raise _invalid(f"{where}: {problem}")
     if spec.language and spec.language not in REASONING_LANGUAGES:
         raise _invalid(
             f"{where}: reward.language {quote(spec.language)} is not a language this server "

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from reward_server.api import reward_pb2
 from reward_server.outcome import Outcome
+from reward_server.reasoning import ReasoningPair
 
 
 class UnusableTask(ValueError):
@@ -25,9 +26,13 @@ class Verifier(Protocol):
     def validate(self, task: Any) -> None:
         """Cheap checks before any work is admitted; raises UnusableTask."""
 
-    async def score(self, task: Any, completions: list[str]) -> list[Outcome]:
+    async def score(
+        self, task: Any, completions: list[str], pair: ReasoningPair | None = None
+    ) -> list[Outcome]:
         """One Outcome per completion, in order; raises UnusableTask for a task that
-        turns out unusable only when judged (a gold answer the workers cannot parse)."""
+        turns out unusable only when judged (a gold answer the workers cannot parse).
+        Only the answer after the reasoning counts: `pair` is the group's own reasoning
+        tags (None: the known templates), for reasoning.split_reasoning."""
 
     def describe(self, info: reward_pb2.ServerInfo) -> None:
         """Adds its part to GetServerInfo: its kind to `verifiers`, languages, limits."""

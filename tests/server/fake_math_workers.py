@@ -15,10 +15,12 @@ from reward_server.outcome import Verdict
 def worker_main(conn: Connection, progress: Any, memory_mb: int) -> None:
     while True:
         try:
-            gold, completions = conn.recv()
+            shared, completions = conn.recv()
         except EOFError:
             return
         progress[0], progress[1] = -1.0, time.monotonic()
+        # The math verifier sends (gold, reasoning_open, reasoning_close); pool tests a gold.
+        gold = shared[0] if isinstance(shared, tuple) else shared
         if gold == "hang":
             time.sleep(3600)
         if gold == "bad":

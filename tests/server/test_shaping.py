@@ -22,6 +22,9 @@ from reward_server.shaping import Shaping, format_score, group_stats, overlong_p
         ("<think>a</think> 4 </think> 5", 0.0),  # two closings
         ("<think>a</think><think>b</think> 4", 0.0),
         ("<think>a</think> 4 <think>", 0.0),
+        ("<thinking>work</thinking> 4", 1.0),
+        ("<think>work</thinking> 4", 1.0),  # one block, whichever known tags
+        ("<think>a</think> 4 </reasoning> 5", 0.0),
     ],
 )
 def test_format_score(completion, expected):
@@ -88,6 +91,8 @@ def _split_by_tag_list(text: str) -> tuple:
     if closes:
         opened = re.compile("<think>", re.IGNORECASE).search(text, 0, closes[-1].start())
         start = opened.end() if opened else 0
+        if re.compile("<think>", re.IGNORECASE).search(text, closes[-1].end()):
+            return text[start:], "", False  # thinking again after the last close
         return text[start : closes[-1].start()], text[closes[-1].end() :], True
     opened = re.compile("<think>", re.IGNORECASE).search(text)
     return (text[opened.end() :], "", False) if opened else (None, text, True)
@@ -99,6 +104,7 @@ PIECES = ["<think>", "</think>", "<THINK>", "</Think>", "a", " ", "\n", "4", "</
 @pytest.mark.parametrize("window", [8, 9, 13, 1 << 16])
 def test_splitter_and_format_agree_with_the_tag_rules(monkeypatch, window):
     monkeypatch.setattr(reasoning, "_WINDOW", window)  # tags across window edges too
+    monkeypatch.setattr(reasoning, "_OVERLAP", min(window - 1, 128))
     rng = random.Random(window)
     for _ in range(3000):
         text = "".join(rng.choice(PIECES) for _ in range(rng.randrange(12)))

@@ -34,7 +34,7 @@ class ExactMatch:
         if self.expected(task) == "refuse":
             raise UnusableTask("the toy refuses this task")
 
-    async def score(self, task: Any, completions: list[str]) -> list[Outcome]:
+    async def score(self, task: Any, completions: list[str], pair: Any = None) -> list[Outcome]:
         expected = self.expected(task)
         if expected == "late":
             raise UnusableTask("the toy found this task unusable while scoring")

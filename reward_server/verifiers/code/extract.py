@@ -16,7 +16,7 @@ import threading
 import warnings
 from collections.abc import Callable
 
-from reward_server.reasoning import split_reasoning
+from reward_server.reasoning import ReasoningPair, split_reasoning
 
 # CPython 3.11's parser keeps its recursion depth per interpreter, so two threads parsing
 # at once can fail with "AST constructor recursion depth mismatch": all parsing in the
@@ -78,9 +78,15 @@ def _looks_like_cpp(text: str) -> bool:
 LOOKS_LIKE: dict[str, Callable[[str], bool]] = {"python": _parses_as_python, "cpp": _looks_like_cpp}
 
 
-def extract_code(completion: str, language: str, fence_tags: tuple[str, ...]) -> str | None:
-    """Returns the code to run, or None when the completion holds no answer."""
-    split = split_reasoning(completion)
+def extract_code(
+    completion: str,
+    language: str,
+    fence_tags: tuple[str, ...],
+    pair: ReasoningPair | None = None,
+) -> str | None:
+    """Returns the code to run, or None when the completion holds no answer. `pair`: the
+    group's own reasoning tags (None: the known templates, see reasoning.py)."""
+    split = split_reasoning(completion, pair)
     if not split.closed:
         return None
     answer = split.answer

@@ -20,6 +20,7 @@ import docker.errors
 from reward_server.api import reward_pb2
 from reward_server.outcome import Outcome, Verdict
 from reward_server.quoting import quote
+from reward_server.reasoning import ReasoningPair
 from reward_server.verifiers.base import UnusableTask
 from reward_server.verifiers.code import owners
 from reward_server.verifiers.code.assert_judge import step_kinds
@@ -186,15 +187,19 @@ class CodeVerifier:
                 f"{self.config.max_memory_mb}] (0 = default)"
             )
 
-    async def score(self, task: reward_pb2.CodeTask, completions: list[str]) -> list[Outcome]:
-        """One Outcome per completion, in order. Raises UnusableTask only for a bad task."""
+    async def score(
+        self, task: reward_pb2.CodeTask, completions: list[str], pair: ReasoningPair | None = None
+    ) -> list[Outcome]:
+        """One Outcome per completion, in order. Raises UnusableTask only for a bad task.
+        `pair`: the group's own reasoning tags (None: the known templates)."""
         self.validate(task)
         rt = self._runtimes[task.language]
         time_limit = task.limits.time_limit_s or self.config.default_time_limit_s
         memory_mb = task.limits.memory_mb or self.config.default_memory_mb
         total = count_tests(task)
         jobs = [
-            self._score_one(rt, task, text, time_limit, memory_mb, total) for text in completions
+            self._score_one(rt, task, text, time_limit, memory_mb, total, pair)
+            for text in completions
         ]
         return list(await asyncio.gather(*jobs))
 
@@ -206,13 +211,14 @@ class CodeVerifier:
         time_limit: float,
         memory_mb: int,
         total: int,
+        pair: ReasoningPair | None,
     ) -> Outcome:
         # Parsing a long completion is CPU work: keep it off the event loop. A short one
         # parses in well under a millisecond, less than the thread hand-off would cost.
         if len(text) <= INLINE_PREPARE_CHARS:
-            code, err = _prepare(rt, text)
+            code, err = _prepare(rt, text, pair)
         else:
-            code, err = await asyncio.to_thread(_prepare, rt, text)
+            code, err = await asyncio.to_thread(_prepare, rt, text, pair)
         if code is None:
             return Outcome(
                 Verdict.NO_ANSWER,
@@ -270,9 +276,11 @@ class CodeVerifier:
         self._lifecycle.shutdown(wait=False, cancel_futures=True)
 
 
-def _prepare(rt: Runtime, text: str) -> tuple[str | None, str | None]:
+def _prepare(
+    rt: Runtime, text: str, pair: ReasoningPair | None
+) -> tuple[str | None, str | None]:
     """The code to run and, for Python, its syntax error (judged without a container)."""
-    code = extract_code(text, rt.name, rt.fence_tags)
+    code = extract_code(text, rt.name, rt.fence_tags, pair)
     if code is None or rt.name != "python":
         return code, None
     return code, python_syntax_error(code)

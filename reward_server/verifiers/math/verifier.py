@@ -1,8 +1,8 @@
 """The math verifier: a task's gold answer against each completion, in killable workers.
 
-Verification runs in a WorkerPool of processes running `worker.worker_main` (the gold is
-the job's shared part, parsed once per worker); an answer that overruns
-`--math-timeout-s` scores WRONG with detail "timeout".
+Verification runs in a WorkerPool of processes running `worker.worker_main` (the gold,
+parsed once per worker, and the group's reasoning tags are the job's shared part); an
+answer that overruns `--math-timeout-s` scores WRONG with detail "timeout".
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from reward_server.config import ServerConfig
 from reward_server.metrics import Metrics
 from reward_server.outcome import Outcome, Verdict
 from reward_server.procpool.pool import JobRefused, WorkerPool, WorkerSpec
+from reward_server.reasoning import ReasoningPair
 from reward_server.verifiers.base import UnusableTask
 from reward_server.verifiers.math.worker import outcome_from_tuple, worker_main
 
@@ -39,10 +40,13 @@ class MathVerifier:
         if not task.gold.strip():
             raise BadGold("the math gold answer is empty (set task.math.gold)")
 
-    async def score(self, task: reward_pb2.MathTask, completions: list[str]) -> list[Outcome]:
+    async def score(
+        self, task: reward_pb2.MathTask, completions: list[str], pair: ReasoningPair | None = None
+    ) -> list[Outcome]:
         """Raises BadGold when the workers cannot use the gold answer."""
+        tags = (pair.open, pair.close) if pair else ("", "")
         try:
-            return await self.pool.run(task.gold, completions)
+            return await self.pool.run((task.gold, *tags), completions)
         except JobRefused as err:
             raise BadGold(self._gold_problem(err)) from None
 

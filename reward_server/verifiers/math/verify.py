@@ -4,6 +4,7 @@ Public interface (the worker pool calls it; parse the gold once per group):
 
     gold = parse_gold("\\frac{1}{2}")      # ValueError if the gold has no usable answer
     outcome = verify(gold, completion)      # never raises
+    outcome = verify(gold, completion, pair)  # a group's own reasoning tags (ReasoningPair)
 
 `verify` returns an `Outcome` with verdict CORRECT (correctness 1.0), WRONG or NO_ANSWER
 (both 0.0), the judged answer in `extracted_answer` (at most 200 characters) and a short
@@ -152,7 +153,7 @@ from dataclasses import dataclass
 
 from reward_server.outcome import Outcome, Verdict
 from reward_server.quoting import quote
-from reward_server.reasoning import split_reasoning
+from reward_server.reasoning import ReasoningPair, split_reasoning
 from reward_server.verifiers.math import relations
 from reward_server.verifiers.math.answer import Items, Node, parse_answer, shown
 from reward_server.verifiers.math.compare import equivalent, prepare_gold
@@ -214,18 +215,19 @@ def _gold_answer(gold: str) -> str:
     return gold.strip()
 
 
-def verify(gold: Gold, completion: str) -> Outcome:
-    """Judges the final answer of `completion` against `gold`. Never raises."""
+def verify(gold: Gold, completion: str, pair: ReasoningPair | None = None) -> Outcome:
+    """Judges the final answer of `completion` against `gold`. Never raises. `pair`: the
+    group's own reasoning tags (None: the known templates)."""
     try:
-        return _verify(gold, completion)
+        return _verify(gold, completion, pair)
     except Exception as error:  # a broken answer must not take the worker down
         return Outcome(verdict=Verdict.WRONG, detail=f"internal error: {type(error).__name__}")
 
 
-def _verify(gold: Gold, completion: str) -> Outcome:
+def _verify(gold: Gold, completion: str, pair: ReasoningPair | None) -> Outcome:
     if not isinstance(completion, str):
         return Outcome(verdict=Verdict.NO_ANSWER, detail="completion is not text")
-    split = split_reasoning(completion)
+    split = split_reasoning(completion, pair)
     if not split.closed:
         return Outcome(verdict=Verdict.NO_ANSWER, detail="reasoning block never closed")
     answer, cut = answer_window(split.answer)

@@ -17,6 +17,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from reward_server.outcome import Outcome, Verdict
+from reward_server.reasoning import reasoning_pair
 from reward_server.verifiers.math.verify import parse_gold, verify
 
 _GOLD_CACHE_SIZE = 256
@@ -63,9 +64,10 @@ class _GoldCache:
 
 
 def worker_main(conn: Connection, progress: Any, memory_mb: int) -> None:
-    """Serves (gold, completions) jobs until EOF.
+    """Serves ((gold, reasoning_open, reasoning_close), completions) jobs until EOF.
 
-    Speaks the protocol of reward_server.procpool.pool with the gold as the shared part:
+    Speaks the protocol of reward_server.procpool.pool with the gold and the group's own
+    reasoning tags (both empty: the known templates) as the shared part:
     replies ("refused", message) when the gold is unusable, else ("results", [tuple]).
     `progress` is a shared double array: [index of the completion being verified (-1: the
     gold), its start time on the monotonic clock].
@@ -78,7 +80,7 @@ def worker_main(conn: Connection, progress: Any, memory_mb: int) -> None:
     golds = _GoldCache()
     while True:
         try:
-            gold_text, completions = conn.recv()
+            (gold_text, reasoning_open, reasoning_close), completions = conn.recv()
         except (EOFError, OSError):
             return
         progress[0], progress[1] = -1.0, time.monotonic()
@@ -90,11 +92,12 @@ def worker_main(conn: Connection, progress: Any, memory_mb: int) -> None:
         except Exception as err:  # includes RecursionError, MemoryError
             conn.send(("refused", f"gold answer could not be parsed ({type(err).__name__})"))
             continue
+        pair = reasoning_pair(reasoning_open, reasoning_close)
         results = []
         for index, completion in enumerate(completions):
             progress[0], progress[1] = float(index), time.monotonic()
             try:
-                outcome = verify(gold, completion)
+                outcome = verify(gold, completion, pair)
             except Exception as err:  # includes RecursionError, MemoryError
                 # verify() is meant never to raise; if it does, the answer is not judged
                 # correct, and the reason is kept.
