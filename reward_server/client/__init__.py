@@ -20,7 +20,7 @@ from reward_server.client.records import (
 )
 from reward_server.client.sync import RewardClient
 from reward_server.moderation import Finding, Moderated, moderate
-from reward_server.reasoning import split_reasoning, visible_answer
+from reward_server.reasoning import ReasoningPair, split_reasoning, visible_answer
 
 __all__ = [
     "AsyncRewardClient",
@@ -28,6 +28,7 @@ __all__ = [
     "GroupError",
     "GroupResult",
     "Moderated",
+    "ReasoningPair",
     "RetryPolicy",
     "RewardClient",
     "Verdict",

@@ -147,3 +147,12 @@ def test_window_edges_do_not_change_the_split(monkeypatch, window):
     monkeypatch.setattr(reasoning, "_OVERLAP", 60)  # the longest known tag has 52 characters
     for text, (split, form) in zip(texts, expected, strict=True):
         assert (split_reasoning(text), format_score(text)) == (split, form), text
+
+
+def test_the_client_shows_what_the_server_judged():
+    from reward_server import client
+
+    text = "<redacted_thinking>\\boxed{42}</redacted_thinking> I am not sure."
+    assert client.visible_answer(text) == "I am not sure."
+    pair = client.ReasoningPair("[T]", "[/T]")
+    assert client.split_reasoning("[T]r[/T] a", pair).answer == " a"

@@ -19,8 +19,13 @@ Gold answers
     set members) is computed in `parse_gold`; `Gold` is a picklable frozen dataclass.
 
 Which text is judged (extract.py)
-    Only the text after the reasoning block (`split_reasoning(c).answer`). An unclosed
-    <think> is NO_ANSWER; an answer only inside the reasoning block does not count. Of
+    Only the text after the reasoning block (`split_reasoning(c, pair).answer`, one
+    splitter for every template: <think>, <redacted_thinking>, <thinking>, <reasoning>,
+    <|begin_of_thought|> (then the <|begin_of_solution|> block's content), harmony (the
+    final channel's message), or the group's own pair; rules in reward_server/reasoning.py).
+    The last closing tag of any template ends the reasoning; a block opened and never
+    closed (also one opened again after the answer) is NO_ANSWER; an answer only inside a
+    reasoning block of any template does not count. Of
     that text only the last 64 KiB are read (extract.answer_window): the final answer is at
     the end, so a degenerate 2 MB answer costs what 64 KiB cost; a box or phrase found
     only further back (an answer too long, or too far from the end) is WRONG.
