@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from trainer_client.config import TrainConfig
-from trainer_client.policy import THINK_OPEN, Policy, load_policy
+from trainer_client.policy import Policy, load_policy
 from trainer_client.rollout import Sampler, make_sampler
 from trainer_client.sample_log import moderated
 from trainer_client.scoring import GroupErrorLog, Scorer
-from trainer_client.tasks import Task, TaskSet
+from trainer_client.tasks import Task, TaskSet, reference_completion
 
 Log = Callable[[str], None]
 
@@ -83,10 +83,9 @@ def teacher_sampler(teacher: Policy, cfg: TrainConfig) -> Sampler:
 
 def as_reference(text: str, teacher_chat: bool) -> str:
     """A teacher completion as a task reference: references start inside the reasoning
-    (scratch prompts end with ``<think>``), chat completions open it themselves."""
-    if teacher_chat and text.lstrip().startswith(THINK_OPEN):
-        return text.lstrip()[len(THINK_OPEN) :]
-    return text
+    (scratch prompts end with ``<think>``); chat completions open it themselves, in
+    whichever template the teacher's chat template uses (tasks.reference_completion)."""
+    return reference_completion(text) if teacher_chat else text
 
 
 def collect_teacher_data(

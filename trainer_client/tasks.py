@@ -28,7 +28,8 @@ User JSONL schema, one object per line::
     # or "tests": {"asserts": {"entry_point": "f", "test_code": "assert f(1) == 2"}}
 
 ``language`` defaults to ``python``. An optional ``"reference"`` field holds a worked
-answer for SFT.
+answer for SFT, in any reasoning template the reward server knows (``reference_completion``
+rewrites it as ``reasoning</think>answer``).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from typing import Any
 
 from reward_server.client.records import check_record, record_to_group
 from reward_server.languages import DEFAULT_TASK_LANGUAGE
+from reward_server.reasoning import split_reasoning
 
 HELDOUT_MODULUS = 5
 """One question in this many is held out of training."""
@@ -98,6 +100,27 @@ ADD_PHRASES = ("buys {b} more", "finds {b} more", "gets {b} more")
 SUB_PHRASES = ("gives away {b}", "loses {b}", "eats {b}")
 
 
+THINK_CLOSE = "</think>"
+
+
+def worked_reference(reasoning: str, answer: str) -> str:
+    """A reference completion: trainer prompts end inside an opened ``<think>`` block
+    (chat prompts get it prepended), so a reference continues the reasoning, closes it
+    and answers."""
+    return f"{reasoning}{THINK_CLOSE}{answer}"
+
+
+def reference_completion(text: str) -> str:
+    """A worked answer written in any reasoning template the reward server knows
+    (``<redacted_thinking>``, harmony, a solution block...) in the trainer's own, split
+    by the server's splitter: SFT then learns the answer the server judges. Text without
+    a closed reasoning block is kept as written."""
+    split = split_reasoning(text)
+    if split.reasoning is None or not split.closed:
+        return text
+    return worked_reference(split.reasoning, split.answer)
+
+
 def arithmetic_task(rng: random.Random, arith_max: int) -> Task:
     """One word problem whose answer is ``a + b`` or ``a - b`` (never negative)."""
     name, item = rng.choice(NAMES), rng.choice(ITEMS)
@@ -110,7 +133,7 @@ def arithmetic_task(rng: random.Random, arith_max: int) -> Task:
     question = (
         f"{name} has {a} {item} and {phrase.format(b=b)}. How many {item} does {name} have now?"
     )
-    reference = f"{a}{op}{b}={answer}</think>\\boxed{{{answer}}}"
+    reference = worked_reference(f"{a}{op}{b}={answer}", f"\\boxed{{{answer}}}")
     return Task(prompt=question, kind="math", gold=str(answer), reference=reference)
 
 
@@ -170,9 +193,8 @@ def code_task(rng: random.Random) -> Task:
     question = f"Write a Python function {name}({family.params}) that " + (
         family.description.format(k=k) + "."
     )
-    reference = (
-        f"</think>```python\ndef {name}({family.params}):\n"
-        f"    return {family.body.format(k=k)}\n```"
+    reference = worked_reference(
+        "", f"```python\ndef {name}({family.params}):\n    return {family.body.format(k=k)}\n```"
     )
     return Task(
         prompt=question,
@@ -195,7 +217,7 @@ def gsm8k_task(record: dict[str, Any]) -> Task:
     reference = None
     if match:
         steps = re.sub(r"<<[^>]*>>", "", answer[: match.start()]).strip()
-        reference = f"{steps}</think>\\boxed{{{match.group(1).replace(',', '')}}}"
+        reference = worked_reference(steps, f"\\boxed{{{match.group(1).replace(',', '')}}}")
     return Task(prompt=record["question"], kind="math", gold=answer, reference=reference)
 
 
@@ -203,7 +225,8 @@ def humaneval_task(record: dict[str, Any]) -> Task:
     """A HumanEval record: the prompt is the signature and docstring; tests via check()."""
     reference = None
     if record.get("canonical_solution"):
-        reference = f"</think>```python\n{record['prompt']}{record['canonical_solution']}```"
+        code = f"```python\n{record['prompt']}{record['canonical_solution']}```"
+        reference = worked_reference("", code)
     return Task(
         prompt="Complete this Python function:\n" + record["prompt"],
         kind="code",
@@ -219,6 +242,8 @@ def user_task(record: dict[str, Any]) -> Task:
         raise ValueError(f"a task record needs 'prompt', got keys {sorted(record)}")
     fields = check_record(record)
     reference = record.get("reference")
+    if reference is not None:
+        reference = reference_completion(reference)
     if "gold" in fields:
         return Task(prompt=record["prompt"], kind="math", gold=fields["gold"], reference=reference)
     return Task(
