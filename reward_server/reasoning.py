@@ -103,7 +103,7 @@ def pair_problem(open_tag: str, close_tag: str) -> str | None:
         return None
     if not close_tag.strip():
         return (
-            "reward.reasoning_open needs a non-blank reward.reasoning_close (set only "
+            "a reasoning pair needs a non-blank reward.reasoning_close (set only "
             "reasoning_close for a template that opens the block in the prompt)"
         )
     if open_tag and not open_tag.strip():
