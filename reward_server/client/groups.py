@@ -21,9 +21,13 @@ def reward_spec(
     overlong_penalty: float = 1.0,
     language: str = "",
     language_weight: float = 0.0,
+    reasoning_open: str = "",
+    reasoning_close: str = "",
 ) -> reward_pb2.RewardSpec:
     """`language` (ISO 639-1, one of ServerInfo.reasoning_languages) turns on R1's
-    language-consistency component, added as language_weight * share."""
+    language-consistency component, added as language_weight * share.
+    `reasoning_open` / `reasoning_close` name the group's own reasoning tags instead of
+    the known templates (only the close: the prompt opens the block)."""
     return reward_pb2.RewardSpec(
         format_weight=format_weight,
         max_length=max_length,
@@ -32,6 +36,8 @@ def reward_spec(
         overlong_penalty=overlong_penalty,
         language=language,
         language_weight=language_weight,
+        reasoning_open=reasoning_open,
+        reasoning_close=reasoning_close,
     )
 
 

@@ -8,7 +8,7 @@ import pytest
 from conftest import requires_docker
 
 from reward_server.api import reward_pb2, reward_pb2_grpc
-from reward_server.client import code_group, math_group
+from reward_server.client import code_group, math_group, reward_spec
 
 V = reward_pb2.Verdict
 
@@ -77,7 +77,7 @@ def test_a_groups_own_pair_replaces_the_known_templates(server):
     pair = reward_pb2.RewardSpec(
         format_weight=1.0, reasoning_open="[THINK]", reasoning_close="[/THINK]"
     )
-    close_only = reward_pb2.RewardSpec(format_weight=1.0, reasoning_close="<end_reasoning>")
+    close_only = reward_spec(format_weight=1.0, reasoning_close="<end_reasoning>")
     groups = [
         math_group(
             "42",
