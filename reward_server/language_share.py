@@ -19,7 +19,7 @@ import re
 import threading
 from typing import TYPE_CHECKING
 
-from reward_server.reasoning import split_reasoning
+from reward_server.reasoning import ReasoningPair, split_reasoning
 
 if TYPE_CHECKING:
     from py3langid.langid import LanguageIdentifier
@@ -120,14 +120,19 @@ def language_share(text: str, language: str) -> float:
     return matching / total if total else 0.0
 
 
-def reasoning_language_share(completion: str, language: str) -> float:
-    """The language share of a completion's reasoning block, or of its answer when it has
-    none (a model that does not think aloud is judged on what it says)."""
-    split = split_reasoning(completion)
+def reasoning_language_share(
+    completion: str, language: str, pair: ReasoningPair | None = None
+) -> float:
+    """The language share of a completion's reasoning block (of the group's own tags when
+    `pair` is set), or of its answer when it has none (a model that does not think aloud
+    is judged on what it says)."""
+    split = split_reasoning(completion, pair)
     text = split.reasoning if split.reasoning is not None else split.answer
     return language_share(text, language)
 
 
-def group_language_shares(completions: list[str], language: str) -> list[float]:
+def group_language_shares(
+    completions: list[str], language: str, pair: ReasoningPair | None = None
+) -> list[float]:
     """One share per completion; CPU work, so the server runs it in a thread."""
-    return [reasoning_language_share(c, language) for c in completions]
+    return [reasoning_language_share(c, language, pair) for c in completions]

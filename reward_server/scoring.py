@@ -64,7 +64,7 @@ async def score_group(
     languages: list[float | None] = [None] * len(completions)
     if group.reward.language:  # classifying text is CPU work: off the event loop
         languages = await asyncio.to_thread(
-            group_language_shares, completions, group.reward.language
+            group_language_shares, completions, group.reward.language, shaping.reasoning
         )
     scores = []
     verdicts: collections.Counter[str] = collections.Counter()

@@ -19,6 +19,7 @@ from reward_server.language_share import (
     reasoning_language_share,
 )
 from reward_server.outcome import Outcome, Verdict
+from reward_server.reasoning import ReasoningPair
 from reward_server.shaping import Shaping, shape
 
 OTHERS = ("zh", "ru", "fr")
@@ -55,6 +56,9 @@ def test_the_reasoning_is_measured_and_the_answer_when_there_is_none():
     assert reasoning_language_share(think(CLEAN["zh"], CLEAN["en"]), "zh") >= 0.9
     assert reasoning_language_share(CLEAN["ru"], "ru") >= 0.9  # no block: the answer
     assert reasoning_language_share("<think></think>55", "en") == 0.0
+    # The group's own tags decide what the reasoning is.
+    custom = f"[[plan]]{CLEAN['zh']}[[/plan]]{CLEAN['en']}"
+    assert reasoning_language_share(custom, "zh", ReasoningPair("[[plan]]", "[[/plan]]")) >= 0.9
 
 
 def test_a_2_mb_completion_costs_a_bounded_sample():
