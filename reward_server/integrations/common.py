@@ -201,11 +201,25 @@ def is_infra_error(score: reward_pb2.CompletionScore) -> bool:
 
 
 def reward_spec_from(
-    format_weight: float = 0.0, max_length: int = 0, overlong_buffer: int = 0
+    format_weight: float = 0.0,
+    max_length: int = 0,
+    overlong_buffer: int = 0,
+    *,
+    reasoning_language: str = "",
+    language_weight: float = 0.0,
+    reasoning_open: str = "",
+    reasoning_close: str = "",
 ) -> reward_pb2.RewardSpec | None:
-    """A RewardSpec, or None (the server's default: plain correctness) when all are 0."""
-    if not (format_weight or max_length or overlong_buffer):
-        return None
-    return reward_pb2.RewardSpec(
-        format_weight=format_weight, max_length=max_length, overlong_buffer=overlong_buffer
+    """A RewardSpec, or None (the server's default: plain correctness) when all are unset.
+    `reasoning_language` is RewardSpec.language (R1's language-consistency component),
+    named apart from a code task's language."""
+    spec = reward_pb2.RewardSpec(
+        format_weight=format_weight,
+        max_length=max_length,
+        overlong_buffer=overlong_buffer,
+        language=reasoning_language,
+        language_weight=language_weight,
+        reasoning_open=reasoning_open,
+        reasoning_close=reasoning_close,
     )
+    return spec if spec.ListFields() else None

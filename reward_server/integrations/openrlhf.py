@@ -94,6 +94,10 @@ class EndpointConfig:
     format_weight: float = 0.0
     max_length: int = 0
     overlong_buffer: int = 0
+    reasoning_language: str = ""  # RewardSpec.language: R1's language-consistency component
+    language_weight: float = 0.0
+    reasoning_open: str = ""
+    reasoning_close: str = ""
     on_infra_error: str = "neutral"
     on_group_error: str = "neutral"
     infra_error_reward: float = 0.0
@@ -165,7 +169,15 @@ async def score_request(
         tasks,
         responses,
         prompts,
-        reward_spec_from(config.format_weight, config.max_length, config.overlong_buffer),
+        reward_spec_from(
+            config.format_weight,
+            config.max_length,
+            config.overlong_buffer,
+            reasoning_language=config.reasoning_language,
+            language_weight=config.language_weight,
+            reasoning_open=config.reasoning_open,
+            reasoning_close=config.reasoning_close,
+        ),
     )
     outcomes = await ascore_completions(client, groups, index_runs, config.timeout)
     rewards = apply_policies(
@@ -254,6 +266,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--overlong-buffer", type=int, default=0, help="DAPO overlong ramp length")
     p.add_argument(
+        "--reasoning-language",
+        default="",
+        help="ISO 639-1 code: R1's language-consistency component (RewardSpec.language)",
+    )
+    p.add_argument("--language-weight", type=float, default=0.0, help="its weight")
+    p.add_argument("--reasoning-open", default="", help="the model's own reasoning open tag")
+    p.add_argument("--reasoning-close", default="", help="the model's own reasoning close tag")
+    p.add_argument(
         "--on-infra-error",
         default="neutral",
         choices=ENDPOINT_POLICIES,
@@ -292,6 +312,10 @@ def main(argv: list[str] | None = None) -> int:
             format_weight=args.format_weight,
             max_length=args.max_length,
             overlong_buffer=args.overlong_buffer,
+            reasoning_language=args.reasoning_language,
+            language_weight=args.language_weight,
+            reasoning_open=args.reasoning_open,
+            reasoning_close=args.reasoning_close,
             on_infra_error=args.on_infra_error,
             on_group_error=args.on_group_error,
             infra_error_reward=args.infra_error_reward,

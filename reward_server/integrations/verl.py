@@ -9,7 +9,8 @@ Batched (recommended: one stream per batch, each group scored as soon as it is d
 or one sample at a time with the ``naive`` manager and ``name=compute_score``. Settings
 go in ``+custom_reward_function.reward_kwargs.<name>=...`` (veRL passes them as keyword
 arguments): ``targets`` (else ``$REWARD_SERVER_TARGETS``), ``format_weight``,
-``max_length``, ``overlong_buffer``, ``on_infra_error``, ``on_group_error``,
+``max_length``, ``overlong_buffer``, ``reasoning_language``, ``language_weight``,
+``reasoning_open``, ``reasoning_close`` (see RewardSpec), ``on_infra_error``, ``on_group_error``,
 ``infra_error_score``, ``timeout``.
 
 The task comes from ``ground_truth`` (a gold answer, or a code record
@@ -83,6 +84,10 @@ def compute_score_batch(
     format_weight: float = 0.0,
     max_length: int = 0,
     overlong_buffer: int = 0,
+    reasoning_language: str = "",
+    language_weight: float = 0.0,
+    reasoning_open: str = "",
+    reasoning_close: str = "",
     on_infra_error: str = "neutral",
     on_group_error: str = "neutral",
     infra_error_score: float = 0.0,
@@ -111,7 +116,15 @@ def compute_score_batch(
         tasks,
         [str(s) for s in solution_strs],
         None,
-        reward_spec_from(format_weight, max_length, overlong_buffer),
+        reward_spec_from(
+            format_weight,
+            max_length,
+            overlong_buffer,
+            reasoning_language=reasoning_language,
+            language_weight=language_weight,
+            reasoning_open=reasoning_open,
+            reasoning_close=reasoning_close,
+        ),
     )
     outcomes = score_completions(_client(targets), groups, index_runs, timeout)
     rewards = apply_policies(

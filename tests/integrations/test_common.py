@@ -114,3 +114,10 @@ def test_group_error_policies():
 def test_reward_spec_is_left_to_the_server_unless_shaping_is_asked_for():
     assert reward_spec_from() is None
     assert reward_spec_from(format_weight=0.1).format_weight == pytest.approx(0.1)
+
+
+def test_reward_spec_from_carries_reasoning_tags_and_language():
+    spec = reward_spec_from(reasoning_open="<plan>", reasoning_close="</plan>")
+    assert (spec.reasoning_open, spec.reasoning_close) == ("<plan>", "</plan>")
+    spec = reward_spec_from(reasoning_language="zh", language_weight=0.2)
+    assert spec.language == "zh" and spec.language_weight == pytest.approx(0.2)

@@ -133,3 +133,27 @@ def test_group_errors_are_neutral_flagged_or_raised():
         assert one == {"score": 0.0, "acc": 0.0, "infra_error": 0.0, "group_error": 1.0}
     with pytest.raises(ValueError, match="unknown on_group_error"):
         compute_score_batch(*args, on_group_error="skip")
+
+
+def test_reasoning_tags_and_language_reach_the_server(server):
+    # The model's own tags: an answer inside them never counts, one after them does; the
+    # language component rewards the share of the reasoning in the named language.
+    fn = load_like_verl(
+        "compute_score_batch",
+        targets=server.address,
+        reasoning_open="[[plan]]",
+        reasoning_close="[[/plan]]",
+        reasoning_language="en",
+        language_weight=0.5,
+    )
+    scores = fn(
+        data_sources=np.array(["math"] * 2, dtype=object),
+        solution_strs=[
+            "[[plan]]Six times seven is the number we need here.[[/plan]] \\boxed{42}",
+            "[[plan]]The result is \\boxed{42}[[/plan]] I am not sure.",
+        ],
+        ground_truths=np.array(["42"] * 2, dtype=object),
+        extra_infos=np.array([{"index": 0}, {"index": 1}], dtype=object),
+    )
+    assert [s["acc"] for s in scores] == [1.0, 0.0]
+    assert scores[0]["score"] == pytest.approx(1.5)  # correct + 0.5 * an English share of 1
