@@ -10,8 +10,9 @@ Rules, per group:
 * otherwise each completion: "broken" -> INFRA_ERROR (reward NaN), equal to the gold ->
   CORRECT (reward 1), anything else WRONG (reward 0).
 
-`break_after=N` ends the first stream with UNAVAILABLE after N results, as a replica that
-dies mid-stream; `received` lists every group id judged, re-sends included.
+`break_after=N` ends the first stream with UNAVAILABLE after N results (when the next
+group arrives), as a replica that dies mid-stream; `received` lists every group id
+judged, re-sends included.
 """
 
 from __future__ import annotations
@@ -76,11 +77,13 @@ class StubServicer(reward_pb2_grpc.RewardServiceServicer):
         sent = 0
         async for request in request_iterator:
             for group in request.groups:
-                yield self._judge(group)
-                sent += 1
+                # Broken when the next group arrives, not right after a result is yielded:
+                # an abort racing the last write can surface as INTERNAL instead.
                 if self.break_after is not None and sent >= self.break_after:
                     self.break_after = None  # only the first stream breaks
                     await context.abort(grpc.StatusCode.UNAVAILABLE, "stub: replica gone")
+                yield self._judge(group)
+                sent += 1
 
     async def GetServerInfo(self, request, context):
         return reward_pb2.ServerInfo(version="stub", verifiers=["math"])

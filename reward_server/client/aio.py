@@ -15,6 +15,7 @@ from reward_server.client.channel import (
     addresses,
     channel_options,
     resolve_target,
+    stream_break_code,
 )
 from reward_server.client.stream_state import StreamLedger
 
@@ -149,7 +150,7 @@ class AsyncRewardClient:
                         if ledger.answer(result):  # else a duplicate from a replaced stream
                             yield result
                 except grpc.aio.AioRpcError as err:
-                    wait = ledger.backoff(err.code())
+                    wait = ledger.backoff(stream_break_code(err))
                     if wait is None:
                         raise
                     call.cancel()

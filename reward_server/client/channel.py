@@ -43,6 +43,19 @@ class RetryPolicy:
         return random.uniform(0, ceiling)
 
 
+def stream_break_code(err: grpc.RpcError) -> grpc.StatusCode:
+    """The status a broken stream ended with. grpc's asyncio client reports INTERNAL
+    "Internal error from Core" (a failed "execute_batch") when it writes a request to a
+    call the server has just ended, losing the server's own status (UNAVAILABLE from a
+    draining or dying replica): that case is a broken stream, retried like UNAVAILABLE."""
+    code = err.code()
+    if code == grpc.StatusCode.INTERNAL and err.details() == "Internal error from Core":
+        debug = getattr(err, "debug_error_string", lambda: "")() or ""
+        if "execute_batch" in debug:
+            return grpc.StatusCode.UNAVAILABLE
+    return code
+
+
 def resolve_target(targets: str | Sequence[str] | None) -> str:
     """One gRPC target from an address, a list of addresses, or $REWARD_SERVER_TARGETS.
 

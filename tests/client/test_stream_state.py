@@ -91,3 +91,27 @@ async def test_an_error_raised_by_the_callers_async_groups_reaches_the_caller():
         async with AsyncRewardClient(address, timeout=10) as client:
             with pytest.raises(CallerError, match="the trainer failed"):
                 [r async for r in client.score_stream(groups(), timeout=10)]
+
+
+def test_a_write_to_a_stream_the_server_just_ended_is_a_broken_stream():
+    # grpc's asyncio client loses the server's UNAVAILABLE when its own write races the
+    # end of the call, and reports this INTERNAL instead (seen with a draining replica).
+    import grpc
+
+    from reward_server.client.channel import stream_break_code
+
+    def error(code, details, debug=""):
+        empty = grpc.aio.Metadata()
+        return grpc.aio.AioRpcError(code, empty, empty, details, debug)
+
+    lost = error(
+        grpc.StatusCode.INTERNAL,
+        "Internal error from Core",
+        'Failed "execute_batch": (<grpc._cython.cygrpc.SendMessageOperation ...>,)',
+    )
+    assert stream_break_code(lost) == grpc.StatusCode.UNAVAILABLE
+    server_bug = error(grpc.StatusCode.INTERNAL, "internal error: KeyError: 'x'")
+    assert stream_break_code(server_bug) == grpc.StatusCode.INTERNAL
+    assert stream_break_code(error(grpc.StatusCode.UNAVAILABLE, "gone")) == (
+        grpc.StatusCode.UNAVAILABLE
+    )
