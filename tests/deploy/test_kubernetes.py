@@ -1,39 +1,24 @@
-"""deploy/kubernetes/: every rendered manifest is valid against the Kubernetes API schemas,
-and the objects are wired to each other (selectors, ports, probes, policies, engine address).
+"""deploy/kubernetes/: the objects are wired to each other (selectors, ports, probes,
+policies, engine address); test_kubernetes_schemas.py validates them against the API.
 
-Offline: kubernetes-validate ships the schemas, and tests/deploy/kustomize.py renders the
-kustomize subset the manifests use. Nothing here talks to a cluster.
+Offline: tests/deploy/kustomize.py renders the kustomize subset the manifests use.
+Nothing here talks to a cluster.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
-import kubernetes_validate
 import pytest
 import yaml
 
 from reward_server.config import ENV_PREFIX, ServerConfig, from_sources
 from reward_server.server import SERVICE_NAME
 
-from .kustomize import UnsupportedKustomization, image_name, pod_containers, pod_spec, render
-
-ROOT = Path(__file__).resolve().parents[2] / "deploy" / "kubernetes"
-BUILDS = ["base", "overlays/dev", "overlays/production", "trainer"]
-SERVER_BUILDS = ["base", "overlays/dev", "overlays/production"]
-# 1.27: grpc probes are GA there; internalTrafficPolicy since 1.26.
-API_VERSIONS = ["1.27.0", kubernetes_validate.latest_version()]
-
-
-def _one(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
-    found = [o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name]
-    assert len(found) == 1, f"expected one {kind}/{name}, found {len(found)}"
-    return found[0]
+from .kustomize import image_name, pod_containers, pod_spec, render
+from .manifests import ROOT, SERVER_BUILDS, one
 
 
 def _matches(selector: dict[str, Any], labels: dict[str, str]) -> bool:
@@ -72,11 +57,6 @@ def _env(container: dict[str, Any]) -> dict[str, str]:
     return {e["name"]: e["value"] for e in container.get("env", []) if "value" in e}
 
 
-@pytest.fixture(scope="module", params=BUILDS)
-def build(request: pytest.FixtureRequest) -> tuple[str, list[dict[str, Any]]]:
-    return request.param, render(ROOT / request.param)
-
-
 @pytest.fixture(scope="module", params=SERVER_BUILDS)
 def server_build(request: pytest.FixtureRequest) -> list[dict[str, Any]]:
     return render(ROOT / request.param)
@@ -85,124 +65,6 @@ def server_build(request: pytest.FixtureRequest) -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def trainer() -> list[dict[str, Any]]:
     return render(ROOT / "trainer")
-
-
-# --- schemas ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("version", API_VERSIONS)
-def test_every_rendered_object_is_valid_against_the_api_schema(
-    build: tuple[str, list[dict[str, Any]]], version: str
-) -> None:
-    name, objects = build
-    assert objects, f"{name} renders nothing"
-    for obj in objects:
-        # strict: an unknown field (a typo) is an error, as `kubectl apply` would report
-        kubernetes_validate.validate(obj, version, strict=True)
-
-
-def test_the_validator_rejects_what_it_should() -> None:
-    deployment = _one(render(ROOT / "base"), "Deployment", "reward-server")
-    broken = json.loads(json.dumps(deployment))
-    broken["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["grpc"]["prot"] = 1
-    with pytest.raises(kubernetes_validate.ValidationError):
-        kubernetes_validate.validate(broken, API_VERSIONS[0], strict=True)
-    broken = json.loads(json.dumps(deployment))
-    broken["spec"]["replicas"] = "two"
-    with pytest.raises(kubernetes_validate.ValidationError):
-        kubernetes_validate.validate(broken, API_VERSIONS[0], strict=True)
-
-
-def test_the_validator_needs_no_network() -> None:
-    # In a fresh interpreter whose sockets all fail: the schemas come from the package.
-    script = textwrap.dedent(
-        f"""
-        import socket
-        def refuse(*args, **kwargs):
-            raise OSError("network disabled")
-        socket.socket.connect = refuse
-        socket.create_connection = refuse
-        socket.getaddrinfo = refuse
-        import sys, yaml, kubernetes_validate
-        sys.path.insert(0, {str(ROOT.parents[1])!r})
-        from tests.deploy.kustomize import render
-        from pathlib import Path
-        for obj in render(Path({str(ROOT / "overlays" / "production")!r})):
-            kubernetes_validate.validate(obj, {API_VERSIONS[0]!r}, strict=True)
-        print("ok")
-        """
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "ok"
-
-
-# --- the renderer ----------------------------------------------------------------------
-
-
-def test_the_renderer_refuses_what_it_does_not_implement(tmp_path: Path) -> None:
-    (tmp_path / "kustomization.yaml").write_text("resources: []\ncommonLabels: {a: b}\n")
-    with pytest.raises(UnsupportedKustomization):
-        render(tmp_path)
-    (tmp_path / "kustomization.yaml").write_text(
-        "resources: [cm.yaml]\npatches:\n- target: {kind: ConfigMap, name: x}\n"
-        "  patch: '{data: {a: b}}'\n"
-    )
-    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
-    with pytest.raises(UnsupportedKustomization):  # strategic merge
-        render(tmp_path)
-
-
-def test_the_renderer_applies_images_patches_and_namespace(tmp_path: Path) -> None:
-    base = tmp_path / "base"
-    base.mkdir()
-    (base / "kustomization.yaml").write_text("namespace: one\nresources: [pod.yaml]\n")
-    (base / "pod.yaml").write_text(
-        yaml.safe_dump(
-            {
-                "apiVersion": "apps/v1",
-                "kind": "Deployment",
-                "metadata": {"name": "d"},
-                "spec": {
-                    "template": {
-                        "spec": {
-                            "containers": [
-                                {"name": "a", "image": "app"},
-                                {"name": "b", "image": "localhost:5000/app:1"},
-                            ]
-                        }
-                    }
-                },
-            }
-        )
-    )
-    (tmp_path / "kustomization.yaml").write_text(
-        textwrap.dedent(
-            """
-            resources: [base]
-            namespace: two
-            images:
-              - {name: app, newName: reg.example/app, newTag: "2"}
-              - {name: localhost:5000/app, digest: "sha256:abc"}
-            patches:
-              - target: {kind: Deployment, name: d}
-                patch: |-
-                  - {op: add, path: /spec/replicas, value: 3}
-                  - {op: add, path: /spec/template/spec/containers/-, value: {name: c, image: x}}
-            """
-        )
-    )
-    (obj,) = render(tmp_path)
-    assert obj["metadata"]["namespace"] == "two"
-    assert obj["spec"]["replicas"] == 3
-    images = [c["image"] for c in obj["spec"]["template"]["spec"]["containers"]]
-    assert images == ["reg.example/app:2", "localhost:5000/app@sha256:abc", "x"]
-    assert image_name("localhost:5000/app:1") == "localhost:5000/app"
-
-
-# --- images ----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", ["overlays/dev", "overlays/production", "trainer"])
@@ -222,7 +84,7 @@ def test_production_pins_its_image_tags() -> None:
 
 
 def _server_config(objects: list[dict[str, Any]]) -> ServerConfig:
-    data = _one(objects, "ConfigMap", "reward-server-config")["data"]
+    data = one(objects, "ConfigMap", "reward-server-config")["data"]
     options = {ENV_PREFIX + f.upper() for f in ServerConfig.__dataclass_fields__}
     unknown = set(data) - options
     assert not unknown, f"not server options: {sorted(unknown)}"
@@ -234,7 +96,7 @@ def test_the_server_options_are_valid_and_govern(server_build: list[dict[str, An
     assert config.host == "0.0.0.0"
     assert config.code
     assert config.math_workers >= 1, "0 would count the node's cores, not the pod's"
-    deployment = _one(server_build, "Deployment", "reward-server")
+    deployment = one(server_build, "Deployment", "reward-server")
     container = _container(deployment, "reward-server")
     # Flags win over the environment: no flag may shadow the ConfigMap.
     assert container["command"] == ["reward-server", "serve"]
@@ -247,7 +109,7 @@ def test_the_server_options_are_valid_and_govern(server_build: list[dict[str, An
 
 def test_ports_and_probes_agree(server_build: list[dict[str, Any]]) -> None:
     config = _server_config(server_build)
-    deployment = _one(server_build, "Deployment", "reward-server")
+    deployment = one(server_build, "Deployment", "reward-server")
     container = _container(deployment, "reward-server")
     assert _port(container, "grpc") == config.port
     assert _port(container, "metrics") == config.metrics_port
@@ -258,14 +120,14 @@ def test_ports_and_probes_agree(server_build: list[dict[str, Any]]) -> None:
         assert grpc_probe.get("service", "") in ("", SERVICE_NAME), probe
     assert container["readinessProbe"]["grpc"]["service"] == SERVICE_NAME
 
-    service = _one(server_build, "Service", "reward-server")
+    service = one(server_build, "Service", "reward-server")
     assert service["spec"]["clusterIP"] == "None", "headless: one DNS record per replica"
     ports = {p["name"]: p for p in service["spec"]["ports"]}
     assert ports["grpc"]["port"] == config.port
     assert _port(container, ports["grpc"]["targetPort"]) == config.port
     assert _port(container, ports["metrics"]["targetPort"]) == config.metrics_port
 
-    policy = _one(server_build, "NetworkPolicy", "reward-server")
+    policy = one(server_build, "NetworkPolicy", "reward-server")
     ingress_ports = {p["port"] for rule in policy["spec"]["ingress"] for p in rule["ports"]}
     assert ingress_ports == {config.port, config.metrics_port}
 
@@ -273,18 +135,18 @@ def test_ports_and_probes_agree(server_build: list[dict[str, Any]]) -> None:
 def test_the_service_pdb_and_hpa_select_the_server_pods(
     server_build: list[dict[str, Any]],
 ) -> None:
-    deployment = _one(server_build, "Deployment", "reward-server")
+    deployment = one(server_build, "Deployment", "reward-server")
     labels = _pod_labels(deployment)
     assert _matches(deployment["spec"]["selector"], labels)
-    engine_labels = _pod_labels(_one(server_build, "DaemonSet", "sandbox-engine"))
-    service = _one(server_build, "Service", "reward-server")
+    engine_labels = _pod_labels(one(server_build, "DaemonSet", "sandbox-engine"))
+    service = one(server_build, "Service", "reward-server")
     assert _matches({"matchLabels": service["spec"]["selector"]}, labels)
     assert not _matches({"matchLabels": service["spec"]["selector"]}, engine_labels)
-    pdb = _one(server_build, "PodDisruptionBudget", "reward-server")
+    pdb = one(server_build, "PodDisruptionBudget", "reward-server")
     assert _matches(pdb["spec"]["selector"], labels)
     assert not _matches(pdb["spec"]["selector"], engine_labels)
 
-    hpa = _one(server_build, "HorizontalPodAutoscaler", "reward-server")
+    hpa = one(server_build, "HorizontalPodAutoscaler", "reward-server")
     ref = hpa["spec"]["scaleTargetRef"]
     assert (ref["apiVersion"], ref["kind"], ref["name"]) == (
         "apps/v1",
@@ -300,33 +162,33 @@ def test_the_service_pdb_and_hpa_select_the_server_pods(
 
 def test_termination_grace_covers_the_drain(server_build: list[dict[str, Any]]) -> None:
     config = _server_config(server_build)
-    grace = pod_spec(_one(server_build, "Deployment", "reward-server"))[
+    grace = pod_spec(one(server_build, "Deployment", "reward-server"))[
         "terminationGracePeriodSeconds"
     ]
     # the drain, then removing the pod's sandbox containers on the engine
     assert grace >= config.shutdown_grace_s + 15
-    liveness = _container(_one(server_build, "Deployment", "reward-server"), "reward-server")[
+    liveness = _container(one(server_build, "Deployment", "reward-server"), "reward-server")[
         "livenessProbe"
     ]
     # health is NOT_SERVING during the drain: liveness must not restart a draining server
     assert liveness["periodSeconds"] * liveness["failureThreshold"] > config.shutdown_grace_s
     # pid 1 is the pause container, which reaps orphaned processes (compose: init: true)
-    assert pod_spec(_one(server_build, "Deployment", "reward-server"))["shareProcessNamespace"]
+    assert pod_spec(one(server_build, "Deployment", "reward-server"))["shareProcessNamespace"]
 
 
 # --- the engine ------------------------------------------------------------------------
 
 
 def _daemon_json(objects: list[dict[str, Any]]) -> dict[str, Any]:
-    return json.loads(_one(objects, "ConfigMap", "sandbox-engine-config")["data"]["daemon.json"])
+    return json.loads(one(objects, "ConfigMap", "sandbox-engine-config")["data"]["daemon.json"])
 
 
 def test_the_server_reaches_its_nodes_engine_over_tls(server_build: list[dict[str, Any]]) -> None:
-    deployment = _one(server_build, "Deployment", "reward-server")
+    deployment = one(server_build, "Deployment", "reward-server")
     container = _container(deployment, "reward-server")
     env = _env(container)
     namespace = deployment["metadata"]["namespace"]
-    engine_service = _one(server_build, "Service", "sandbox-engine")
+    engine_service = one(server_build, "Service", "sandbox-engine")
     (engine_port,) = engine_service["spec"]["ports"]
     assert env["DOCKER_HOST"] == f"tcp://sandbox-engine.{namespace}.svc:{engine_port['port']}"
     assert env["DOCKER_TLS_VERIFY"] == "1"
@@ -339,7 +201,7 @@ def test_the_server_reaches_its_nodes_engine_over_tls(server_build: list[dict[st
 
     # The Docker API is stateful: a server must always reach the same engine, its node's.
     assert engine_service["spec"]["internalTrafficPolicy"] == "Local"
-    daemonset = _one(server_build, "DaemonSet", "sandbox-engine")
+    daemonset = one(server_build, "DaemonSet", "sandbox-engine")
     assert _matches({"matchLabels": engine_service["spec"]["selector"]}, _pod_labels(daemonset))
     assert not _matches(
         {"matchLabels": engine_service["spec"]["selector"]}, _pod_labels(deployment)
@@ -362,7 +224,7 @@ def _config_docker_host(objects: list[dict[str, Any]]) -> str:
 
 
 def test_the_engine_is_its_own_dockerd(server_build: list[dict[str, Any]]) -> None:
-    daemonset = _one(server_build, "DaemonSet", "sandbox-engine")
+    daemonset = one(server_build, "DaemonSet", "sandbox-engine")
     spec = pod_spec(daemonset)
     dockerd = _container(daemonset, "dockerd")
     assert dockerd["securityContext"]["privileged"] is True
@@ -409,10 +271,10 @@ def test_production_runs_gvisor() -> None:
 def test_engines_are_reachable_only_from_servers(
     server_build: list[dict[str, Any]], trainer: list[dict[str, Any]]
 ) -> None:
-    server = _pod_labels(_one(server_build, "Deployment", "reward-server"))
-    engine = _pod_labels(_one(server_build, "DaemonSet", "sandbox-engine"))
-    trainer_pod = _pod_labels(_one(trainer, "Job", "grpo-train"))
-    policy = _one(server_build, "NetworkPolicy", "sandbox-engine")["spec"]
+    server = _pod_labels(one(server_build, "Deployment", "reward-server"))
+    engine = _pod_labels(one(server_build, "DaemonSet", "sandbox-engine"))
+    trainer_pod = _pod_labels(one(trainer, "Job", "grpo-train"))
+    policy = one(server_build, "NetworkPolicy", "sandbox-engine")["spec"]
     assert _matches(policy["podSelector"], engine)
     assert not _matches(policy["podSelector"], server)
     assert "Ingress" in policy["policyTypes"]
@@ -422,7 +284,7 @@ def test_engines_are_reachable_only_from_servers(
     assert _matches(peer["podSelector"], server)
     assert not _matches(peer["podSelector"], trainer_pod)
     assert not _matches(peer["podSelector"], engine)
-    engine_port = _one(server_build, "Service", "sandbox-engine")["spec"]["ports"][0]["port"]
+    engine_port = one(server_build, "Service", "sandbox-engine")["spec"]["ports"][0]["port"]
     assert [p["port"] for p in rule["ports"]] == [engine_port]
 
 
@@ -430,10 +292,10 @@ def test_servers_are_reachable_only_from_trainers(
     server_build: list[dict[str, Any]], trainer: list[dict[str, Any]]
 ) -> None:
     config = _server_config(server_build)
-    server = _pod_labels(_one(server_build, "Deployment", "reward-server"))
-    engine = _pod_labels(_one(server_build, "DaemonSet", "sandbox-engine"))
-    trainer_pod = _pod_labels(_one(trainer, "Job", "grpo-train"))
-    policy = _one(server_build, "NetworkPolicy", "reward-server")["spec"]
+    server = _pod_labels(one(server_build, "Deployment", "reward-server"))
+    engine = _pod_labels(one(server_build, "DaemonSet", "sandbox-engine"))
+    trainer_pod = _pod_labels(one(trainer, "Job", "grpo-train"))
+    policy = one(server_build, "NetworkPolicy", "reward-server")["spec"]
     assert _matches(policy["podSelector"], server)
     assert not _matches(policy["podSelector"], engine)
     grpc_rules = [r for r in policy["ingress"] if [p["port"] for p in r["ports"]] == [config.port]]
@@ -447,7 +309,7 @@ def test_servers_are_reachable_only_from_trainers(
     egress_ports = {p["port"] for r in policy["egress"] for p in r["ports"]}
     assert egress_ports == {
         53,
-        _one(server_build, "Service", "sandbox-engine")["spec"]["ports"][0]["port"],
+        one(server_build, "Service", "sandbox-engine")["spec"]["ports"][0]["port"],
     }
 
 
@@ -457,10 +319,10 @@ def test_servers_are_reachable_only_from_trainers(
 def test_the_trainer_job_targets_the_headless_service(trainer: list[dict[str, Any]]) -> None:
     base = render(ROOT / "base")
     config = _server_config(base)
-    job = _one(trainer, "Job", "grpo-train")
+    job = one(trainer, "Job", "grpo-train")
     command = _container(job, "trainer")["command"]
     assert command[:2] == ["grpo-train", "train"]
-    namespace = _one(base, "Service", "reward-server")["metadata"]["namespace"]
+    namespace = one(base, "Service", "reward-server")["metadata"]["namespace"]
     assert job["metadata"]["namespace"] == namespace
     server = command[command.index("--server") + 1]
     assert server == f"dns:///reward-server.{namespace}.svc:{config.port}"
