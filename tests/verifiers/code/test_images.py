@@ -88,14 +88,17 @@ def test_a_failing_docker_build_carries_its_log(docker_client):
     base = image_tag(load_runtimes(SandboxConfig().sandboxes_dir, ("python",))["python"])
     dockerfile = f"FROM {base}\nRUN echo mirror-said-503 && false\n".encode()
     with pytest.raises(StepFailed) as info:
-        docker_step(lambda: docker_client.images.build(fileobj=io.BytesIO(dockerfile), rm=True))
+        docker_step(
+            # forcerm: a failed step's container is removed too, as the product's builds do
+            lambda: docker_client.images.build(
+                fileobj=io.BytesIO(dockerfile), rm=True, forcerm=True
+            )
+        )
     assert "docker build" in info.value.why
     assert "mirror-said-503" in info.value.output
 
 
 @pytest.mark.docker
-
-
 def test_remove_superseded_keeps_current_and_images_in_use(docker_client):
     config = SandboxConfig()
     base = image_tag(load_runtimes(config.sandboxes_dir, ("python",))["python"])
