@@ -51,6 +51,6 @@ proto: install
 REPLICAS ?= 2
 compose: install sandbox
 	bash scripts/compose_prepare.sh
-	docker-compose build
+	docker-compose build --force-rm  # a failed step leaves no container behind
 	docker-compose up --scale reward-server=$(REPLICAS) --abort-on-container-exit \
 		--exit-code-from trainer

@@ -179,7 +179,7 @@ def test_compose_stack_two_replicas_runs_the_demo_and_cleans_up():
     replica_hosts: set[str] = set()
     try:
         stack.run("prepare", ["bash", "scripts/compose_prepare.sh"], timeout=1800)
-        stack.compose("build", "build", timeout=1800)
+        stack.compose("build", "build", "--force-rm", timeout=1800)
         stack.compose("up", "up", "-d", "--scale", f"reward-server={REPLICAS}", timeout=900)
 
         replicas = stack.container_ids("reward-server")
