@@ -7,6 +7,7 @@ import json
 import math
 
 import pytest
+from fake_scorers import FirstRight, not_judged
 from stub_reward_server import BAD_GOLD, stub_server
 from tiny import TINY
 
@@ -33,30 +34,14 @@ def test_the_stream_scorer_files_an_error_result_with_its_reason():
     assert out["ok"].error is None and out["ok"].verdicts == ["CORRECT", "WRONG"]
 
 
-class OneGroupNotJudged:
-    """A fake scorer: the second group of every step has an error; in the others the
-    first completion is right."""
+class OneGroupNotJudged(FirstRight):
+    """The second group of every step has an error; in the others the first completion
+    is right."""
 
-    def __init__(self) -> None:
-        self.pending: dict[str, GroupScores] = {}
-
-    def submit(self, group) -> None:
-        gid = group.group_id
-        if gid.endswith("p1"):  # the server names the group in its message
-            error = f"INVALID_ARGUMENT: group {gid!r}: the math gold answer is empty"
-            self.pending[gid] = GroupScores(gid, [], [], [], error=error)
-            return
-        n = len(group.completions)
-        rewards = [1.0] + [0.0] * (n - 1)
-        verdicts = ["CORRECT"] + ["WRONG"] * (n - 1)
-        comps = [{"correctness": r} for r in rewards]
-        self.pending[gid] = GroupScores(gid, rewards, verdicts, comps)
-
-    def collect(self, ids, timeout):
-        return {g: self.pending.pop(g) for g in ids}
-
-    def close(self) -> None:
-        pass
+    def judge(self, group):
+        if group.group_id.endswith("p1"):  # the server names the group in its message
+            return not_judged(group.group_id)
+        return super().judge(group)
 
 
 def test_an_errored_group_is_skipped_counted_and_logged_once(tmp_path):

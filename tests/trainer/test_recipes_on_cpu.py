@@ -10,6 +10,7 @@ import zlib
 
 import pytest
 import torch
+from fake_scorers import FakeScorer, not_judged, scores
 from tiny import TINY
 
 from reward_server.api import reward_pb2
@@ -20,7 +21,6 @@ from trainer_client.distill import as_reference, task_record
 from trainer_client.flags import config_from_namespace
 from trainer_client.policy import build_policy, load_policy, save_checkpoint
 from trainer_client.recipes import RECIPES, get_recipe
-from trainer_client.scoring import GroupScores
 from trainer_client.tasks import TaskSet, code_task, user_task
 from trainer_client.train import train
 
@@ -32,28 +32,20 @@ def quiet(_: str) -> None:
     pass
 
 
-class VerdictByText:
+class VerdictByText(FakeScorer):
     """A fake scorer whose verdict is a function of the completion text alone, and which
     remembers every completion it was sent."""
 
     def __init__(self, verdict=lambda text: "WRONG") -> None:
+        super().__init__()
         self.verdict = verdict
-        self.pending: dict[str, GroupScores] = {}
         self.seen: list[tuple[str, str]] = []  # (prompt-independent) text, verdict
 
-    def submit(self, group) -> None:
+    def judge(self, group):
         verdicts = [self.verdict(c) for c in group.completions]
         self.seen += [(c, v) for c, v in zip(group.completions, verdicts, strict=True)]
         rewards = [math.nan if v == "INFRA_ERROR" else float(v == "CORRECT") for v in verdicts]
-        self.pending[group.group_id] = GroupScores(
-            group.group_id, rewards, verdicts, [{"correctness": r} for r in rewards]
-        )
-
-    def collect(self, ids, timeout):
-        return {g: self.pending.pop(g) for g in ids}
-
-    def close(self) -> None:
-        pass
+        return scores(group.group_id, rewards, verdicts)
 
 
 def _weights(model) -> dict[str, torch.Tensor]:
@@ -197,12 +189,10 @@ def test_distill_keeps_exactly_the_distinct_correct_completions(tmp_path):
 class FirstTwoNotJudged(VerdictByText):
     """The server cannot judge the tasks of the first two prompts (GroupResult.error)."""
 
-    def submit(self, group) -> None:
+    def judge(self, group):
         if group.group_id in ("distill-p0", "distill-p1"):
-            error = f"INVALID_ARGUMENT: group {group.group_id!r}: the math gold answer is empty"
-            self.pending[group.group_id] = GroupScores(group.group_id, [], [], [], error=error)
-            return
-        super().submit(group)
+            return not_judged(group.group_id)
+        return super().judge(group)
 
 
 def test_distill_skips_the_tasks_the_server_cannot_judge(tmp_path):

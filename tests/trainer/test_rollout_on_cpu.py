@@ -27,8 +27,13 @@ def policy():
 
 
 def _sampler(policy, max_new_tokens):
-    return HFSampler(policy.model, policy.tokenizer, policy.eos_id, policy.pad_id,
-                     SamplingConfig(max_new_tokens=max_new_tokens, temperature=TEMPERATURE))
+    return HFSampler(
+        policy.model,
+        policy.tokenizer,
+        policy.eos_id,
+        policy.pad_id,
+        SamplingConfig(max_new_tokens=max_new_tokens, temperature=TEMPERATURE),
+    )
 
 
 def _prompts(policy):
@@ -45,8 +50,14 @@ def test_shapes_masks_and_truncation_flags(policy):
     torch.manual_seed(0)
     n, max_new = 12, 60
     prompts = _prompts(policy)
-    batch = rollout(_sampler(policy, max_new), policy.model, prompts, n,
-                    pad_id=policy.pad_id, temperature=TEMPERATURE)
+    batch = rollout(
+        _sampler(policy, max_new),
+        policy.model,
+        prompts,
+        n,
+        pad_id=policy.pad_id,
+        temperature=TEMPERATURE,
+    )
     rows = len(prompts) * n
     T = batch.completion_mask.size(1)
     assert batch.input_ids.shape == (rows, batch.prompt_len + T)
@@ -58,7 +69,7 @@ def test_shapes_masks_and_truncation_flags(policy):
         length = int(batch.lengths[i])
         tokens = batch.completion_ids[i, :length].tolist()
         assert batch.completion_mask[i, length:].sum() == 0
-        assert batch.attention_mask[i, batch.prompt_len + length:].sum() == 0
+        assert batch.attention_mask[i, batch.prompt_len + length :].sum() == 0
         if batch.truncated[i]:
             assert length == max_new and eos not in tokens
         else:
@@ -66,7 +77,7 @@ def test_shapes_masks_and_truncation_flags(policy):
     # rows are prompt-major: row g*n + j continues prompt g
     for g, p in enumerate(prompts):
         row = batch.input_ids[g * n, : batch.prompt_len]
-        assert row[batch.prompt_len - len(p):].tolist() == p
+        assert row[batch.prompt_len - len(p) :].tolist() == p
     assert batch.truncated.any() and (~batch.truncated).any(), "seeded run has both kinds"
     assert torch.isfinite(batch.old_logp[batch.completion_mask.bool()]).all()
 
@@ -74,8 +85,14 @@ def test_shapes_masks_and_truncation_flags(policy):
 def test_old_logp_equals_a_fresh_forward_pass_per_row(policy):
     torch.manual_seed(1)
     prompts = _prompts(policy)
-    batch = rollout(_sampler(policy, 10), policy.model, prompts, 3,
-                    pad_id=policy.pad_id, temperature=TEMPERATURE)
+    batch = rollout(
+        _sampler(policy, 10),
+        policy.model,
+        prompts,
+        3,
+        pad_id=policy.pad_id,
+        temperature=TEMPERATURE,
+    )
     with torch.no_grad():
         for i in range(batch.input_ids.size(0)):
             prompt = prompts[i // 3]
@@ -84,8 +101,7 @@ def test_old_logp_equals_a_fresh_forward_pass_per_row(policy):
             ids = torch.tensor([prompt + completion.tolist()])  # unpadded, alone
             logits = policy.model(ids).logits[0, len(prompt) - 1 : -1] / TEMPERATURE
             expected = torch.log_softmax(logits, -1).gather(-1, completion[:, None])[:, 0]
-            torch.testing.assert_close(batch.old_logp[i, :length], expected,
-                                       atol=1e-5, rtol=1e-5)
+            torch.testing.assert_close(batch.old_logp[i, :length], expected, atol=1e-5, rtol=1e-5)
 
 
 def test_old_logp_matches_the_scores_generate_sampled_from(policy):
@@ -93,13 +109,20 @@ def test_old_logp_matches_the_scores_generate_sampled_from(policy):
     torch.manual_seed(2)
     prompts = _prompts(policy)
     ids, mask = left_pad(prompts, policy.pad_id)
-    gen = GenerationConfig(max_new_tokens=8, do_sample=True, temperature=TEMPERATURE,
-                           top_k=None, top_p=None, eos_token_id=policy.eos_id,
-                           pad_token_id=policy.pad_id, output_logits=True,
-                           return_dict_in_generate=True)
+    gen = GenerationConfig(
+        max_new_tokens=8,
+        do_sample=True,
+        temperature=TEMPERATURE,
+        top_k=None,
+        top_p=None,
+        eos_token_id=policy.eos_id,
+        pad_token_id=policy.pad_id,
+        output_logits=True,
+        return_dict_in_generate=True,
+    )
     with torch.no_grad():
         out = policy.model.generate(input_ids=ids, attention_mask=mask, generation_config=gen)
-    completion = out.sequences[:, ids.size(1):]  # (B, T)
+    completion = out.sequences[:, ids.size(1) :]  # (B, T)
     logits = torch.stack(out.logits, dim=1) / TEMPERATURE  # (B, T, V)
     sampled = torch.log_softmax(logits, -1).gather(-1, completion[..., None])[..., 0]
     rows = [c.tolist() for c in completion]
@@ -110,9 +133,13 @@ def test_old_logp_matches_the_scores_generate_sampled_from(policy):
         trunc.append(policy.eos_id not in r)
     batch = collate(Samples(prompts, ids_list, [""] * len(rows), trunc), policy.pad_id)
     with torch.no_grad():
-        logp, entropy = completion_logprobs(policy.model, batch.input_ids,
-                                            batch.attention_mask, batch.prompt_len,
-                                            temperature=TEMPERATURE)
+        logp, entropy = completion_logprobs(
+            policy.model,
+            batch.input_ids,
+            batch.attention_mask,
+            batch.prompt_len,
+            temperature=TEMPERATURE,
+        )
     m = batch.completion_mask.bool()
     T = m.size(1)
     torch.testing.assert_close(logp[m], sampled[:, :T][m], atol=1e-4, rtol=1e-4)

@@ -19,8 +19,12 @@ def test_round_trip_one_token_per_character():
 def test_special_tokens_and_skipping_them():
     tok = build_char_tokenizer()
     assert (tok.pad_token_id, tok.bos_token_id, tok.eos_token_id) == (0, 1, 2)
-    ids = [tok.bos_token_id, *tok("ab", add_special_tokens=False)["input_ids"],
-           tok.eos_token_id, tok.pad_token_id]
+    ids = [
+        tok.bos_token_id,
+        *tok("ab", add_special_tokens=False)["input_ids"],
+        tok.eos_token_id,
+        tok.pad_token_id,
+    ]
     assert tok.decode(ids, skip_special_tokens=True) == "ab"
     assert tok.padding_side == "left"
 

@@ -7,37 +7,16 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+from fake_scorers import FirstRight
 from tiny import TINY
 
 from trainer_client.config import TrainConfig
 from trainer_client.distill import TeacherData, write_jsonl
 from trainer_client.flags import parse_config
-from trainer_client.scoring import GroupScores
 from trainer_client.tasks import TaskSet, user_task
 from trainer_client.train import Trainer
 
 LEAKY = "Mail bob@example.com the key AKIAIOSFODNN7EXAMPLE. What is 2+2?"
-
-
-class FirstRight:
-    """A fake scorer: the first completion of each group is right."""
-
-    def __init__(self) -> None:
-        self.pending: dict[str, GroupScores] = {}
-
-    def submit(self, group) -> None:
-        n = len(group.completions)
-        rewards = [1.0] + [0.0] * (n - 1)
-        verdicts = ["CORRECT"] + ["WRONG"] * (n - 1)
-        self.pending[group.group_id] = GroupScores(
-            group.group_id, rewards, verdicts, [{"correctness": r} for r in rewards]
-        )
-
-    def collect(self, ids, timeout):
-        return {g: self.pending.pop(g) for g in ids}
-
-    def close(self) -> None:
-        pass
 
 
 def _samples(tmp_path, **overrides) -> list[dict]:

@@ -7,12 +7,12 @@ import math
 
 import pytest
 import torch
+from fake_scorers import FirstRight, scores
 from tiny import TINY
 
 from reward_server.client import RewardClient
 from trainer_client.cli import main as cli_main
 from trainer_client.config import TrainConfig
-from trainer_client.scoring import GroupScores
 from trainer_client.tasks import TaskSet
 from trainer_client.train import Trainer, train
 
@@ -29,27 +29,15 @@ def _run(tmp_path, name, scorer, **overrides):
     return trainer, history, resumed
 
 
-class AlwaysRightOnce:
-    """A fake scorer: the first completion of each group is right, one reward is NaN."""
+class AlwaysRightOnce(FirstRight):
+    """The first completion of each group is right, one reward is NaN."""
 
-    def __init__(self) -> None:
-        self.pending = {}
-
-    def submit(self, group) -> None:
-        n = len(group.completions)
-        rewards = [1.0] + [0.0] * (n - 1)
-        if group.group_id.endswith("p0"):
-            rewards[-1] = math.nan  # INFRA_ERROR: must be dropped, not scored 0
-        verdicts = ["CORRECT"] + ["WRONG"] * (n - 1)
-        self.pending[group.group_id] = GroupScores(
-            group.group_id, rewards, verdicts, [{"correctness": r} for r in rewards]
-        )
-
-    def collect(self, ids, timeout):
-        return {g: self.pending.pop(g) for g in ids}
-
-    def close(self) -> None:
-        pass
+    def judge(self, group):
+        result = super().judge(group)
+        if not group.group_id.endswith("p0"):
+            return result
+        rewards = [*result.rewards[:-1], math.nan]  # INFRA_ERROR: dropped, not scored 0
+        return scores(group.group_id, rewards, result.verdicts)
 
 
 def test_fake_scorer_nan_is_dropped(tmp_path):

@@ -54,8 +54,13 @@ def cfg(loss_type="grpo", **kw):
 def surrogate(policy, batch, old_logp, loss_config):
     with torch.no_grad():
         loss, _ = grpo_loss(
-            policy.logp(batch), old_logp, batch.get("ref_logp"), batch["advantages"],
-            batch["mask"], config=loss_config, truncated=batch.get("truncated"),
+            policy.logp(batch),
+            old_logp,
+            batch.get("ref_logp"),
+            batch["advantages"],
+            batch["mask"],
+            config=loss_config,
+            truncated=batch.get("truncated"),
         )
     return float(loss)
 
@@ -71,7 +76,10 @@ def test_mu_passes_decrease_the_loss(loss_type):
         before = surrogate(policy, batch, old, cfg(loss_type))
         opt = torch.optim.SGD(policy.parameters(), lr=0.3)
         metrics = grpo_update(
-            batch, policy.logp, opt, loss_config=cfg(loss_type),
+            batch,
+            policy.logp,
+            opt,
+            loss_config=cfg(loss_type),
             update_config=UpdateConfig(num_iterations=mu, max_grad_norm=None),
         )
         assert metrics["num_optimizer_steps"] == mu
@@ -91,7 +99,10 @@ def test_mu_passes_equal_repeated_single_passes_with_fixed_old_logp():
     step_losses = []
     for _ in range(4):
         m = grpo_update(
-            fixed, policy_b.logp, opt_b, loss_config=cfg(),
+            fixed,
+            policy_b.logp,
+            opt_b,
+            loss_config=cfg(),
             update_config=UpdateConfig(minibatch_size=4),
         )
         step_losses.append(m["loss"])
@@ -106,7 +117,10 @@ def test_single_step_has_ratio_one_and_is_a_plain_gradient_step():
     policy, manual = LinearPolicy(), LinearPolicy()
     opt = torch.optim.SGD(policy.parameters(), lr=0.5)
     metrics = grpo_update(
-        batch, policy.logp, opt, loss_config=cfg("bnpo"),
+        batch,
+        policy.logp,
+        opt,
+        loss_config=cfg("bnpo"),
         update_config=UpdateConfig(max_grad_norm=None),
     )
     assert metrics["ratio_mean"] == 1.0
@@ -135,7 +149,10 @@ def test_old_logp_is_computed_once_without_grad_before_any_step():
 
     opt = torch.optim.SGD(policy.parameters(), lr=0.3)
     grpo_update(
-        batch, compute_logp, opt, loss_config=cfg(),
+        batch,
+        compute_logp,
+        opt,
+        loss_config=cfg(),
         update_config=UpdateConfig(num_iterations=2, micro_batch_size=4),
     )
     assert [grad for grad, _ in calls] == [False, False] + [True] * 4
@@ -154,14 +171,22 @@ def test_micro_batching_matches_one_full_batch(loss_type, mask_truncated):
         policy = LinearPolicy()
         opt = torch.optim.SGD(policy.parameters(), lr=0.3)
         grpo_update(
-            batch, policy.logp, opt, loss_config=cfg(loss_type, mask_truncated=mask_truncated),
+            batch,
+            policy.logp,
+            opt,
+            loss_config=cfg(loss_type, mask_truncated=mask_truncated),
             update_config=UpdateConfig(micro_batch_size=micro, max_grad_norm=None),
         )
         weights[micro] = policy.weight.detach()
     full = LinearPolicy()
     loss, _ = grpo_loss(
-        full.logp(batch), batch["old_logp"], None, batch["advantages"], batch["mask"],
-        config=cfg(loss_type, mask_truncated=mask_truncated), truncated=batch["truncated"],
+        full.logp(batch),
+        batch["old_logp"],
+        None,
+        batch["advantages"],
+        batch["mask"],
+        config=cfg(loss_type, mask_truncated=mask_truncated),
+        truncated=batch["truncated"],
     )
     (grad,) = torch.autograd.grad(loss, full.weight)
     expected = full.weight.detach() - 0.3 * grad
@@ -179,7 +204,10 @@ def test_gradient_clipping_bounds_the_step():
     before = policy.weight.detach().clone()
     opt = torch.optim.SGD(policy.parameters(), lr=1.0)
     metrics = grpo_update(
-        batch, policy.logp, opt, loss_config=cfg(),
+        batch,
+        policy.logp,
+        opt,
+        loss_config=cfg(),
         update_config=UpdateConfig(max_grad_norm=1e-3),
     )
     assert metrics["grad_norm"] > 1e-3
@@ -194,13 +222,22 @@ def test_kl_and_entropy_metrics_with_reference():
     policy = LinearPolicy()
     opt = torch.optim.SGD(policy.parameters(), lr=0.1)
     metrics = grpo_update(
-        batch, policy.logp_and_entropy, opt, loss_config=cfg(beta=0.04),
+        batch,
+        policy.logp_and_entropy,
+        opt,
+        loss_config=cfg(beta=0.04),
         update_config=UpdateConfig(num_iterations=2),
     )
     assert metrics["kl"] > 0
     assert 0 < metrics["entropy"] < math.log(VOCAB)
-    assert {"clip_frac_low", "clip_frac_high", "clip_frac_region", "ratio_mean",
-            "loss", "grad_norm"} <= metrics.keys()
+    assert {
+        "clip_frac_low",
+        "clip_frac_high",
+        "clip_frac_region",
+        "ratio_mean",
+        "loss",
+        "grad_norm",
+    } <= metrics.keys()
 
 
 def test_shuffled_minibatches_are_reproducible():
@@ -210,7 +247,10 @@ def test_shuffled_minibatches_are_reproducible():
         policy = LinearPolicy()
         opt = torch.optim.SGD(policy.parameters(), lr=0.3)
         grpo_update(
-            batch, policy.logp, opt, loss_config=cfg(),
+            batch,
+            policy.logp,
+            opt,
+            loss_config=cfg(),
             update_config=UpdateConfig(num_iterations=3, minibatch_size=2, shuffle_seed=7),
         )
         results.append(policy.weight.detach())
