@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reward_server.api import reward_pb2
-from reward_server.client import AsyncRewardClient, RewardClient
+from reward_server.client import AsyncRewardClient, RewardClient, reward_spec
 from reward_server.client.records import check_record, record_to_group
 
 
@@ -210,13 +210,15 @@ def reward_spec_from(
     reasoning_open: str = "",
     reasoning_close: str = "",
 ) -> reward_pb2.RewardSpec | None:
-    """A RewardSpec, or None (the server's default: plain correctness) when all are unset.
-    `reasoning_language` is RewardSpec.language (R1's language-consistency component),
-    named apart from a code task's language."""
-    spec = reward_pb2.RewardSpec(
-        format_weight=format_weight,
-        max_length=max_length,
-        overlong_buffer=overlong_buffer,
+    """The adapters' RewardSpec (client.reward_spec), or None (the server's default: plain
+    correctness) when nothing is set. `reasoning_language` is RewardSpec.language (R1's
+    language-consistency component), named apart from a code task's language."""
+    spec = reward_spec(
+        format_weight,
+        max_length,
+        overlong_buffer,
+        correctness_weight=0.0,  # 0: the server's default weight and penalty
+        overlong_penalty=0.0,
         language=reasoning_language,
         language_weight=language_weight,
         reasoning_open=reasoning_open,

@@ -46,6 +46,7 @@ from typing import Any
 import grpc
 from aiohttp import web
 
+from reward_server.api import reward_pb2
 from reward_server.client import AsyncRewardClient, resolve_target
 from reward_server.integrations.common import (
     TaskRef,
@@ -91,13 +92,7 @@ class BadRequest(ValueError):
 @dataclass(frozen=True)
 class EndpointConfig:
     targets: str | None = None  # None: $REWARD_SERVER_TARGETS
-    format_weight: float = 0.0
-    max_length: int = 0
-    overlong_buffer: int = 0
-    reasoning_language: str = ""  # RewardSpec.language: R1's language-consistency component
-    language_weight: float = 0.0
-    reasoning_open: str = ""
-    reasoning_close: str = ""
+    reward: reward_pb2.RewardSpec | None = None  # shaping of every group; None: correctness
     on_infra_error: str = "neutral"
     on_group_error: str = "neutral"
     infra_error_reward: float = 0.0
@@ -169,15 +164,7 @@ async def score_request(
         tasks,
         responses,
         prompts,
-        reward_spec_from(
-            config.format_weight,
-            config.max_length,
-            config.overlong_buffer,
-            reasoning_language=config.reasoning_language,
-            language_weight=config.language_weight,
-            reasoning_open=config.reasoning_open,
-            reasoning_close=config.reasoning_close,
-        ),
+        config.reward,
     )
     outcomes = await ascore_completions(client, groups, index_runs, config.timeout)
     rewards = apply_policies(
@@ -309,13 +296,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = EndpointConfig(
             targets=args.targets,
-            format_weight=args.format_weight,
-            max_length=args.max_length,
-            overlong_buffer=args.overlong_buffer,
-            reasoning_language=args.reasoning_language,
-            language_weight=args.language_weight,
-            reasoning_open=args.reasoning_open,
-            reasoning_close=args.reasoning_close,
+            reward=reward_spec_from(
+                args.format_weight,
+                args.max_length,
+                args.overlong_buffer,
+                reasoning_language=args.reasoning_language,
+                language_weight=args.language_weight,
+                reasoning_open=args.reasoning_open,
+                reasoning_close=args.reasoning_close,
+            ),
             on_infra_error=args.on_infra_error,
             on_group_error=args.on_group_error,
             infra_error_reward=args.infra_error_reward,
