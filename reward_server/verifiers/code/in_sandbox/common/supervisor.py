@@ -152,7 +152,7 @@ class Supervisor:
         argv = req.get("zygote")
         if not argv:
             return processes.start(req)
-        if self.zygote is not None and (self.zygote.argv != argv or not self.zygote.healthy()):
+        if self.zygote is not None and (self.zygote.argv != argv or not self.zygote.waiting()):
             self.zygote.close()
             self.zygote = None
         try:

@@ -72,13 +72,18 @@ class Zygote:
                 os.close(fd)
         return (pid, *ours)
 
-    def healthy(self) -> bool:
+    def waiting(self) -> bool:
+        """Alive and asleep on its socket (checked before each fork)."""
         try:
             with open(f"/proc/{self.pid}/stat", "rb") as f:
-                sleeping = f.read().rsplit(b")", 1)[1].split()[0] == b"S"
+                return f.read().rsplit(b")", 1)[1].split()[0] == b"S"
         except OSError:
             return False
-        return sleeping and cleanup.scheduling(self.pid) == self.started
+
+    def healthy(self) -> bool:
+        """Waiting, and scheduled as it was started (checked at each reset: only a running
+        candidate could have changed it, and the reset follows every candidate)."""
+        return self.waiting() and cleanup.scheduling(self.pid) == self.started
 
     def close(self) -> None:
         cleanup.KEEP.discard(self.pid)
