@@ -71,24 +71,50 @@ class MathTask(_message.Message):
     def __init__(self, gold: _Optional[str] = ...) -> None: ...
 
 class CodeTask(_message.Message):
-    __slots__ = ("language", "io", "function", "asserts", "limits")
+    __slots__ = ("language", "io", "function", "asserts", "limits", "report_tests")
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     IO_FIELD_NUMBER: _ClassVar[int]
     FUNCTION_FIELD_NUMBER: _ClassVar[int]
     ASSERTS_FIELD_NUMBER: _ClassVar[int]
     LIMITS_FIELD_NUMBER: _ClassVar[int]
+    REPORT_TESTS_FIELD_NUMBER: _ClassVar[int]
     language: str
     io: IoTests
     function: FunctionTests
     asserts: AssertTests
     limits: Limits
-    def __init__(self, language: _Optional[str] = ..., io: _Optional[_Union[IoTests, _Mapping]] = ..., function: _Optional[_Union[FunctionTests, _Mapping]] = ..., asserts: _Optional[_Union[AssertTests, _Mapping]] = ..., limits: _Optional[_Union[Limits, _Mapping]] = ...) -> None: ...
+    report_tests: bool
+    def __init__(self, language: _Optional[str] = ..., io: _Optional[_Union[IoTests, _Mapping]] = ..., function: _Optional[_Union[FunctionTests, _Mapping]] = ..., asserts: _Optional[_Union[AssertTests, _Mapping]] = ..., limits: _Optional[_Union[Limits, _Mapping]] = ..., report_tests: _Optional[bool] = ...) -> None: ...
 
 class IoTests(_message.Message):
-    __slots__ = ("cases",)
+    __slots__ = ("cases", "compare", "checker")
     CASES_FIELD_NUMBER: _ClassVar[int]
+    COMPARE_FIELD_NUMBER: _ClassVar[int]
+    CHECKER_FIELD_NUMBER: _ClassVar[int]
     cases: _containers.RepeatedCompositeFieldContainer[IoCase]
-    def __init__(self, cases: _Optional[_Iterable[_Union[IoCase, _Mapping]]] = ...) -> None: ...
+    compare: Compare
+    checker: Checker
+    def __init__(self, cases: _Optional[_Iterable[_Union[IoCase, _Mapping]]] = ..., compare: _Optional[_Union[Compare, _Mapping]] = ..., checker: _Optional[_Union[Checker, _Mapping]] = ...) -> None: ...
+
+class Compare(_message.Message):
+    __slots__ = ("abs_tolerance", "rel_tolerance", "ignore_case", "ignore_whitespace")
+    ABS_TOLERANCE_FIELD_NUMBER: _ClassVar[int]
+    REL_TOLERANCE_FIELD_NUMBER: _ClassVar[int]
+    IGNORE_CASE_FIELD_NUMBER: _ClassVar[int]
+    IGNORE_WHITESPACE_FIELD_NUMBER: _ClassVar[int]
+    abs_tolerance: float
+    rel_tolerance: float
+    ignore_case: bool
+    ignore_whitespace: bool
+    def __init__(self, abs_tolerance: _Optional[float] = ..., rel_tolerance: _Optional[float] = ..., ignore_case: _Optional[bool] = ..., ignore_whitespace: _Optional[bool] = ...) -> None: ...
+
+class Checker(_message.Message):
+    __slots__ = ("language", "source")
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    language: str
+    source: str
+    def __init__(self, language: _Optional[str] = ..., source: _Optional[str] = ...) -> None: ...
 
 class IoCase(_message.Message):
     __slots__ = ("stdin", "expected_stdout")
@@ -177,7 +203,7 @@ class GroupError(_message.Message):
     def __init__(self, code: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
 
 class CompletionScore(_message.Message):
-    __slots__ = ("reward", "verdict", "components", "extracted_answer", "tests_passed", "tests_total", "detail")
+    __slots__ = ("reward", "verdict", "components", "extracted_answer", "tests_passed", "tests_total", "detail", "tests")
     class ComponentsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -192,6 +218,7 @@ class CompletionScore(_message.Message):
     TESTS_PASSED_FIELD_NUMBER: _ClassVar[int]
     TESTS_TOTAL_FIELD_NUMBER: _ClassVar[int]
     DETAIL_FIELD_NUMBER: _ClassVar[int]
+    TESTS_FIELD_NUMBER: _ClassVar[int]
     reward: float
     verdict: Verdict
     components: _containers.ScalarMap[str, float]
@@ -199,7 +226,18 @@ class CompletionScore(_message.Message):
     tests_passed: int
     tests_total: int
     detail: str
-    def __init__(self, reward: _Optional[float] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., components: _Optional[_Mapping[str, float]] = ..., extracted_answer: _Optional[str] = ..., tests_passed: _Optional[int] = ..., tests_total: _Optional[int] = ..., detail: _Optional[str] = ...) -> None: ...
+    tests: _containers.RepeatedCompositeFieldContainer[TestResult]
+    def __init__(self, reward: _Optional[float] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., components: _Optional[_Mapping[str, float]] = ..., extracted_answer: _Optional[str] = ..., tests_passed: _Optional[int] = ..., tests_total: _Optional[int] = ..., detail: _Optional[str] = ..., tests: _Optional[_Iterable[_Union[TestResult, _Mapping]]] = ...) -> None: ...
+
+class TestResult(_message.Message):
+    __slots__ = ("verdict", "time_s", "detail")
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    TIME_S_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    verdict: Verdict
+    time_s: float
+    detail: str
+    def __init__(self, verdict: _Optional[_Union[Verdict, str]] = ..., time_s: _Optional[float] = ..., detail: _Optional[str] = ...) -> None: ...
 
 class GetServerInfoRequest(_message.Message):
     __slots__ = ()
