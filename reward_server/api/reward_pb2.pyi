@@ -284,11 +284,19 @@ class ServerLimits(_message.Message):
     def __init__(self, max_completions_per_group: _Optional[int] = ..., max_completion_bytes: _Optional[int] = ..., max_groups_per_request: _Optional[int] = ..., max_message_bytes: _Optional[int] = ..., max_queued_completions: _Optional[int] = ..., math_timeout_s: _Optional[float] = ..., default_time_limit_s: _Optional[float] = ..., default_memory_mb: _Optional[int] = ..., max_time_limit_s: _Optional[float] = ..., max_memory_mb: _Optional[int] = ...) -> None: ...
 
 class LanguageInfo(_message.Message):
-    __slots__ = ("name", "version", "image")
+    __slots__ = ("name", "version", "image", "test_kinds", "compile_time_limit_s", "compile_memory_mb", "fence_tags")
     NAME_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     IMAGE_FIELD_NUMBER: _ClassVar[int]
+    TEST_KINDS_FIELD_NUMBER: _ClassVar[int]
+    COMPILE_TIME_LIMIT_S_FIELD_NUMBER: _ClassVar[int]
+    COMPILE_MEMORY_MB_FIELD_NUMBER: _ClassVar[int]
+    FENCE_TAGS_FIELD_NUMBER: _ClassVar[int]
     name: str
     version: str
     image: str
-    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., image: _Optional[str] = ...) -> None: ...
+    test_kinds: _containers.RepeatedScalarFieldContainer[str]
+    compile_time_limit_s: float
+    compile_memory_mb: int
+    fence_tags: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., image: _Optional[str] = ..., test_kinds: _Optional[_Iterable[str]] = ..., compile_time_limit_s: _Optional[float] = ..., compile_memory_mb: _Optional[int] = ..., fence_tags: _Optional[_Iterable[str]] = ...) -> None: ...
