@@ -1,206 +1,73 @@
-"""The GRPO policy loss: clipped importance ratio, k3 KL, and four token aggregations.
+"""The GRPO policy loss: importance ratio, policy-gradient objective, k3 KL, aggregation.
 
 Pure tensor functions. Shapes: ``B`` completions (rows) by ``T`` completion tokens;
 ``mask`` is ``(B, T)`` with 1 for a completion token and 0 for padding.
 
-Per token (DeepSeekMath GRPO with DAPO's decoupled clip)::
+Per token (DeepSeekMath GRPO with DAPO's decoupled clip, the default)::
 
     r     = exp(logp - old_logp)                            # ratio to the sampling policy
     pg    = -min(r * A, clip(r, 1 - eps_low, 1 + eps_high) * A)
+    pg    = pg * entropy_mask * is_ratio                    # each only when enabled
     kl    = exp(ref - logp) - (ref - logp) - 1              # k3 estimator, >= 0
     loss  = pg + beta * kl                                  # kl term only when beta > 0
 
-Aggregation over tokens (``loss_type``), following TRL's ``GRPOConfig.loss_type`` docs
-and ``GRPOTrainer._compute_loss``:
-
-* ``grpo``: mean over each sequence's tokens, then mean over sequences
-  ``mean_i( sum_t(l*m)_i / max(sum_t m_i, 1) )``. Length-biased; the original GRPO.
-* ``bnpo``: token mean over the local batch ``sum(l*m) / max(sum(m), 1)``. TRL: "the
-  number of active tokens in the local batch"; depends on the micro-batch size.
-* ``dr_grpo``: ``sum(l*m) / (B * max_completion_length)``, a global constant
-  (Dr. GRPO, arXiv 2503.20783).
-* ``dapo``: ``sum(l*m) / num_items_in_batch``, where ``num_items_in_batch`` is the number
-  of active tokens in the global accumulated batch (every micro-batch that contributes
-  to one optimizer step), so that summing the micro-batch losses gives one token mean
-  over the whole batch (DAPO, arXiv 2503.14476). Without it, the local token count is
-  used and ``dapo`` equals ``bnpo``. TRL counts the tokens before truncated completions
-  are masked; here the count is whatever the caller passes, and
-  :func:`trainer_client.update.grpo_update` passes the active tokens after masking.
-
-TRL divides ``grpo``, ``bnpo`` and ``dr_grpo`` by the number of gradient-accumulation
-steps but not ``dapo``; here that scaling lives in the update loop (``GLOBAL_NORMALISED``
-tells which losses already carry their global normaliser).
+Options (:class:`LossConfig`): ``importance_sampling_level="sequence"`` makes ``r`` one
+ratio per completion, ``exp`` of its mean log-ratio (GSPO); ``delta`` caps the unclipped
+``r`` (two-sided clipping); ``loss_type="cispo"`` replaces ``pg`` by
+``-sg(min(r, cispo_max_ratio)) * A * logp`` and ``"sapo"`` by
+``-sigmoid(tau * (r - 1)) * 4 / tau * A``; ``top_entropy_quantile < 1`` keeps only the
+highest-entropy tokens (``entropy_mask``); ``is_ratio`` is the sampler-mismatch weight of
+:mod:`trainer_client.sampler_correction`, a constant per token. The terms live in
+:mod:`trainer_client.loss_terms`, the ``loss_type`` aggregations in
+:mod:`trainer_client.loss_aggregation` (which documents each normaliser).
 
 :func:`grpo_loss` chains the pieces: :func:`active_tokens` (mask, truncated rows out),
-:func:`token_advantages` and :func:`mask_padding`, :func:`per_token_loss`
-(:func:`clipped_pg_loss` + ``beta`` * :func:`kl_k3`), the ``loss_type`` aggregation from
-``LOSS_AGGREGATORS``, and :func:`loss_metrics`.
+:func:`token_advantages` and :func:`mask_padding`, :func:`per_token_loss`, the
+``loss_type`` aggregation from ``LOSS_AGGREGATORS``, and :func:`loss_metrics`.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
 import torch
 from torch import Tensor
 
-Aggregator = Callable[..., Tensor]
+from trainer_client.loss_aggregation import (
+    CLIPPED_LOSSES,
+    GLOBAL_NORMALISED,
+    LOSS_AGGREGATORS,
+    Aggregator,
+    get_loss_aggregator,
+)
+from trainer_client.loss_config import LossConfig
+from trainer_client.loss_terms import (
+    cispo_loss,
+    clipped_pg_from_ratio,
+    clipped_pg_loss,
+    high_entropy_mask,
+    importance_weights,
+    kl_k3,
+    policy_ratio,
+    sapo_loss,
+)
 
-
-def aggregate_grpo(per_token: Tensor, mask: Tensor, **_: object) -> Tensor:
-    """Per-sequence token mean, then mean over sequences. ``(B, T), (B, T) -> ()``."""
-    per_seq = (per_token * mask).sum(-1) / mask.sum(-1).clamp(min=1.0)  # (B,)
-    return per_seq.mean()  # mean over sequences, padding rows included
-
-
-def aggregate_bnpo(per_token: Tensor, mask: Tensor, **_: object) -> Tensor:
-    """Token mean over the local batch. ``(B, T), (B, T) -> ()``."""
-    return (per_token * mask).sum() / mask.sum().clamp(min=1.0)
-
-
-def aggregate_dr_grpo(
-    per_token: Tensor, mask: Tensor, *, max_completion_length: int | None, **_: object
-) -> Tensor:
-    """Token sum over ``B * max_completion_length``. ``(B, T), (B, T) -> ()``."""
-    if max_completion_length is None:
-        raise ValueError("loss_type 'dr_grpo' needs max_completion_length")
-    return (per_token * mask).sum() / (per_token.size(0) * max_completion_length)
-
-
-def aggregate_dapo(
-    per_token: Tensor,
-    mask: Tensor,
-    *,
-    num_items_in_batch: Tensor | float | None = None,
-    **_: object,
-) -> Tensor:
-    """Token sum over the active tokens of the accumulated batch. ``(B, T) -> ()``."""
-    if num_items_in_batch is None:
-        normaliser = mask.sum().clamp(min=1.0)  # local batch: same as bnpo
-    else:
-        normaliser = torch.as_tensor(num_items_in_batch, dtype=per_token.dtype).clamp(min=1.0)
-    return (per_token * mask).sum() / normaliser
-
-
-LOSS_AGGREGATORS: dict[str, Aggregator] = {
-    "grpo": aggregate_grpo,
-    "bnpo": aggregate_bnpo,
-    "dr_grpo": aggregate_dr_grpo,
-    "dapo": aggregate_dapo,
-}
-"""``loss_type`` -> aggregation ``fn(per_token, mask, *, max_completion_length,
-num_items_in_batch) -> scalar``."""
-
-GLOBAL_NORMALISED = frozenset({"dapo"})
-"""Loss types whose normaliser already spans every micro-batch of an optimizer step."""
-
-
-def get_loss_aggregator(loss_type: str) -> Aggregator:
-    """Return the aggregation for ``loss_type``; ValueError listing valid names."""
-    try:
-        return LOSS_AGGREGATORS[loss_type]
-    except KeyError:
-        valid = ", ".join(sorted(LOSS_AGGREGATORS))
-        raise ValueError(f"unknown loss_type {loss_type!r}; valid loss types: {valid}") from None
-
-
-@dataclass(frozen=True)
-class LossConfig:
-    """Settings of :func:`grpo_loss`; checked on construction."""
-
-    loss_type: str = field(
-        default="dapo",
-        metadata={"help": "Token aggregation: " + ", ".join(sorted(LOSS_AGGREGATORS)) + "."},
-    )
-    eps_low: float = field(
-        default=0.2, metadata={"help": "Clip floor 1 - eps_low of the importance ratio."}
-    )
-    eps_high: float = field(
-        default=0.28, metadata={"help": "Clip ceiling 1 + eps_high (DAPO clip-higher: 0.28)."}
-    )
-    beta: float = field(
-        default=0.0,
-        metadata={"help": "KL coefficient to a frozen reference; 0 loads no reference model."},
-    )
-    max_completion_length: int | None = field(
-        default=None,
-        metadata={"help": "Generation length limit; the dr_grpo denominator."},
-    )
-    mask_truncated: bool = field(
-        default=False,
-        metadata={"help": "Leave completions that hit max_new_tokens without EOS out of the loss."},
-    )
-
-    def __post_init__(self) -> None:
-        get_loss_aggregator(self.loss_type)
-        if not _finite(self.eps_low) or not 0.0 <= self.eps_low < 1.0:
-            raise ValueError(
-                f"eps_low={self.eps_low!r}: set it in [0, 1) so the ratio floor "
-                "1 - eps_low stays positive (0.2 is usual)"
-            )
-        if not _finite(self.eps_high) or self.eps_high < 0.0:
-            raise ValueError(
-                f"eps_high={self.eps_high!r}: set it to a finite number >= 0 "
-                "(0.2 symmetric, 0.28 for DAPO clip-higher)"
-            )
-        if not _finite(self.beta) or self.beta < 0.0:
-            raise ValueError(
-                f"beta={self.beta!r}: set it to a finite number >= 0 "
-                "(0 disables the KL term and the reference model)"
-            )
-        mcl = self.max_completion_length
-        if mcl is not None and (isinstance(mcl, bool) or not isinstance(mcl, int)):
-            raise ValueError(f"max_completion_length={mcl!r}: set it to an int or None")
-        if mcl is not None and mcl <= 0:
-            raise ValueError(f"max_completion_length={mcl}: set it to a positive int")
-        if self.loss_type == "dr_grpo" and mcl is None:
-            raise ValueError(
-                "loss_type='dr_grpo' divides by B * max_completion_length: "
-                "set max_completion_length to the generation length limit"
-            )
-
-
-def _finite(x: object) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def policy_ratio(logp: Tensor, old_logp: Tensor) -> Tensor:
-    """Per-token importance ratio ``exp(logp - old_logp)``. ``(B, T) -> (B, T)``."""
-    return torch.exp(logp - old_logp)
-
-
-def clipped_pg_loss(
-    logp: Tensor,
-    old_logp: Tensor,
-    advantages: Tensor,
-    eps_low: float,
-    eps_high: float,
-) -> tuple[Tensor, Tensor]:
-    """Per-token clipped policy-gradient loss.
-
-    Args:
-        logp: ``(B, T)`` log-probs of the sampled tokens under the current policy.
-        old_logp: ``(B, T)`` the same under the sampling policy (no gradient).
-        advantages: ``(B,)`` per sequence or ``(B, T)`` per token.
-        eps_low, eps_high: the ratio is clipped to ``[1 - eps_low, 1 + eps_high]``.
-
-    Returns:
-        ``(per_token_loss, ratio)``, both ``(B, T)``.
-    """
-    adv = advantages.unsqueeze(1) if advantages.dim() == 1 else advantages  # (B,1)|(B,T)
-    ratio = policy_ratio(logp, old_logp.detach())  # r = pi_theta / pi_old, (B, T)
-    unclipped = ratio * adv  # r * A
-    clipped = torch.clamp(ratio, 1.0 - eps_low, 1.0 + eps_high) * adv  # clip(r) * A
-    per_token = -torch.minimum(unclipped, clipped)  # pessimistic bound, negated
-    return per_token, ratio
-
-
-def kl_k3(logp: Tensor, ref_logp: Tensor) -> Tensor:
-    """k3 estimate of KL(pi_theta || pi_ref) per token. ``(B, T) -> (B, T)``, >= 0."""
-    delta = ref_logp.detach() - logp  # log(pi_ref / pi_theta)
-    return torch.exp(delta) - delta - 1.0  # unbiased, non-negative (Schulman's k3)
+__all__ = [
+    "CLIPPED_LOSSES",
+    "GLOBAL_NORMALISED",
+    "LOSS_AGGREGATORS",
+    "Aggregator",
+    "LossConfig",
+    "active_tokens",
+    "clipped_pg_loss",
+    "get_loss_aggregator",
+    "grpo_loss",
+    "kl_k3",
+    "loss_metrics",
+    "mask_padding",
+    "mask_truncated_completions",
+    "per_token_loss",
+    "policy_ratio",
+    "token_advantages",
+]
 
 
 def mask_truncated_completions(mask: Tensor, truncated: Tensor) -> Tensor:
@@ -253,27 +120,59 @@ def token_advantages(advantages: Tensor, active: Tensor, dtype: torch.dtype) -> 
     return adv
 
 
+def policy_gradient_loss(
+    logp: Tensor, old_logp: Tensor, adv: Tensor, active: Tensor, config: LossConfig
+) -> tuple[Tensor, Tensor]:
+    """The ``loss_type``'s policy-gradient term per token and the importance ratio.
+
+    Args:
+        logp, old_logp: ``(B, T)`` with padding zeroed; adv: ``(B, T)``, 0 on padding.
+        active: ``(B, T)`` float mask (the sequence-level ratio averages over it).
+
+    Returns:
+        ``(pg, ratio)``: ``(B, T)`` and ``(B, T)`` or ``(B, 1)`` (sequence level).
+    """
+    ratio = importance_weights(logp, old_logp, active, config.importance_sampling_level)
+    if config.loss_type == "cispo":
+        return cispo_loss(logp, ratio, adv, config.cispo_max_ratio), ratio
+    if config.loss_type == "sapo":
+        pg = sapo_loss(ratio, adv, config.sapo_temperature_pos, config.sapo_temperature_neg)
+        return pg, ratio
+    pg = clipped_pg_from_ratio(ratio, adv, config.eps_low, config.eps_high, config.delta)
+    return pg, ratio
+
+
 def per_token_loss(
     logp: Tensor,
     old_logp: Tensor,
     ref_logp: Tensor | None,
     adv: Tensor,
     config: LossConfig,
+    *,
+    active: Tensor | None = None,
+    entropy_mask: Tensor | None = None,
+    is_ratio: Tensor | None = None,
 ) -> tuple[Tensor, Tensor, Tensor | None]:
-    """Clipped policy-gradient loss plus ``beta`` times the k3 KL, per token.
+    """The policy-gradient term, masked and weighted, plus ``beta`` times the k3 KL.
 
     Args:
         logp, old_logp: ``(B, T)`` with padding already zeroed.
         ref_logp: ``(B, T)`` with padding zeroed, or None (no KL term, no ``kl``).
         adv: ``(B, T)`` per-token advantages, 0 on padding.
+        active: ``(B, T)`` bool; needed for the sequence-level ratio (default: all).
+        entropy_mask: ``(B, T)`` bool, the tokens that keep their policy gradient.
+        is_ratio: ``(B, T)`` sampler-mismatch weights (constants).
 
     Returns:
-        ``(per_token_loss, ratio, kl)``, each ``(B, T)``; ``kl`` is None without
-        ``ref_logp`` and is reported even when ``beta`` is 0.
+        ``(per_token_loss, ratio, kl)``: ``(B, T)``, ``(B, T)`` or ``(B, 1)``, and
+        ``(B, T)`` or None without ``ref_logp`` (reported even when ``beta`` is 0).
     """
-    per_token, ratio = clipped_pg_loss(
-        logp, old_logp, adv, config.eps_low, config.eps_high
-    )  # (B, T) -min(r*A, clip(r)*A), (B, T) r
+    m = torch.ones_like(logp) if active is None else active.to(logp.dtype)
+    per_token, ratio = policy_gradient_loss(logp, old_logp, adv, m, config)
+    if entropy_mask is not None:
+        per_token = per_token * entropy_mask  # only high-entropy tokens keep a gradient
+    if is_ratio is not None:
+        per_token = per_token * is_ratio  # correct for the sampler's distribution
     kl = None
     if ref_logp is not None:
         kl = kl_k3(logp, ref_logp)  # (B, T) k3
@@ -292,20 +191,28 @@ def loss_metrics(
     kl: Tensor | None = None,
     entropies: Tensor | None = None,
     truncated: Tensor | None = None,
+    entropy_mask: Tensor | None = None,
 ) -> dict[str, float]:
     """Clip fractions, mean ratio, KL and entropy over the active tokens.
 
     Args:
-        ratio, adv, kl, entropies: ``(B, T)``; ``active``: ``(B, T)`` bool.
+        ratio: ``(B, T)`` or ``(B, 1)``; adv, kl, entropies: ``(B, T)``; ``active``:
+            ``(B, T)`` bool.
         truncated: ``(B,)`` bool, for ``frac_truncated`` (a fraction of rows).
+        entropy_mask: ``(B, T)`` bool, for ``frac_entropy_kept``.
 
     Returns:
         The floats :func:`grpo_loss` documents.
     """
+    ratio = ratio.expand_as(adv)  # a sequence-level ratio counts for each of its tokens
     m = active.to(adv.dtype)  # (B, T) float mask in the loss's dtype
     n = m.sum().clamp(min=1.0)
-    low = (ratio < 1.0 - config.eps_low) & (adv < 0) & active  # floor binds
-    high = (ratio > 1.0 + config.eps_high) & (adv > 0) & active  # ceiling binds
+    if config.loss_type == "cispo":  # the weight is capped, not clipped
+        low = torch.zeros_like(active)
+        high = (ratio > config.cispo_max_ratio) & (adv > 0) & active
+    else:
+        low = (ratio < 1.0 - config.eps_low) & (adv < 0) & active  # floor binds
+        high = (ratio > 1.0 + config.eps_high) & (adv > 0) & active  # ceiling binds
     metrics = {
         "clip_frac_low": float(low.sum() / n),
         "clip_frac_high": float(high.sum() / n),
@@ -316,6 +223,8 @@ def loss_metrics(
         metrics["kl"] = float((kl * m).sum() / n)
     if entropies is not None:
         metrics["entropy"] = float((mask_padding(entropies, active) * m).sum() / n)
+    if entropy_mask is not None:
+        metrics["frac_entropy_kept"] = float(entropy_mask.sum() / n)
     if truncated is not None:
         metrics["frac_truncated"] = float(truncated.float().mean())
     return metrics
@@ -332,6 +241,7 @@ def grpo_loss(
     truncated: Tensor | None = None,
     entropies: Tensor | None = None,
     num_items_in_batch: Tensor | float | None = None,
+    is_ratio: Tensor | None = None,
 ) -> tuple[Tensor, dict[str, float]]:
     """GRPO loss of one (micro-)batch and its metrics.
 
@@ -346,28 +256,40 @@ def grpo_loss(
         config: :class:`LossConfig`.
         truncated: ``(B,)`` bool, completion hit the length limit; required when
             ``config.mask_truncated``, whose rows are then zeroed in ``mask``.
-        entropies: ``(B, T)`` token entropies, only for the ``entropy`` metric.
-        num_items_in_batch: active tokens in the accumulated batch (``dapo`` only).
+        entropies: ``(B, T)`` token entropies: the ``entropy`` metric, and which tokens
+            train when ``config.top_entropy_quantile < 1`` (then required).
+        num_items_in_batch: active tokens in the accumulated batch (``dapo``, ``cispo``).
+        is_ratio: ``(B, T)`` sampler-mismatch weights
+            (:func:`trainer_client.sampler_correction.sampler_is_ratio`), or None.
 
     Returns:
         ``(loss, metrics)``: a scalar tensor, and floats ``clip_frac_low`` (ratio below
-        1 - eps_low with A < 0), ``clip_frac_high`` (above 1 + eps_high with A > 0),
-        ``clip_frac_region`` (either: the tokens whose gradient the clip removes),
+        1 - eps_low with A < 0), ``clip_frac_high`` (above 1 + eps_high with A > 0; for
+        cispo, above cispo_max_ratio), ``clip_frac_region`` (either),
         ``ratio_mean``, ``kl`` (when ``ref_logp`` is given), ``entropy`` (when
-        ``entropies`` is given), all means over active tokens; and ``frac_truncated``
-        (when ``truncated`` is given), a fraction of rows.
+        ``entropies`` is given), ``frac_entropy_kept`` (with the entropy mask), all
+        means over active tokens; and ``frac_truncated`` (when ``truncated`` is given),
+        a fraction of rows.
     """
-    _check_shapes(logp, old_logp, ref_logp, advantages, mask, entropies)
+    _check_shapes(logp, old_logp, ref_logp, advantages, mask, entropies, is_ratio)
     if config.beta > 0.0 and ref_logp is None:
         raise ValueError("beta > 0 needs ref_logp; pass it or set beta=0")
     active = active_tokens(mask, truncated, config)  # (B, T) bool
     adv = token_advantages(advantages, active, logp.dtype)  # (B, T), 0 on padding
+    entropy_mask = None
+    if config.top_entropy_quantile < 1.0:
+        if entropies is None:
+            raise ValueError("top_entropy_quantile < 1 needs the token entropies")
+        entropy_mask = high_entropy_mask(entropies, active, config.top_entropy_quantile)
     per_token, ratio, kl = per_token_loss(
         mask_padding(logp, active),
         mask_padding(old_logp, active),
         None if ref_logp is None else mask_padding(ref_logp, active),
         adv,
         config,
+        active=active,
+        entropy_mask=entropy_mask,
+        is_ratio=None if is_ratio is None else mask_padding(is_ratio, active),
     )
     aggregate = get_loss_aggregator(config.loss_type)
     loss = aggregate(
@@ -377,7 +299,8 @@ def grpo_loss(
         num_items_in_batch=num_items_in_batch,
     )  # scalar, normalised as loss_type says
     metrics = loss_metrics(
-        ratio, adv, active, config, kl=kl, entropies=entropies, truncated=truncated
+        ratio, adv, active, config, kl=kl, entropies=entropies, truncated=truncated,
+        entropy_mask=entropy_mask,
     )
     return loss, metrics
 
@@ -389,11 +312,18 @@ def _check_shapes(
     advantages: Tensor,
     mask: Tensor,
     entropies: Tensor | None,
+    is_ratio: Tensor | None = None,
 ) -> None:
     if logp.dim() != 2:
         raise ValueError(f"logp must be (B, T), got shape {tuple(logp.shape)}")
     shape = logp.shape
-    named = {"old_logp": old_logp, "mask": mask, "ref_logp": ref_logp, "entropies": entropies}
+    named = {
+        "old_logp": old_logp,
+        "mask": mask,
+        "ref_logp": ref_logp,
+        "entropies": entropies,
+        "is_ratio": is_ratio,
+    }
     for name, t in named.items():
         if t is not None and t.shape != shape:
             raise ValueError(

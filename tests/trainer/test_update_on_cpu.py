@@ -65,7 +65,8 @@ def surrogate(policy, batch, old_logp, loss_config):
     return float(loss)
 
 
-@pytest.mark.parametrize("loss_type", sorted(LOSS_AGGREGATORS))
+# cispo's loss is -w * A * logp, whose value is no surrogate of the ratio objective.
+@pytest.mark.parametrize("loss_type", sorted(set(LOSS_AGGREGATORS) - {"cispo"}))
 def test_mu_passes_decrease_the_loss(loss_type):
     batch = make_batch()
     losses = {}
