@@ -137,5 +137,5 @@ fi
 step "engine up: $(docker info --format '{{.ServerVersion}} runtimes={{range $k, $v := .Runtimes}}{{$k}} {{end}}')"
 
 step "building sandbox images (skips existing tags)"
-"$PYTHON" -m reward_server.verifiers.code.build
+"$PYTHON" -m reward_server.verifiers.code.build --languages all  # every in_sandbox/ folder
 step "done"

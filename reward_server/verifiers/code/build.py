@@ -1,7 +1,9 @@
 """Builds missing sandbox images: `python -m reward_server.verifiers.code.build [...]`.
 
-Idempotent: an image whose content-hashed tag exists is skipped. Languages build in
-parallel (debootstrap is mostly download and unpack, so two fit on two cores). Steps that
+By default every language folder under in_sandbox/ (each with a runtime.json) is built;
+`--languages python,cpp` builds only those. Idempotent: an image whose content-hashed tag
+exists is skipped. Up to three languages build in parallel (debootstrap is mostly download
+and unpack). Steps that
 download (debootstrap, docker import, docker build) are retried on failure (images.py);
 a build that still fails exits 1 naming the image, the step and its last output lines.
 """
@@ -17,7 +19,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import docker
 
-from reward_server.languages import DEFAULT_LANGUAGES
 from reward_server.verifiers.code.config import DEFAULT_SANDBOXES_DIR
 from reward_server.verifiers.code.images import (
     ImageBuildError,
@@ -25,14 +26,14 @@ from reward_server.verifiers.code.images import (
     default_base_source,
     image_tag,
 )
-from reward_server.verifiers.code.runtimes import Runtime, load_runtimes
+from reward_server.verifiers.code.runtimes import Runtime, available_languages, load_runtimes
 
 
 def build_all(
     client: docker.DockerClient, runtimes: dict[str, Runtime], base_source: str | None = None
 ) -> dict[str, str]:
     source = base_source or default_base_source()
-    with ThreadPoolExecutor(max_workers=len(runtimes)) as ex:
+    with ThreadPoolExecutor(max_workers=min(len(runtimes), 3)) as ex:
         futures = {n: ex.submit(build_image, client, rt, source) for n, rt in runtimes.items()}
         return {n: f.result() for n, f in futures.items()}
 
@@ -40,7 +41,9 @@ def build_all(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--languages", default=",".join(DEFAULT_LANGUAGES), help="comma-separated folders"
+        "--languages",
+        default="all",
+        help="comma-separated language folders, or 'all' (the default): every folder",
     )
     parser.add_argument("--sandboxes-dir", default=DEFAULT_SANDBOXES_DIR)
     parser.add_argument(
@@ -54,7 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--print-tags", action="store_true", help="print tags and exit")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    runtimes = load_runtimes(args.sandboxes_dir, tuple(args.languages.split(",")))
+    names = [n.strip() for n in args.languages.split(",") if n.strip()]
+    if names == ["all"]:
+        names = available_languages(args.sandboxes_dir)
+    runtimes = load_runtimes(args.sandboxes_dir, tuple(names))
     if args.print_tags:
         for rt in runtimes.values():
             print(image_tag(rt))

@@ -1,7 +1,8 @@
 """Finds the program to judge in a completion: the last fenced block of the task's language.
 
 Only the answer after the reasoning block counts. Without any fence, the whole answer is
-taken when it looks like a program of that language (Python: it parses).
+taken when it looks like a program of that language: what that means is the language's
+data (runtime.json `looks_like` patterns and `syntax_check`, see runtimes.py).
 
 This runs in the server process on every code completion (up to megabytes of degenerate
 repetition), so everything here is linear in the text: fences are found line by line,
@@ -11,6 +12,7 @@ never with a backtracking regex, and only text of a bounded size is handed to th
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import threading
 import warnings
@@ -58,24 +60,24 @@ def fenced_blocks(text: str) -> list[tuple[str, str]] | None:
     return blocks
 
 
-def _parses_as_python(text: str) -> bool:
+@functools.lru_cache(maxsize=64)
+def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern, ...]:
+    return tuple(re.compile(p, re.M) for p in patterns)
+
+
+def looks_like_program(
+    text: str, looks_like: tuple[str, ...], syntax_check: str | None = None
+) -> bool:
+    """Whether an unfenced answer is taken as a program: one of the `looks_like` patterns
+    matches (when there are any) and the named syntax check passes (when there is one).
+    A language with neither never takes unfenced text."""
+    if not looks_like and syntax_check is None:
+        return False
     if len(text) > MAX_PARSE_CHARS:
         return False  # an unfenced answer this long is not taken for a program
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SyntaxWarning for odd escapes is not an error
-            with PARSE_LOCK:
-                ast.parse(text)
-        return True
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+    if looks_like and not any(p.search(text) for p in _compiled(looks_like)):
         return False
-
-
-def _looks_like_cpp(text: str) -> bool:
-    return "#include" in text or re.search(r"\bint\s+main\s*\(", text) is not None
-
-
-LOOKS_LIKE: dict[str, Callable[[str], bool]] = {"python": _parses_as_python, "cpp": _looks_like_cpp}
+    return syntax_check is None or syntax_error(code=text, check=syntax_check) is None
 
 
 def extract_code(
@@ -83,9 +85,13 @@ def extract_code(
     language: str,
     fence_tags: tuple[str, ...],
     pair: ReasoningPair | None = None,
+    looks_like: tuple[str, ...] = (),
+    syntax_check: str | None = None,
 ) -> str | None:
     """Returns the code to run, or None when the completion holds no answer. `pair`: the
-    group's own reasoning tags (None: the known templates, see reasoning.py)."""
+    group's own reasoning tags (None: the known templates, see reasoning.py);
+    `looks_like` / `syntax_check`: when unfenced text counts (see looks_like_program).
+    `language` is only named in messages."""
     split = split_reasoning(completion, pair)
     if not split.closed:
         return None
@@ -102,8 +108,7 @@ def extract_code(
     if blocks:
         return None  # fenced blocks exist, but all of another language
     text = answer.strip()
-    looks = LOOKS_LIKE.get(language, lambda _t: False)
-    return text + "\n" if text and looks(text) else None
+    return text + "\n" if text and looks_like_program(text, looks_like, syntax_check) else None
 
 
 def python_syntax_error(code: str) -> str | None:
@@ -123,3 +128,17 @@ def python_syntax_error(code: str) -> str | None:
         return f"SyntaxError: {exc.msg} (line {exc.lineno})"
     except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
         return f"{type(exc).__name__}: {exc}"
+
+
+SYNTAX_CHECKS: dict[str, Callable[[str], str | None]] = {"python": python_syntax_error}
+"""Checks the server can run itself, by the name a runtime.json gives in `syntax_check`:
+each returns the error to report, or None."""
+
+
+def syntax_error(code: str, check: str | None) -> str | None:
+    """The named check's error for `code` (None: it passes, or no check is named)."""
+    if check is None:
+        return None
+    if check not in SYNTAX_CHECKS:
+        raise ValueError(f"unknown syntax_check {check!r}; valid: {sorted(SYNTAX_CHECKS)}")
+    return SYNTAX_CHECKS[check](code)

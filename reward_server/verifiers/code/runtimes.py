@@ -1,10 +1,52 @@
-"""Languages as data: each in_sandbox/<name>/runtime.json describes how to build and run it."""
+"""Languages as data: each in_sandbox/<name>/runtime.json describes how to build and run it.
+
+Adding a language is one folder (a Dockerfile and a runtime.json); nothing in the server's
+code names a language. The runtime.json fields:
+
+- name: the folder's name, what `CodeTask.language` says.
+- version: the toolchain (and its flags), shown in `ServerInfo.language_info`.
+- fence_tags: the code-fence tags that mark an answer in this language (lower case).
+- looks_like (optional): regular expressions; an answer without any fence is taken as a
+  program when one of them matches it (and it passes `syntax_check`, if named).
+- syntax_check (optional): a check done in the server, without a container, before
+  running (a name from extract.SYNTAX_CHECKS, e.g. "python"); a failure is COMPILE_ERROR.
+  With it and no `looks_like`, an unfenced answer is taken when it passes the check.
+- source_file: the file the program is written to in /work.
+- compile (optional): argv run once per completion before any test; a non-zero exit is
+  COMPILE_ERROR with the first lines of its diagnostics. It runs as the candidate uid in
+  /work (TMPDIR=/work) before any test input exists in the container.
+- compile_time_limit_s, compile_memory_mb (optional): the compile step's own wall-clock
+  and memory limits (default: the server's compile_time_limit_s / compile_memory_mb).
+- run: argv of one io-test run (stdin in, stdout out).
+- serve (optional): argv of a call server for function tests (see python/harness.py for
+  the line protocol); zygote (optional): argv of a warm process that forks call servers
+  and runs instead of starting a process per run.
+- test_kinds: which CodeTask tests it supports, of "io", "function", "asserts".
+- memory_rlimit: "as" (RLIMIT_AS, the default) or "data" (RLIMIT_DATA: for runtimes such
+  as V8, the JVM and Go that reserve far more address space than they use).
+- heap_percent (default 75): share of the task's memory limit given as {heap_mb}.
+- memory_markers (optional): texts in stderr by which the runtime says it ran out of
+  memory (reported as MEMORY_LIMIT).
+- stack_mb: RLIMIT_STACK of every process; env: extra environment of compile and run.
+- packages: notable libraries the image ships (for GetServerInfo readers).
+- default_base: the registry base image; debootstrap_include: Debian packages of the
+  offline base (built by images.py).
+
+The memory limit reaches the runtime two ways, for compile and run alike: argv items
+may hold {memory_mb} (the task's limit; the compile limit while compiling), {heap_mb}
+(heap_percent of it) and {time_limit_s}; and the environment has SANDBOX_MEMORY_MB,
+SANDBOX_HEAP_MB and SANDBOX_TIME_LIMIT_S.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+TEST_KINDS = ("io", "function", "asserts")
+MEMORY_RLIMITS = ("as", "data")
 
 
 @dataclass(frozen=True)
@@ -24,34 +66,111 @@ class Runtime:
     packages: tuple[str, ...]
     default_base: str
     debootstrap_include: tuple[str, ...]
+    looks_like: tuple[str, ...] = ()
+    syntax_check: str | None = None
+    compile_time_limit_s: float | None = None  # None: the server's default
+    compile_memory_mb: int | None = None
+    memory_rlimit: str = "as"
+    heap_percent: int = 75
+    memory_markers: tuple[str, ...] = ()
+
+
+def _argv(spec: dict, key: str) -> tuple[str, ...] | None:
+    value = spec.get(key)
+    return tuple(str(a) for a in value) if value else None
 
 
 def load_runtime(folder: Path) -> Runtime:
-    spec = json.loads((folder / "runtime.json").read_text())
-    return Runtime(
-        name=spec["name"],
-        version=spec["version"],
-        folder=folder,
-        fence_tags=tuple(spec["fence_tags"]),
-        source_file=spec["source_file"],
-        compile=tuple(spec["compile"]) if spec.get("compile") else None,
-        run=tuple(spec["run"]),
-        serve=tuple(spec["serve"]) if spec.get("serve") else None,
-        zygote=tuple(spec["zygote"]) if spec.get("zygote") else None,
-        test_kinds=tuple(spec["test_kinds"]),
-        stack_mb=int(spec.get("stack_mb", 8)),
-        env=dict(spec.get("env", {})),
-        packages=tuple(spec.get("packages", ())),
-        default_base=spec["default_base"],
-        debootstrap_include=tuple(spec.get("debootstrap_include", ())),
-    )
+    """Reads and checks one runtime.json; ValueError naming the file and the field."""
+    path = folder / "runtime.json"
+    spec = json.loads(path.read_text())
+    try:
+        rt = Runtime(
+            name=spec["name"],
+            version=spec["version"],
+            folder=folder,
+            fence_tags=tuple(t.lower() for t in spec["fence_tags"]),
+            source_file=spec["source_file"],
+            compile=_argv(spec, "compile"),
+            run=tuple(spec["run"]),
+            serve=_argv(spec, "serve"),
+            zygote=_argv(spec, "zygote"),
+            test_kinds=tuple(spec["test_kinds"]),
+            stack_mb=int(spec.get("stack_mb", 8)),
+            env={str(k): str(v) for k, v in spec.get("env", {}).items()},
+            packages=tuple(spec.get("packages", ())),
+            default_base=spec["default_base"],
+            debootstrap_include=tuple(spec.get("debootstrap_include", ())),
+            looks_like=tuple(spec.get("looks_like", ())),
+            syntax_check=spec.get("syntax_check"),
+            compile_time_limit_s=_opt(spec, "compile_time_limit_s", float),
+            compile_memory_mb=_opt(spec, "compile_memory_mb", int),
+            memory_rlimit=spec.get("memory_rlimit", "as"),
+            heap_percent=int(spec.get("heap_percent", 75)),
+            memory_markers=tuple(spec.get("memory_markers", ())),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: bad or missing field: {exc}") from None
+    _check(rt, path)
+    return rt
+
+
+def _opt(spec: dict, key: str, kind: type) -> object:
+    return kind(spec[key]) if spec.get(key) is not None else None
+
+
+def _check(rt: Runtime, path: Path) -> None:
+    problems = []
+    if rt.name != rt.folder.name:
+        problems.append(f"name {rt.name!r} is not the folder's name {rt.folder.name!r}")
+    if not rt.fence_tags:
+        problems.append("fence_tags is empty")
+    if not set(rt.test_kinds) <= set(TEST_KINDS) or not rt.test_kinds:
+        problems.append(f"test_kinds {list(rt.test_kinds)} must be some of {list(TEST_KINDS)}")
+    if set(rt.test_kinds) & {"function", "asserts"} and not rt.serve:
+        problems.append("function or assert tests need a serve argv")
+    if rt.memory_rlimit not in MEMORY_RLIMITS:
+        problems.append(f"memory_rlimit {rt.memory_rlimit!r}; use one of {list(MEMORY_RLIMITS)}")
+    if not 10 <= rt.heap_percent <= 100:
+        problems.append(f"heap_percent {rt.heap_percent} must be in [10, 100]")
+    from reward_server.verifiers.code.extract import SYNTAX_CHECKS  # no cycle at import
+
+    if rt.syntax_check is not None and rt.syntax_check not in SYNTAX_CHECKS:
+        problems.append(f"syntax_check {rt.syntax_check!r}; valid: {sorted(SYNTAX_CHECKS)}")
+    for pattern in rt.looks_like:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            problems.append(f"looks_like {pattern!r}: {exc}")
+    if problems:
+        raise ValueError(f"{path}: " + "; ".join(problems))
+
+
+def available_languages(sandboxes_dir: str | Path) -> list[str]:
+    """Every language folder (one holding a runtime.json), sorted."""
+    return sorted(p.parent.name for p in Path(sandboxes_dir).glob("*/runtime.json"))
 
 
 def load_runtimes(sandboxes_dir: str | Path, names: tuple[str, ...]) -> dict[str, Runtime]:
     """Loads the named languages; an unknown name fails with the list of valid ones."""
     root = Path(sandboxes_dir)
-    available = sorted(p.parent.name for p in root.glob("*/runtime.json"))
+    available = available_languages(root)
     unknown = [n for n in names if n not in available]
     if unknown:
         raise ValueError(f"unknown sandbox language(s) {unknown}; valid: {available}")
     return {n: load_runtime(root / n) for n in names}
+
+
+def expand(argv: tuple[str, ...], memory_mb: int, heap_percent: int, time_limit_s: float):
+    """argv with {memory_mb}, {heap_mb} and {time_limit_s} filled in."""
+    values = {
+        "{memory_mb}": str(memory_mb),
+        "{heap_mb}": str(max(memory_mb * heap_percent // 100, 16)),
+        "{time_limit_s}": f"{time_limit_s:g}",
+    }
+    out = []
+    for arg in argv:
+        for key, value in values.items():
+            arg = arg.replace(key, value)
+        out.append(arg)
+    return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from reward_server.api import reward_pb2
 from reward_server.outcome import Outcome, Verdict
@@ -20,11 +21,15 @@ from reward_server.verifiers.code.assert_judges import JudgePool
 from reward_server.verifiers.code.config import SandboxConfig
 from reward_server.verifiers.code.container import PROTOCOL_SLACK_S, Sandbox
 from reward_server.verifiers.code.extract import PARSE_LOCK
-from reward_server.verifiers.code.runtimes import Runtime
+from reward_server.verifiers.code.runtimes import Runtime, expand
 from reward_server.verifiers.code.valuecodec_loader import valuecodec
 from reward_server.verifiers.code.verdicts import TestResult, failed, passed
 
+if TYPE_CHECKING:
+    from reward_server.verifiers.code.checkers import Checker
+
 BREAKS_CONTAINER = ("timeout", "output_limit", "died")
+COMPILE_DETAIL_LINES = 20  # of the compiler's diagnostics, from the first
 LIMIT_VERDICTS = (Verdict.TIME_LIMIT, Verdict.MEMORY_LIMIT, Verdict.OUTPUT_LIMIT)
 
 
@@ -35,6 +40,7 @@ class Job:
     time_limit_s: float
     memory_mb: int
     tests_total: int | None = None  # count_tests(task), when the caller has it already
+    checker: Checker | None = None  # the task's compiled checker (IoTests.checker)
 
 
 @dataclass
@@ -72,12 +78,18 @@ class Context:
         return {"zygote": list(rt.zygote), "path": f"/work/{rt.source_file}", "mode": mode}
 
     def run_args(self, job: Job, argv: tuple[str, ...], limit: float, memory_mb: int) -> dict:
+        """A run request: argv with the limits filled in (see runtimes.expand); the same
+        numbers in the environment, so a runtime can size its heap and threads from them."""
+        rt = self.runtime
+        heap_mb = max(memory_mb * rt.heap_percent // 100, 16)
         return {
-            "argv": list(argv),
+            "argv": expand(argv, memory_mb, rt.heap_percent, limit),
             "time_limit": limit,
             "memory_mb": memory_mb,
+            "memory_rlimit": rt.memory_rlimit,
+            "memory_markers": list(rt.memory_markers),
             "max_output": self.config.max_output_bytes,
-            "stack_mb": self.runtime.stack_mb,
+            "stack_mb": rt.stack_mb,
             "fsize_mb": self.config.fsize_mb,
             "nofile": self.config.nofile,
             "env": {
@@ -85,9 +97,33 @@ class Context:
                 "HOME": "/work",
                 "TMPDIR": "/tmp",
                 "LANG": "C.UTF-8",
-                **self.runtime.env,
+                **rt.env,
+                "SANDBOX_MEMORY_MB": str(memory_mb),
+                "SANDBOX_HEAP_MB": str(heap_mb),
+                "SANDBOX_TIME_LIMIT_S": f"{limit:g}",
             },
         }
+
+
+def compile_limits(rt: Runtime, config: SandboxConfig) -> tuple[float, int]:
+    """The compile step's (wall-clock s, memory MiB): the language's own, else the
+    server's defaults."""
+    return (
+        rt.compile_time_limit_s or config.compile_time_limit_s,
+        rt.compile_memory_mb or config.compile_memory_mb,
+    )
+
+
+def compile_detail(res: dict) -> str:
+    """What a failed compile reports: the first lines of its diagnostics (the first error
+    is the one that explains the rest)."""
+    if res["reason"] == "timeout":
+        return f"compilation exceeded its time limit ({res.get('wall')}s wall)"
+    if res.get("out_of_memory") or (res.get("signal") == 9 and not res.get("killed")):
+        return "compilation ran out of memory"
+    lines = res.get("stderr", "").strip().splitlines()[:COMPILE_DETAIL_LINES]
+    text = "\n".join(lines) or res.get("stdout", "").strip()[:500]
+    return text or f"compilation failed (exit code {res.get('exit_code')})"
 
 
 def count_tests(task: reward_pb2.CodeTask) -> int:
@@ -110,7 +146,9 @@ def judge_completion(ctx: Context, job: Job) -> Outcome:
         hit = [r for r in results if r.verdict in LIMIT_VERDICTS]
         if hit and ctx.box.broken is None:  # a run that hit a limit retires its container
             ctx.box.broken = f"a run hit a limit: {hit[0].verdict.name}"
-        return verdicts.combine(results, total, ctx.config.partial_credit, job.code)
+        return verdicts.combine(
+            results, total, ctx.config.partial_credit, job.code, job.task.report_tests
+        )
     finally:
         try:
             res = ctx.box.request({"op": "reset"}, timeout=10.0)
@@ -128,14 +166,14 @@ def _run(ctx: Context, job: Job) -> list[TestResult]:
         return _run_io(ctx, job, write) if kind == "io" else _run_calls(ctx, job, write, kind)
     ctx.op(write, 5.0)
     if rt.compile:
-        limit = ctx.config.compile_time_limit_s
-        res = ctx.op(
-            {"op": "exec", **ctx.run_args(job, rt.compile, limit, ctx.config.compile_memory_mb)},
-            limit,
-        )
-        if res["reason"] != "exited" or res.get("exit_code") != 0:
-            why = "compilation timed out" if res["reason"] == "timeout" else res["stderr"]
-            return [failed(Verdict.COMPILE_ERROR, why.strip()[-500:] or "compilation failed")]
+        # Before any test input is in the container; temporary files go to /work, which
+        # the reset wipes, like everything the candidate uid can write.
+        limit, memory_mb = compile_limits(rt, ctx.config)
+        req = ctx.run_args(job, rt.compile, limit, memory_mb)
+        req["env"]["TMPDIR"] = "/work"
+        res = ctx.op({"op": "exec", **req}, limit)
+        if res["reason"] != "exited" or res.get("exit_code") != 0 or res.get("signal"):
+            return [failed(Verdict.COMPILE_ERROR, compile_detail(res))]
     if kind == "io":
         return _run_io(ctx, job, None)
     return _run_calls(ctx, job, None, kind)
@@ -151,13 +189,20 @@ def _run_calls(ctx: Context, job: Job, write: dict | None, kind: str) -> list[Te
     return _run_asserts(ctx, job, names)
 
 
-def _stop(ctx: Context, result: TestResult) -> bool:
-    return not result.passed and (not ctx.config.partial_credit or ctx.box.broken is not None)
+def _stop(ctx: Context, job: Job, result: TestResult) -> bool:
+    """After a failure: stop, unless every test counts (partial credit, or the task asks
+    for per-test results) and the container is still fit to run the next one."""
+    go_on = ctx.config.partial_credit or job.task.report_tests
+    return not result.passed and (not go_on or ctx.box.broken is not None)
 
 
 def _run_io(ctx: Context, job: Job, write: dict | None) -> list[TestResult]:
+    io = job.task.io
+    rule = verdicts.compare_rule(
+        io.compare if io.HasField("compare") else None, ctx.config.float_tolerance
+    )
     results = []
-    for case in job.task.io.cases:
+    for case in io.cases:
         req = {
             "op": "exec",
             "stdin": case.stdin,
@@ -171,14 +216,27 @@ def _run_io(ctx: Context, job: Job, write: dict | None) -> list[TestResult]:
             write = None
         bad = verdicts.run_failure(res, job.memory_mb)
         if bad is None:
-            ok = verdicts.output_matches(
-                res["stdout"], case.expected_stdout, ctx.config.float_tolerance
-            )
-            bad = None if ok else failed(Verdict.WRONG, "output differs from the expected output")
-        results.append(bad or passed())
-        if _stop(ctx, results[-1]):
+            bad = _judge_output(ctx, job, case, res["stdout"], rule)
+        results.append(verdicts.timed(bad or passed(), res))
+        if _stop(ctx, job, results[-1]):
             break
     return results
+
+
+def _judge_output(
+    ctx: Context, job: Job, case: reward_pb2.IoCase, output: str, rule: verdicts.CompareRule
+) -> TestResult | None:
+    """The failure of a clean run's output, or None: by the task's checker (in its own
+    container) when it has one, else by comparison under the task's rule."""
+    if job.checker is not None:
+        memory_mb = max(job.memory_mb, ctx.config.default_memory_mb)
+        res = job.checker.check(
+            case.stdin, output, case.expected_stdout, job.time_limit_s, memory_mb
+        )
+        return None if res.passed else res
+    if verdicts.output_matches(output, case.expected_stdout, rule):
+        return None
+    return failed(Verdict.WRONG, "output differs from the expected output")
 
 
 def _spawn(ctx: Context, job: Job, write: dict | None) -> tuple[dict | None, TestResult | None]:
@@ -254,7 +312,7 @@ def _run_function(ctx: Context, job: Job, names: dict) -> list[TestResult]:
         else:  # the call that did not answer: the process is gone, later cases never ran
             results.append(_function_result(ctx, job, res, expected))
             break
-        if _stop(ctx, results[-1]):
+        if _stop(ctx, job, results[-1]):
             break
     return results
 
@@ -300,7 +358,7 @@ def _run_asserts(ctx: Context, job: Job, names: dict) -> list[TestResult]:
                 "test_code": spec.test_code,
                 "entry_point": spec.entry_point,
                 "names": names,
-                "stop_on_fail": not ctx.config.partial_credit,
+                "stop_on_fail": not (ctx.config.partial_credit or job.task.report_tests),
             }
         )
         budget = limit

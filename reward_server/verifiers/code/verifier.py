@@ -22,17 +22,26 @@ from reward_server.outcome import Outcome, Verdict
 from reward_server.quoting import quote
 from reward_server.reasoning import ReasoningPair
 from reward_server.verifiers.base import UnusableTask
-from reward_server.verifiers.code import owners
+from reward_server.verifiers.code import container, owners, verdicts
 from reward_server.verifiers.code.assert_judge import step_kinds
 from reward_server.verifiers.code.assert_judges import JudgePool
 from reward_server.verifiers.code.build import build_all
+from reward_server.verifiers.code.checker_cache import CheckerCache
+from reward_server.verifiers.code.checkers import Checker, CheckerUnusable
 from reward_server.verifiers.code.config import SandboxConfig
 from reward_server.verifiers.code.container import SandboxDied
-from reward_server.verifiers.code.extract import PARSE_LOCK, extract_code, python_syntax_error
+from reward_server.verifiers.code.extract import PARSE_LOCK, extract_code, syntax_error
 from reward_server.verifiers.code.images import image_tag, missing_images
+from reward_server.verifiers.code.io_options import validate_io_options
 from reward_server.verifiers.code.pool import LanguagePool
 from reward_server.verifiers.code.runtimes import Runtime, load_runtimes
-from reward_server.verifiers.code.session import Context, Job, count_tests, judge_completion
+from reward_server.verifiers.code.session import (
+    Context,
+    Job,
+    compile_limits,
+    count_tests,
+    judge_completion,
+)
 from reward_server.verifiers.code.valuecodec_loader import CODEC_DIR, valuecodec
 
 log = logging.getLogger(__name__)
@@ -77,6 +86,14 @@ class CodeVerifier:
         self._lifecycle = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sandbox-life")
         self._pools: dict[str, LanguagePool] = {}
         self._judges = JudgePool(CODEC_DIR, config.judge_memory_mb)
+        # Checkers get containers of their own, never one of the pools' (see checkers.py).
+        self._checkers = CheckerCache(
+            runtimes,
+            config,
+            lambda lang: container.create(client, self._images[lang], lang, config, owner),
+            container.destroy,
+            self._lifecycle,
+        )
         self._reaper: asyncio.Task | None = None
 
     @classmethod
@@ -148,11 +165,22 @@ class CodeVerifier:
         return [(n, rt.version, self._images[n]) for n, rt in self._runtimes.items()]
 
     def describe(self, info: reward_pb2.ServerInfo) -> None:
-        """GetServerInfo: the code kind, each language with its image, the test limits."""
+        """GetServerInfo: the code kind, each language with its toolchain, image, test
+        kinds and compile limits (0 for languages that do not compile), the test limits."""
         info.verifiers.append(self.kind)
         for name, version, image in self.languages():
+            rt = self._runtimes[name]
+            seconds, mib = compile_limits(rt, self.config) if rt.compile else (0.0, 0)
             info.languages.append(name)
-            info.language_info.add(name=name, version=version, image=image)
+            info.language_info.add(
+                name=name,
+                version=version,
+                image=image,
+                test_kinds=rt.test_kinds,
+                compile_time_limit_s=seconds,
+                compile_memory_mb=mib,
+                fence_tags=rt.fence_tags,
+            )
         info.limits.default_time_limit_s = self.config.default_time_limit_s
         info.limits.max_time_limit_s = self.config.max_time_limit_s
         info.limits.default_memory_mb = self.config.default_memory_mb
@@ -170,11 +198,14 @@ class CodeVerifier:
         if kind is None:
             raise UnusableTask("the code task has no tests (set io, function or asserts)")
         if kind not in rt.test_kinds:
+            able = sorted(n for n, r in self._runtimes.items() if kind in r.test_kinds)
             raise UnusableTask(
-                f"{task.language} supports {list(rt.test_kinds)} tests, not "
-                f"{kind!r} (function and assert tests are Python-only)"
+                f"{task.language} supports {list(rt.test_kinds)} tests, not {kind!r} "
+                f"({kind} tests are served for {able or 'no language here'})"
             )
         _validate_tests(task, kind)
+        if kind == "io":
+            validate_io_options(task.io, self._runtimes)
         lim = task.limits
         if not 0 <= lim.time_limit_s <= self.config.max_time_limit_s:
             raise UnusableTask(
@@ -197,11 +228,27 @@ class CodeVerifier:
         time_limit = task.limits.time_limit_s or self.config.default_time_limit_s
         memory_mb = task.limits.memory_mb or self.config.default_memory_mb
         total = count_tests(task)
-        jobs = [
-            self._score_one(rt, task, text, time_limit, memory_mb, total, pair)
-            for text in completions
-        ]
-        return list(await asyncio.gather(*jobs))
+        checker = None
+        if task.WhichOneof("tests") == "io" and task.io.HasField("checker"):
+            try:
+                checker = await self._checkers.lease(
+                    task.io.checker.language, task.io.checker.source
+                )
+            except CheckerUnusable as exc:
+                raise UnusableTask(f"io.checker: {exc}") from None
+            except Exception as exc:  # no container for it: this group cannot be judged now
+                log.warning("could not start a checker: %s", exc)
+                outcome = Outcome.infra_error(f"could not start the task's checker: {exc}")
+                return [_with_tests(task, outcome, total) for _ in completions]
+        try:
+            jobs = [
+                self._score_one(rt, task, text, time_limit, memory_mb, total, pair, checker)
+                for text in completions
+            ]
+            return list(await asyncio.gather(*jobs))
+        finally:
+            if checker is not None:
+                self._checkers.release(checker)
 
     async def _score_one(
         self,
@@ -212,6 +259,7 @@ class CodeVerifier:
         memory_mb: int,
         total: int,
         pair: ReasoningPair | None,
+        checker: Checker | None = None,
     ) -> Outcome:
         # Parsing a long completion is CPU work: keep it off the event loop. A short one
         # parses in well under a millisecond, less than the thread hand-off would cost.
@@ -220,17 +268,18 @@ class CodeVerifier:
         else:
             code, err = await asyncio.to_thread(_prepare, rt, text, pair)
         if code is None:
-            return Outcome(
-                Verdict.NO_ANSWER,
-                detail=f"no {rt.name} code block in the answer",
-                tests_total=total,
-            )
+            detail = f"no {rt.name} code block in the answer"
+            return _with_tests(task, Outcome(Verdict.NO_ANSWER, detail=detail), total)
         if err:
-            return Outcome(
-                Verdict.COMPILE_ERROR, extracted_answer=code, detail=err, tests_total=total
-            )
+            outcome = Outcome(Verdict.COMPILE_ERROR, extracted_answer=code, detail=err)
+            return _with_tests(task, outcome, total)
         job = Job(
-            code=code, task=task, time_limit_s=time_limit, memory_mb=memory_mb, tests_total=total
+            code=code,
+            task=task,
+            time_limit_s=time_limit,
+            memory_mb=memory_mb,
+            tests_total=total,
+            checker=checker,
         )
         for attempt in range(self.config.infra_retries + 1):
             outcome, died = await self._judge_in_container(rt, job)
@@ -240,8 +289,7 @@ class CodeVerifier:
             if attempt < self.config.infra_retries:
                 self._on_event("rejudged", 1)
         outcome.extracted_answer = code
-        outcome.tests_total = total
-        return outcome
+        return _with_tests(task, outcome, total)
 
     async def _judge_in_container(self, rt: Runtime, job: Job) -> tuple[Outcome, str | None]:
         """One judging in one warm container. Also returns why the container died under
@@ -268,6 +316,7 @@ class CodeVerifier:
         if self._reaper is not None:
             self._reaper.cancel()
         await asyncio.gather(*(p.close() for p in self._pools.values()), return_exceptions=True)
+        await self._checkers.close()
         leftovers = await asyncio.to_thread(owners.list_managed, self._client, self.owner)
         for c in leftovers:  # anything a pool lost track of (e.g. a create racing close)
             await asyncio.to_thread(owners.remove, c)
@@ -276,14 +325,13 @@ class CodeVerifier:
         self._lifecycle.shutdown(wait=False, cancel_futures=True)
 
 
-def _prepare(
-    rt: Runtime, text: str, pair: ReasoningPair | None
-) -> tuple[str | None, str | None]:
-    """The code to run and, for Python, its syntax error (judged without a container)."""
-    code = extract_code(text, rt.name, rt.fence_tags, pair)
-    if code is None or rt.name != "python":
-        return code, None
-    return code, python_syntax_error(code)
+def _prepare(rt: Runtime, text: str, pair: ReasoningPair | None) -> tuple[str | None, str | None]:
+    """The code to run and, when the language names a syntax check the server can run,
+    its syntax error (judged without a container)."""
+    code = extract_code(text, rt.name, rt.fence_tags, pair, rt.looks_like, rt.syntax_check)
+    if code is None:
+        return None, None
+    return code, syntax_error(code, rt.syntax_check)
 
 
 def _judge_safely(ctx: Context, job: Job) -> Outcome:
@@ -299,6 +347,17 @@ def _judge_safely(ctx: Context, job: Job) -> Outcome:
         ctx.box.broken = f"{type(exc).__name__}: {exc}"
         log.exception("sandbox error")
         return Outcome.infra_error(f"sandbox error: {type(exc).__name__}: {exc}")
+
+
+def _with_tests(task: reward_pb2.CodeTask, outcome: Outcome, total: int) -> Outcome:
+    """The outcome with its test count and, when the task asks for per-test results and
+    none were run (no code, a syntax error, an infrastructure failure), each test as not
+    run."""
+    outcome.tests_total = total
+    if task.report_tests and not outcome.tests:
+        why = f"{outcome.verdict.name}: {outcome.detail}"[:300]
+        outcome.tests = [verdicts.not_run(why)] * total
+    return outcome
 
 
 def _validate_tests(task: reward_pb2.CodeTask, kind: str) -> None:

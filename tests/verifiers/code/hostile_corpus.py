@@ -4,7 +4,9 @@ verifier and by tests/server/test_hostile_server.py through the gRPC contract).
 
 Each file names its task in its first line (`# task: NAME`) and may name a follow-up in
 its second (`# then: FILE`): a program that exploits what the first tried to leave
-behind, run right after it in the same container.
+behind, run right after it in the same container. A file's language is the one whose
+runtime.json source_file has its suffix. Every language has the task `<language>_add_io`
+(sum two numbers); its correct program is correct/<language>_add_io.<suffix>.
 """
 
 from __future__ import annotations
@@ -12,10 +14,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from reward_server.api import reward_pb2
+from reward_server.verifiers.code.config import SandboxConfig
+from reward_server.verifiers.code.runtimes import available_languages, load_runtimes
 
 from .conftest import fenced, py_task_io
 
 HOSTILE = Path(__file__).parent / "hostile"
+CORRECT_DIR = Path(__file__).parent / "correct"
+RUNTIMES = load_runtimes(
+    SandboxConfig().sandboxes_dir, tuple(available_languages(SandboxConfig().sandboxes_dir))
+)
+SUFFIXES = {Path(rt.source_file).suffix: name for name, rt in RUNTIMES.items()}
 ADD_CASES = [("1 2", "3"), ("40 2", "42"), ("-5 5", "0")]
 LIMITS = reward_pb2.Limits(time_limit_s=2.0, memory_mb=128)
 
@@ -143,4 +152,13 @@ FILES = [p for p in ALL_FILES if p not in FOLLOW_UPS]
 
 
 def language(path: Path) -> str:
-    return "cpp" if path.suffix == ".cpp" else "python"
+    return SUFFIXES[path.suffix]
+
+
+for _name in RUNTIMES:  # every language's add task, unless named above
+    TASKS.setdefault(
+        f"{_name}_add_io",
+        reward_pb2.CodeTask(language=_name, limits=LIMITS, io=py_task_io(ADD_CASES).io),
+    )
+for _path in sorted(CORRECT_DIR.glob("*_add_io.*")):
+    CORRECT.setdefault(_path.stem, fenced(_path.read_text(), language(_path)))

@@ -5,10 +5,18 @@ from __future__ import annotations
 import pytest
 from pathological import SHAPES, cpu_seconds, text_of
 
-from reward_server.verifiers.code.extract import MAX_PARSE_CHARS, extract_code, python_syntax_error
+from reward_server.verifiers.code.config import SandboxConfig
+from reward_server.verifiers.code.extract import (
+    MAX_PARSE_CHARS,
+    extract_code,
+    python_syntax_error,
+    syntax_error,
+)
+from reward_server.verifiers.code.runtimes import available_languages, load_runtimes
 
 PY = ("python", "py", "python3")
-CPP = ("cpp", "c++")
+SANDBOXES = SandboxConfig().sandboxes_dir
+RUNTIMES = load_runtimes(SANDBOXES, tuple(available_languages(SANDBOXES)))
 
 
 @pytest.mark.parametrize(
@@ -32,7 +40,7 @@ def test_thousands_of_fences_are_no_answer():
 
 def test_long_unfenced_text_is_not_parsed():
     program = "x = 1\n" * (MAX_PARSE_CHARS // 6 + 1)
-    assert extract_code(program, "python", PY) is None
+    assert extract_code(program, "python", PY, None, (), "python") is None
     assert python_syntax_error("def f(:\n" + program) is None  # left to the sandbox
 
 
@@ -40,10 +48,38 @@ def test_long_unfenced_text_is_not_parsed():
 def test_code_extraction_is_linear(shape):
     text = text_of(shape)
 
-    def prepare():
-        for language, tags in (("python", PY), ("cpp", CPP)):
-            code = extract_code(text, language, tags)
-            if code is not None and language == "python":
-                python_syntax_error(code)
+    def prepare(name):
+        rt = RUNTIMES[name]  # each language's own unfenced-answer rules
+        code = extract_code(text, name, rt.fence_tags, None, rt.looks_like, rt.syntax_check)
+        if code is not None:
+            syntax_error(code, rt.syntax_check)
 
-    assert cpu_seconds(prepare) < 1.0
+    for name in RUNTIMES:
+        assert cpu_seconds(lambda name=name: prepare(name)) < 0.6, name
+
+
+@pytest.mark.parametrize("language", sorted(RUNTIMES))
+def test_every_language_takes_its_own_fences_only(language):
+    rt = RUNTIMES[language]
+    others = sorted({t for n, r in RUNTIMES.items() if n != language for t in r.fence_tags})
+    foreign = next(t for t in others if t not in rt.fence_tags)
+    for tag in rt.fence_tags:
+        text = f"```{foreign}\nnot this\n```\nMine:\n```{tag.upper()}\nthis one\n```\n"
+        assert extract_code(text, language, rt.fence_tags) == "this one\n"
+    assert extract_code(f"```{foreign}\nnot this\n```", language, rt.fence_tags) is None
+
+
+UNFENCED = {
+    "c": "#include <stdio.h>\nint main(void) { return 0; }",
+    "cpp": "#include <iostream>\nint main() { return 0; }",
+    "javascript": "const x = 1;\nconsole.log(x + 1);",
+    "python": "def f():\n    return 1",
+}
+
+
+@pytest.mark.parametrize("language", sorted(UNFENCED))
+def test_unfenced_program_is_taken_by_the_languages_rules(language):
+    rt = RUNTIMES[language]
+    args = (language, rt.fence_tags, None, rt.looks_like, rt.syntax_check)
+    assert extract_code(UNFENCED[language], *args) == UNFENCED[language] + "\n"
+    assert extract_code("The answer is 42, as computed above.", *args) is None

@@ -31,6 +31,7 @@ from .hostile_corpus import (
 )
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
+LANGUAGES = tuple(sorted({language(p) for p in ALL_FILES}))  # one warm container each
 
 
 # What Debian's runsc (a 2022 gVisor snapshot, ptrace platform) does not stop yet. Run and
@@ -61,7 +62,9 @@ def hostile_verifier(request, docker_client):
     container after one completion, so a follow-up lands in a fresh one there)."""
     if request.param == "runsc":
         require_runsc(docker_client)
-    yield from start_verifier(docker_client, pool_size=1, runtime=request.param)
+    yield from start_verifier(
+        docker_client, pool_size=1, runtime=request.param, languages=LANGUAGES
+    )
 
 
 def test_corpus_is_large_enough():
@@ -84,13 +87,15 @@ def test_hostile_program_is_not_correct_and_leaves_nothing(
     assert out.verdict != Verdict.INFRA_ERROR, out  # failures are the candidate's, not ours
     then = follow_up(path)
     if then is not None:
-        nxt = hostile_verifier.score(TASKS[task_name(then)], [fenced(then.read_text())])[0]
+        nxt = hostile_verifier.score(
+            TASKS[task_name(then)], [fenced(then.read_text(), language(then))]
+        )[0]
         assert nxt.verdict not in (Verdict.CORRECT, Verdict.INFRA_ERROR), (out, nxt)
     after = hostile_verifier.score(task, [CORRECT[name]])[0]
     assert after.verdict == Verdict.CORRECT, (out, after)
     owner = hostile_verifier.v.owner
     for _ in range(100):  # a retired container is replaced in the background
-        if len(owners.list_managed(docker_client, owner)) <= 2:
+        if len(owners.list_managed(docker_client, owner)) <= len(LANGUAGES):
             break
         time.sleep(0.1)
-    assert len(owners.list_managed(docker_client, owner)) <= 2
+    assert len(owners.list_managed(docker_client, owner)) <= len(LANGUAGES)

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from reward_server.verifiers.code.assert_judge import plan_tests
 from reward_server.verifiers.code.config import SandboxConfig
 from reward_server.verifiers.code.extract import extract_code, python_syntax_error
-from reward_server.verifiers.code.runtimes import load_runtimes
+from reward_server.verifiers.code.runtimes import available_languages, load_runtimes
 from reward_server.verifiers.code.valuecodec_loader import valuecodec
 from reward_server.verifiers.code.verdicts import output_matches, plain_equal
 
-PY = ("python", "py", "python3")
+SANDBOXES = SandboxConfig().sandboxes_dir
+RUNTIMES = load_runtimes(SANDBOXES, tuple(available_languages(SANDBOXES)))
+
+
+def extract(text: str, language: str) -> str | None:
+    """extract_code with the language's own data (fence tags, unfenced-answer rules)."""
+    rt = RUNTIMES[language]
+    return extract_code(text, language, rt.fence_tags, None, rt.looks_like, rt.syntax_check)
 
 
 def test_extract_takes_last_block_of_the_language_after_reasoning():
@@ -19,20 +28,20 @@ def test_extract_takes_last_block_of_the_language_after_reasoning():
         "<think>```python\nprint('thinking')\n```</think>"
         "```cpp\nint main(){}\n```\n```python\nprint(1)\n```\n```python\nprint(2)\n```"
     )
-    assert extract_code(text, "python", PY) == "print(2)\n"
+    assert extract(text, "python") == "print(2)\n"
 
 
 def test_extract_unfenced_answer_only_when_it_parses():
-    assert extract_code("def f():\n    return 1", "python", PY) == "def f():\n    return 1\n"
-    assert extract_code("The answer is 42.", "python", PY) is None
+    assert extract("def f():\n    return 1", "python") == "def f():\n    return 1\n"
+    assert extract("The answer is 42.", "python") is None
 
 
 def test_extract_unclosed_reasoning_is_no_answer():
-    assert extract_code("<think>```python\nprint(1)\n```", "python", PY) is None
+    assert extract("<think>```python\nprint(1)\n```", "python") is None
 
 
 def test_extract_other_language_only_is_no_answer():
-    assert extract_code("```cpp\nint main(){}\n```", "python", PY) is None
+    assert extract("```cpp\nint main(){}\n```", "python") is None
 
 
 def test_syntax_check():
@@ -106,8 +115,10 @@ def test_config_validation_says_what_to_change():
 
 
 def test_runtime_registry_lists_valid_names():
-    with pytest.raises(ValueError, match=r"valid: \['cpp', 'python'\]"):
-        load_runtimes(SandboxConfig().sandboxes_dir, ("cobol",))
+    valid = available_languages(SANDBOXES)
+    assert {"python", "cpp", "c", "javascript"} <= set(valid)
+    with pytest.raises(ValueError, match=re.escape(f"valid: {valid}")):
+        load_runtimes(SANDBOXES, ("cobol",))
 
 
 def _predict(test_code: str, step: str = "check(candidate)", entry: str = "f"):

@@ -47,10 +47,14 @@ def ignore_signals() -> None:
 
 
 def limits(req: dict) -> list[tuple[int, int]]:
+    """The rlimits of one candidate process. Memory is RLIMIT_AS, or RLIMIT_DATA for
+    runtimes (V8, the JVM, Go) that reserve far more address space than they use
+    ("memory_rlimit": "data"); the container's cgroup bounds both."""
     mem = int(req.get("memory_mb", 256)) << 20
     cpu = math.ceil(float(req.get("time_limit", 5.0))) + 1
+    kind = resource.RLIMIT_DATA if req.get("memory_rlimit") == "data" else resource.RLIMIT_AS
     return [
-        (resource.RLIMIT_AS, mem),
+        (kind, mem),
         (resource.RLIMIT_CPU, cpu),
         (resource.RLIMIT_CORE, 0),
         (resource.RLIMIT_STACK, int(req.get("stack_mb", 8)) << 20),
@@ -221,14 +225,24 @@ def run_to_end(req: dict, spawn, others_alive) -> dict:
         "leftover": others_alive(),
     }
     result.update(status(st))
+    result["out_of_memory"] = out_of_memory(result["stderr"], req)
     return result
+
+
+def out_of_memory(stderr: str, req: dict) -> bool:
+    """The runtime said it ran out of memory (runtime.json memory_markers). Only ever
+    turns a failure into MEMORY_LIMIT: a candidate printing a marker gains nothing."""
+    return any(str(m) in stderr for m in req.get("memory_markers", ()))
 
 
 class Server:
     """A spawned long-lived process that answers one line per request line."""
 
-    def __init__(self, pid: int, in_w: int, out_r: int, err_r: int) -> None:
+    def __init__(
+        self, pid: int, in_w: int, out_r: int, err_r: int, req: dict | None = None
+    ) -> None:
         self.pid, self.in_w, self.out_r, self.err_r = pid, in_w, out_r, err_r
+        self.req = req or {}  # the spawn request (its memory_markers)
         self.buf = bytearray()
         self.err = bytearray()
 
@@ -297,6 +311,7 @@ class Server:
             "stderr": bytes(self.err).decode("utf-8", "replace"),
         }
         result.update(status(st))
+        result["out_of_memory"] = out_of_memory(result["stderr"], self.req)
         self.pid = -1
         return result
 

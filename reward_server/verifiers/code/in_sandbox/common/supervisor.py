@@ -105,7 +105,7 @@ class Supervisor:
             return processes.run_to_end(req, self._spawn, cleanup.kill_strays)
         if op == "spawn":
             self._stop_server()
-            self.server = processes.Server(*self._spawn(req))
+            self.server = processes.Server(*self._spawn(req), req=req)
             res = self.server.read_line(
                 float(req.get("time_limit", 5.0)), int(req.get("max_output", 1 << 20))
             )
