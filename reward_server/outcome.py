@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Most characters of the judged answer a result shows (math cuts its answers to this too):
 # a code result must not echo a 2 MB program back to the client.
@@ -25,6 +25,17 @@ class Verdict(enum.IntEnum):
     INFRA_ERROR = 9
 
 
+@dataclass(frozen=True)
+class TestResult:
+    """One test of a code task: passed or why not, and the wall time of its run.
+    VERDICT_UNSPECIFIED marks a test that did not run (the detail says why)."""
+
+    passed: bool
+    verdict: Verdict  # CORRECT when passed, else why it failed
+    detail: str = ""
+    time_s: float = 0.0
+
+
 @dataclass
 class Outcome:
     """The judgement of one completion before reward shaping.
@@ -39,6 +50,7 @@ class Outcome:
     detail: str = ""
     tests_passed: int = 0
     tests_total: int = 0
+    tests: list[TestResult] = field(default_factory=list)  # only when the task asks for them
 
     @classmethod
     def infra_error(cls, detail: str) -> Outcome:

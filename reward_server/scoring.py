@@ -81,6 +81,10 @@ async def score_group(
                 tests_passed=outcome.tests_passed,
                 tests_total=outcome.tests_total,
                 detail=outcome.detail,
+                tests=[
+                    reward_pb2.TestResult(verdict=int(t.verdict), time_s=t.time_s, detail=t.detail)
+                    for t in outcome.tests
+                ],
             )
         )
         verdicts[Verdict(outcome.verdict).name] += 1

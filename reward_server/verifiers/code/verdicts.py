@@ -9,18 +9,11 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 
-from reward_server.outcome import Outcome, Verdict
-
-
-@dataclass(frozen=True)
-class TestResult:
-    passed: bool
-    verdict: Verdict  # CORRECT when passed, else why it failed
-    detail: str = ""
+from reward_server.outcome import Outcome, TestResult, Verdict
 
 
 def passed() -> TestResult:
@@ -29,6 +22,38 @@ def passed() -> TestResult:
 
 def failed(verdict: Verdict, detail: str) -> TestResult:
     return TestResult(False, verdict, detail[:500])
+
+
+@dataclass(frozen=True)
+class CompareRule:
+    """How an io test's output is compared with the expected output (IoTests.compare).
+
+    The default is exact, line by line, ignoring trailing whitespace and trailing blank
+    lines. Tolerances compare number tokens: equal within abs OR rel tolerance.
+    ignore_whitespace compares the whitespace-separated tokens of the whole output.
+    """
+
+    abs_tolerance: float = 0.0
+    rel_tolerance: float = 0.0
+    ignore_case: bool = False
+    ignore_whitespace: bool = False
+
+    @property
+    def tolerant(self) -> bool:
+        return self.abs_tolerance > 0 or self.rel_tolerance > 0
+
+
+def compare_rule(compare: object | None, float_tolerance: float = 0.0) -> CompareRule:
+    """The rule of a task's Compare message; None (unset) gives the server-wide default,
+    where --float-tolerance is both the absolute and the relative tolerance."""
+    if compare is None:
+        return CompareRule(float_tolerance, float_tolerance)
+    return CompareRule(
+        abs_tolerance=float(compare.abs_tolerance),
+        rel_tolerance=float(compare.rel_tolerance),
+        ignore_case=bool(compare.ignore_case),
+        ignore_whitespace=bool(compare.ignore_whitespace),
+    )
 
 
 def _lines(text: str) -> list[str]:
@@ -41,30 +66,43 @@ def _lines(text: str) -> list[str]:
 _NUM = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
-def _close(a: float, b: float, tol: float) -> bool:
-    return math.isclose(a, b, rel_tol=tol, abs_tol=tol)
+def _close(a: float, b: float, rule: CompareRule) -> bool:
+    return math.isclose(a, b, rel_tol=rule.rel_tolerance, abs_tol=rule.abs_tolerance)
 
 
-def _tokens_match(got: str, want: str, tol: float) -> bool:
-    g, w = got.split(), want.split()
+def _tokens_match(g: list[str], w: list[str], rule: CompareRule) -> bool:
     if len(g) != len(w):
         return False
     for x, y in zip(g, w, strict=True):
         if x == y:
             continue
-        if not (tol > 0 and _NUM.match(x) and _NUM.match(y) and _close(float(x), float(y), tol)):
+        if rule.tolerant and _NUM.match(x) and _NUM.match(y):
+            if _close(float(x), float(y), rule):
+                continue
+            return False
+        if not (rule.ignore_case and x.casefold() == y.casefold()):
             return False
     return True
 
 
-def output_matches(got: str, want: str, float_tolerance: float = 0.0) -> bool:
-    """Whole-output line compare, tolerant of trailing whitespace and trailing blank lines."""
+def output_matches(got: str, want: str, rule: CompareRule | float | None = None) -> bool:
+    """Whether a program's output matches the expected output under `rule` (default:
+    exact lines, tolerant of trailing whitespace and trailing blank lines; a number is
+    the server-wide float tolerance)."""
+    if not isinstance(rule, CompareRule):
+        rule = compare_rule(None, float(rule or 0.0))
+    if rule.ignore_whitespace:
+        return _tokens_match(got.split(), want.split(), rule)
     g, w = _lines(got), _lines(want)
     if g == w:
         return True
-    if float_tolerance <= 0 or len(g) != len(w):
+    if len(g) != len(w):
         return False
-    return all(_tokens_match(x, y, float_tolerance) for x, y in zip(g, w, strict=True))
+    if rule.tolerant:
+        return all(_tokens_match(x.split(), y.split(), rule) for x, y in zip(g, w, strict=True))
+    if rule.ignore_case:
+        return all(x.casefold() == y.casefold() for x, y in zip(g, w, strict=True))
+    return False
 
 
 def plain_equal(got: object, want: object, float_tolerance: float = 0.0) -> bool:
@@ -113,7 +151,7 @@ def _numbers_equal(got: object, want: object, tol: float) -> bool:
         return math.isnan(g) and math.isnan(w)
     if g == w and not (type(got) is int or type(want) is int):
         return True  # an exact number that rounds to the JSON float (Decimal("3.3"), 3.3)
-    return tol > 0 and _close(g, w, tol)
+    return tol > 0 and math.isclose(g, w, rel_tol=tol, abs_tol=tol)
 
 
 def run_failure(res: dict, memory_mb: int) -> TestResult | None:
@@ -141,15 +179,41 @@ def run_failure(res: dict, memory_mb: int) -> TestResult | None:
     return failed(Verdict.RUNTIME_ERROR, f"exit code {code}: {tail[0]}")
 
 
-def combine(results: list[TestResult], total: int, partial_credit: bool, extracted: str) -> Outcome:
-    """One Outcome from per-test results; tests never run (early stop) count as failed."""
+def not_run(why: str) -> TestResult:
+    """A test that did not run (VERDICT_UNSPECIFIED) and why."""
+    return TestResult(False, Verdict.VERDICT_UNSPECIFIED, f"not run: {why}")
+
+
+def timed(result: TestResult, res: dict) -> TestResult:
+    """The result with the wall time of the run the supervisor reported."""
+    return replace(result, time_s=float(res.get("wall") or 0.0))
+
+
+def test_reports(results: list[TestResult], total: int) -> list[TestResult]:
+    """One result per test, in order: the ones that ran, then the ones that did not."""
+    if results and results[0].verdict == Verdict.COMPILE_ERROR:
+        return [not_run("the program did not compile")] * total
+    why = "an earlier test failed" if any(not r.passed for r in results) else "stopped early"
+    return results[:total] + [not_run(why)] * (total - len(results))
+
+
+def combine(
+    results: list[TestResult],
+    total: int,
+    partial_credit: bool,
+    extracted: str,
+    report: bool = False,
+) -> Outcome:
+    """One Outcome from per-test results; tests never run (early stop) count as failed.
+    `report`: the Outcome carries one result per test (CodeTask.report_tests)."""
+    tests = test_reports(results, total) if report else []
     n_pass = sum(r.passed for r in results)
     first_fail = next((r for r in results if not r.passed), None)
     if first_fail is None and n_pass == total and total > 0:
         return Outcome(
-            Verdict.CORRECT, 1.0, extracted, f"passed {n_pass}/{total} tests", n_pass, total
+            Verdict.CORRECT, 1.0, extracted, f"passed {n_pass}/{total} tests", n_pass, total, tests
         )
     verdict = first_fail.verdict if first_fail else Verdict.WRONG
     credit = n_pass / total if partial_credit and total else 0.0
     detail = first_fail.detail if first_fail else "not every test ran"
-    return Outcome(verdict, credit, extracted, detail, n_pass, total)
+    return Outcome(verdict, credit, extracted, detail, n_pass, total, tests)
