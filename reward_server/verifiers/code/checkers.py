@@ -24,7 +24,7 @@ from reward_server.outcome import TestResult, Verdict
 from reward_server.verifiers.code.config import SandboxConfig
 from reward_server.verifiers.code.container import PROTOCOL_SLACK_S, Sandbox, SandboxDied, stale
 from reward_server.verifiers.code.runtimes import Runtime
-from reward_server.verifiers.code.session import Context
+from reward_server.verifiers.code.session import Context, compile_detail, compile_limits
 
 CHECKER_TIME_FLOOR_S = 2.0  # a checker reading a large output may need more than the run
 WRITE_SLACK_S = 10.0  # for writing the test's files, in the same round trip as the run
@@ -109,14 +109,12 @@ class Checker:
         self.compiles += 1
         if not rt.compile:
             return
-        limit = self.config.compile_time_limit_s
-        req = self._exec(box, rt.compile, limit, self.config.compile_memory_mb)
+        limit, memory_mb = compile_limits(rt, self.config)  # the candidates' compile step
+        req = self._exec(box, rt.compile, limit, memory_mb)
+        req["env"]["TMPDIR"] = "/work"
         res = box.request(req, timeout=limit + PROTOCOL_SLACK_S)
-        if res.get("reason") == "timeout":
-            raise CheckerUnusable(f"the checker's compilation timed out ({limit}s)")
-        if res.get("reason") != "exited" or res.get("exit_code") != 0:
-            message = (res.get("stderr") or "").strip()[-1500:] or "compilation failed"
-            raise CheckerUnusable(f"the checker does not compile: {message}")
+        if res.get("reason") != "exited" or res.get("exit_code") != 0 or res.get("signal"):
+            raise CheckerUnusable(f"the checker does not compile: {compile_detail(res)}")
 
     def _room_for(self, texts: tuple[str, ...]) -> bool:
         new = {_name(t): len(t.encode("utf-8", "surrogatepass")) for t in texts}
