@@ -168,7 +168,8 @@ def run_failure(res: dict, memory_mb: int) -> TestResult | None:
     if code == 0 and sig is None and reason in ("exited", "ok"):
         return None
     tail = stderr.strip().splitlines()[-1:] or [""]
-    if "MemoryError" in stderr or "bad_alloc" in stderr or "Cannot allocate memory" in stderr:
+    out_of_memory = res.get("out_of_memory")  # the runtime's own words (memory_markers)
+    if out_of_memory or any(m in stderr for m in ("MemoryError", "bad_alloc", "Cannot allocate")):
         return failed(Verdict.MEMORY_LIMIT, f"exceeded the memory limit ({memory_mb} MiB)")
     if sig == 9 and not res.get("killed"):  # our own kills are "timeout" or flagged
         return failed(Verdict.MEMORY_LIMIT, f"killed, most likely out of memory ({memory_mb} MiB)")
