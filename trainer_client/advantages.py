@@ -5,7 +5,8 @@ its reward minus its group's mean, optionally divided by a standard deviation:
 
 * ``scale="group"``: the group's std (DeepSeekMath GRPO; TRL ``scale_rewards="group"``),
 * ``scale="batch"``: the std of every judged reward in the batch (PPO-Lite; TRL
-  ``scale_rewards="batch"``),
+  ``scale_rewards="batch"``); under torchrun the batch is every rank's rewards
+  (``batch_rewards``), as TRL gathers them,
 * ``scale="none"``: no scaling (Dr. GRPO; TRL ``scale_rewards="none"``).
 
 As in TRL's ``GRPOTrainer``, stds are unbiased (Bessel-corrected) and the division is
@@ -74,6 +75,7 @@ def group_advantages(
     *,
     scale: str = "group",
     eps: float = 1e-4,
+    batch_rewards: Tensor | None = None,
 ) -> Advantages:
     """Compute group-relative advantages, dropping unjudged samples.
 
@@ -84,6 +86,8 @@ def group_advantages(
             different sizes and in any order. Must be None for 2-D rewards.
         scale: ``"group"``, ``"batch"`` or ``"none"`` (see the module docstring).
         eps: added to the std before dividing.
+        batch_rewards: for ``scale="batch"``, the rewards whose std scales the batch
+            (NaN = unjudged), e.g. every rank's under torchrun; default ``rewards``.
 
     Returns:
         :class:`Advantages`; per-sample tensors have the shape of ``rewards``.
@@ -103,7 +107,8 @@ def group_advantages(
     mean, dev, std = _group_moments(flat, valid, inverse, num_groups)
     zero_std = ~(std > _ZERO_STD_ATOL)  # NaN std (< 2 judged) counts as zero-variance
     keep = valid & ~zero_std[inverse]  # (N,)
-    denom = _denominator(scale, flat, valid, std[inverse], eps)  # (N,)
+    pool = flat if batch_rewards is None else batch_rewards.reshape(-1).to(flat.dtype)
+    denom = _denominator(scale, flat, pool, std[inverse], eps)  # (N,)
     adv = torch.where(keep, dev / denom, torch.zeros_like(flat))
 
     shape = rewards.shape
@@ -147,14 +152,14 @@ def _group_moments(
 
 
 def _denominator(
-    scale: str, flat: Tensor, valid: Tensor, sample_group_std: Tensor, eps: float
+    scale: str, flat: Tensor, pool: Tensor, sample_group_std: Tensor, eps: float
 ) -> Tensor:
-    """What each deviation is divided by, ``(N,)``: the group std + eps, the batch std +
-    eps, or 1 (see the module docstring)."""
+    """What each deviation is divided by, ``(N,)``: the group std + eps, the batch std
+    (over ``pool``'s judged rewards) + eps, or 1 (see the module docstring)."""
     if scale == "group":
         return sample_group_std + eps
     if scale == "batch":
-        judged = flat[valid]
+        judged = pool[~torch.isnan(pool)]
         batch_std = judged.std() if judged.numel() > 1 else flat.new_tensor(float("nan"))
         return (batch_std + eps).expand_as(flat)
     return torch.ones_like(flat)

@@ -2,11 +2,12 @@
 
 ``TrainConfig`` nests the components' own configs, each of which checks itself:
 ``sampling`` (:class:`~trainer_client.rollout.SamplingConfig`), ``loss``
-(:class:`~trainer_client.loss.LossConfig`) and ``update``
-(:class:`~trainer_client.update.UpdateConfig`); the run's other settings are its own
-fields. Flags and YAML keys stay flat: ``--eps_high 0.28`` (or ``eps_high: 0.28``) sets
-``cfg.loss.eps_high``. :func:`knobs` maps every flat name to where it lives,
-:meth:`TrainConfig.from_flat` builds a config from flat values and
+(:class:`~trainer_client.loss.LossConfig`), ``update``
+(:class:`~trainer_client.update.UpdateConfig`) and ``correction``
+(:class:`~trainer_client.sampler_correction.SamplerCorrectionConfig`); the run's other
+settings are its own fields. Flags and YAML keys stay flat: ``--eps_high 0.28`` (or
+``eps_high: 0.28``) sets ``cfg.loss.eps_high``. :func:`knobs` maps every flat name to
+where it lives, :meth:`TrainConfig.from_flat` builds a config from flat values and
 :meth:`TrainConfig.to_dict` gives them back.
 
 A bad value stops the run at start-up with a message that names the field and what to
@@ -27,6 +28,7 @@ from typing import Any
 from trainer_client.advantages import SCALES
 from trainer_client.loss import LossConfig
 from trainer_client.rollout import SamplingConfig
+from trainer_client.sampler_correction import SamplerCorrectionConfig
 from trainer_client.update import UpdateConfig
 
 RECIPE_NAMES = ("r1-zero", "r1", "distill")
@@ -98,8 +100,10 @@ class TrainConfig:
     loss: LossConfig = field(
         default_factory=LossConfig,
         metadata={
-            "help": "The loss (loss.LossConfig): loss_type, eps_low, eps_high, beta, "
-            "mask_truncated; its max_completion_length follows max_new_tokens."
+            "help": "The loss (loss_config.LossConfig): loss_type, eps_low, eps_high, beta, "
+            "mask_truncated, importance_sampling_level, delta, cispo_max_ratio, "
+            "sapo_temperature_pos/neg, top_entropy_quantile; its max_completion_length "
+            "follows max_new_tokens."
         },
     )
     scale_rewards: str = _opt(
@@ -111,6 +115,25 @@ class TrainConfig:
             "help": "The update (update.UpdateConfig): num_iterations, minibatch_size, "
             "micro_batch_size, max_grad_norm; rows keep their order (shuffle_seed none)."
         },
+    )
+    correction: SamplerCorrectionConfig = field(
+        default_factory=SamplerCorrectionConfig,
+        metadata={
+            "help": "The sampler-mismatch correction (sampler_correction."
+            "SamplerCorrectionConfig): vllm_importance_sampling_correction, _cap, _mode."
+        },
+    )
+    dynamic_sampling: bool = _opt(
+        False,
+        "DAPO's dynamic sampling: when groups come back with no reward variance, sample "
+        "more prompts (prompts_per_step at a time) and keep only groups with variance "
+        "until the step has prompts_per_step of them, so the batch and its normaliser do "
+        "not shrink. Off: such groups are dropped and the step trains on fewer rows.",
+    )
+    dynamic_sampling_max_rounds: int = _opt(
+        3,
+        "Dynamic sampling: most generate rounds per step (the first included); a step "
+        "still short after them trains on the groups it has (metrics ds_*).",
     )
     truncation_penalty: float = _opt(
         0.0, "Subtracted from the reward of truncated completions (0 = off)."
@@ -214,13 +237,17 @@ class TrainConfig:
             "sampling": {},
             "loss": {},
             "update": {},
+            "correction": {},
         }
         for name, value in values.items():
             parts[table[name].section][name] = value
         sampling = SamplingConfig(**parts["sampling"])
         loss = LossConfig(**parts["loss"], max_completion_length=sampling.max_new_tokens)
         update = UpdateConfig(**parts["update"])
-        return cls(**parts[None], sampling=sampling, loss=loss, update=update)
+        correction = SamplerCorrectionConfig(**parts["correction"])
+        return cls(
+            **parts[None], sampling=sampling, loss=loss, update=update, correction=correction
+        )
 
     @property
     def rows_per_step(self) -> int:
@@ -277,6 +304,10 @@ def _step_problems(cfg: TrainConfig) -> list[str]:
         out.append(f"weight_decay={cfg.weight_decay}: set it >= 0")
     if cfg.scale_rewards not in SCALES:
         out.append(f"scale_rewards={cfg.scale_rewards!r}: use one of {', '.join(SCALES)}")
+    if isinstance(cfg.dynamic_sampling_max_rounds, bool) or cfg.dynamic_sampling_max_rounds < 1:
+        out.append(
+            f"dynamic_sampling_max_rounds={cfg.dynamic_sampling_max_rounds}: set it >= 1"
+        )
     if cfg.truncation_penalty < 0.0:
         out.append(f"truncation_penalty={cfg.truncation_penalty}: set it >= 0")
     if cfg.format_weight < 0.0:

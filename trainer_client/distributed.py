@@ -53,11 +53,47 @@ def average_gradients(params: list[torch.nn.Parameter]) -> None:
 
 
 class DistributedAdamW(torch.optim.AdamW):
-    """AdamW that averages gradients over the ranks before each step."""
+    """AdamW that averages gradients over the ranks before each step.
+
+    A caller that clips gradients calls :meth:`average_gradients` first (so every rank
+    clips the same global gradient); the step then does not average them again.
+    """
+
+    _averaged = False
+
+    def average_gradients(self) -> None:
+        average_gradients([p for g in self.param_groups for p in g["params"]])
+        self._averaged = True
 
     def step(self, closure=None):  # type: ignore[override]
-        average_gradients([p for g in self.param_groups for p in g["params"]])
+        if not self._averaged:
+            average_gradients([p for g in self.param_groups for p in g["params"]])
+        self._averaged = False
         return super().step(closure)
+
+
+def all_sum(t: torch.Tensor) -> torch.Tensor:
+    """The sum of ``t`` over the ranks (a new tensor; ``t`` itself on one process)."""
+    if world_size() == 1:
+        return t
+    out = t.clone()
+    dist.all_reduce(out, op=dist.ReduceOp.SUM)
+    return out
+
+
+def all_gather_rows(t: torch.Tensor) -> torch.Tensor:
+    """Every rank's ``t`` (1-D, any length per rank) concatenated in rank order."""
+    if world_size() == 1:
+        return t
+    length = torch.tensor([t.numel()], dtype=torch.long)
+    lengths = [torch.zeros_like(length) for _ in range(world_size())]
+    dist.all_gather(lengths, length)
+    longest = int(max(int(n) for n in lengths))
+    padded = torch.zeros(longest, dtype=t.dtype)
+    padded[: t.numel()] = t
+    parts = [torch.zeros_like(padded) for _ in range(world_size())]
+    dist.all_gather(parts, padded)
+    return torch.cat([p[: int(n)] for p, n in zip(parts, lengths, strict=True)])
 
 
 def all_mean(values: dict[str, float]) -> dict[str, float]:

@@ -29,11 +29,14 @@ from torch import Tensor
 from trainer_client import distributed
 from trainer_client.advantages import Advantages, group_advantages, penalise_truncated
 from trainer_client.config import TrainConfig
+from trainer_client.dynamic_sampling import TaskDraw, dynamic_generate_and_score
+from trainer_client.generation import generate_and_score
 from trainer_client.policy import Policy
-from trainer_client.rollout import RolloutBatch, Sampler, Samples, collate, completion_logprobs
+from trainer_client.rollout import RolloutBatch, Sampler, completion_logprobs
+from trainer_client.sampler_correction import correction_metrics, sampler_is_ratio
 from trainer_client.scoring import GroupErrorLog, GroupScores, Scorer
 from trainer_client.tasks import Task
-from trainer_client.update import grpo_update, select_rows
+from trainer_client.update import grpo_update, join_empty_update, select_rows
 
 
 def grpo_step(
@@ -49,6 +52,7 @@ def grpo_step(
     reward_spec: Any = None,
     group_errors: GroupErrorLog | None = None,
     on_scored: Callable[[Sequence[Task], list[str], list[GroupScores]], None] | None = None,
+    draw_tasks: TaskDraw | None = None,
 ) -> dict[str, float]:
     """One GRPO step on ``tasks`` (``P`` prompts); returns its metrics.
 
@@ -56,15 +60,23 @@ def grpo_step(
     (needed when ``cfg.loss.beta > 0``); ``reward_spec`` asks the server for shaping;
     ``group_errors`` counts and logs groups the server could not judge (pass the run's
     one, so each reason is logged once per run); ``on_scored`` gets the step's tasks,
-    completions (each group's in turn) and scores once they are in (the sample log).
+    completions (each group's in turn) and scores once they are in (the sample log);
+    ``draw_tasks(n)`` gives more prompts for ``cfg.dynamic_sampling``.
     """
     t_step = time.perf_counter()
     # One kind per generate chunk where possible: short math answers do not wait for
     # long code answers to finish.
     tasks = sorted(tasks, key=lambda t: t.kind)
-    batch, scores, timing = generate_and_score(
-        policy, sampler, scorer, tasks, cfg, step, reward_spec
-    )
+    if cfg.dynamic_sampling:
+        if draw_tasks is None:
+            raise ValueError("dynamic_sampling needs draw_tasks to sample more prompts")
+        tasks, batch, scores, timing = dynamic_generate_and_score(
+            policy, sampler, scorer, tasks, cfg, step, draw_tasks, reward_spec
+        )
+    else:
+        batch, scores, timing = generate_and_score(
+            policy, sampler, scorer, tasks, cfg, step, reward_spec
+        )
     if on_scored is not None:
         on_scored(tasks, batch.texts, scores)
     adv = step_advantages(scores, batch, cfg)
@@ -89,71 +101,13 @@ def grpo_step(
     return metrics
 
 
-def generate_and_score(
-    policy: Policy,
-    sampler: Sampler,
-    scorer: Scorer,
-    tasks: Sequence[Task],
-    cfg: TrainConfig,
-    step: int,
-    reward_spec: Any = None,
-) -> tuple[RolloutBatch, list[GroupScores], dict[str, float]]:
-    """Generate G completions per task chunk by chunk, streaming each group to the scorer
-    as soon as its chunk is done; compute ``old_logp`` while the last groups are scored.
-    """
-    if hasattr(scorer, "new_step"):
-        scorer.new_step()
-    G = cfg.group_size
-    parts: list[Samples] = []
-    group_ids: list[str] = []
-    gen_s = 0.0
-    for start in range(0, len(tasks), cfg.prompts_per_generate):
-        chunk = tasks[start : start + cfg.prompts_per_generate]
-        t0 = time.perf_counter()
-        samples = sampler.generate([policy.encode_prompt(t.prompt) for t in chunk], G)
-        gen_s += time.perf_counter() - t0
-        for j, task in enumerate(chunk):
-            gid = f"r{distributed.rank()}-step{step}-p{start + j}"
-            rows = slice(j * G, (j + 1) * G)
-            lengths = [len(c) for c in samples.completion_ids[rows]]
-            group = task.to_group(
-                samples.texts[rows], gid, reward=reward_spec, completion_lengths=lengths
-            )
-            scorer.submit(group)
-            group_ids.append(gid)
-        parts.append(samples)
-    t0 = time.perf_counter()
-    batch = collate(_merge(parts), policy.pad_id)
-    with torch.no_grad():
-        batch.old_logp, _ = completion_logprobs(
-            policy.model,
-            batch.input_ids,
-            batch.attention_mask,
-            batch.prompt_len,
-            temperature=cfg.sampling.temperature,
-        )
-    logp_s = time.perf_counter() - t0
-    results = scorer.collect(group_ids, cfg.server_timeout_s)
-    timing = scorer.timing.summary() if hasattr(scorer, "timing") else {}
-    scores = [results[g] for g in group_ids]
-    return batch, scores, {"gen_s": gen_s, "old_logp_s": logp_s, **timing}
-
-
-def _merge(parts: Sequence[Samples]) -> Samples:
-    return Samples(
-        [r for p in parts for r in p.prompt_ids],
-        [r for p in parts for r in p.completion_ids],
-        [r for p in parts for r in p.texts],
-        [r for p in parts for r in p.truncated],
-    )
-
-
 def step_advantages(
     scores: Sequence[GroupScores], batch: RolloutBatch, cfg: TrainConfig
 ) -> Advantages:
     """Group advantages of the step's ``(P, G)`` rewards, truncated completions penalised
     first when ``cfg.truncation_penalty`` is set. A group the server could not judge is a
-    row of NaN: no advantage, no row in the update."""
+    row of NaN: no advantage, no row in the update. With ``scale_rewards="batch"`` under
+    torchrun the std is over every rank's rewards (every rank must call this)."""
     nan_row = [math.nan] * cfg.group_size
     rewards = torch.tensor(
         [nan_row if s.error is not None else s.rewards for s in scores], dtype=torch.float32
@@ -162,7 +116,10 @@ def step_advantages(
         rewards = penalise_truncated(
             rewards, batch.truncated.view_as(rewards), cfg.truncation_penalty
         )
-    return group_advantages(rewards, scale=cfg.scale_rewards)
+    pool = None
+    if cfg.scale_rewards == "batch" and distributed.world_size() > 1:
+        pool = distributed.all_gather_rows(rewards.reshape(-1))  # every rank's, as TRL
+    return group_advantages(rewards, scale=cfg.scale_rewards, batch_rewards=pool)
 
 
 def update_policy(
@@ -177,20 +134,19 @@ def update_policy(
     """The clipped GRPO update on the rows with signal (``adv.keep_index``), then the
     sampler gets the new weights; returns the update's metrics.
 
-    Under torchrun a rank with no such rows still joins every optimizer step of the
-    others (zero gradients), so the ranks stay in step.
+    Under torchrun a rank with no such rows still joins every collective of the others'
+    update (zero rows, zero gradients), so the ranks stay in step.
     """
     keep = adv.keep_index  # (K,) rows that carry signal
     if keep.numel() == 0:
-        if distributed.world_size() > 1:  # join the other ranks' gradient averaging
-            for _ in range(cfg.update.num_iterations):
-                optimizer.zero_grad(set_to_none=True)
-                optimizer.step()
+        if distributed.world_size() > 1:  # join the other ranks' update collectives
+            join_empty_update(optimizer, cfg.update.num_iterations, cfg.update.max_grad_norm)
             sampler.sync_weights(model)
         return {}
     temperature = cfg.sampling.temperature
     data = batch.tensors()
     data["advantages"] = adv.advantages.reshape(-1)
+    extra = _sampler_correction(batch, data, cfg)
     if reference is not None:
         with torch.no_grad():
             data["ref_logp"], _ = completion_logprobs(
@@ -216,7 +172,32 @@ def update_policy(
         update_config=cfg.update,
     )
     sampler.sync_weights(model)
-    return {k: v for k, v in upd.items() if k != "frac_truncated"}
+    return {**extra, **{k: v for k, v in upd.items() if k != "frac_truncated"}}
+
+
+def _sampler_correction(
+    batch: RolloutBatch, data: dict[str, Tensor], cfg: TrainConfig
+) -> dict[str, float]:
+    """Add the sampler-mismatch weights ``is_ratio`` to ``data`` when the correction is
+    on; return its metrics."""
+    corr = cfg.correction
+    if not corr.vllm_importance_sampling_correction:
+        return {}
+    if batch.sampling_logp is None or batch.old_logp is None:
+        raise ValueError(
+            "vllm_importance_sampling_correction needs the sampler's log-probs; "
+            "the sampler did not report them"
+        )
+    data["is_ratio"] = sampler_is_ratio(
+        batch.old_logp,
+        batch.sampling_logp,
+        batch.completion_mask,
+        corr.vllm_importance_sampling_mode,
+        corr.vllm_importance_sampling_cap,
+    )
+    return correction_metrics(
+        data["is_ratio"], batch.old_logp, batch.sampling_logp, batch.completion_mask
+    )
 
 
 def filter_metrics(scores: Sequence[GroupScores], adv: Advantages, G: int) -> dict[str, float]:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Protocol
 import torch
 from torch import Tensor
 
-from trainer_client.logprobs import token_logprobs_and_entropy
+from trainer_client.logprobs import token_logprobs, token_logprobs_and_entropy
 
 if TYPE_CHECKING:  # transformers is imported where generation happens: the config stays light
     from transformers import PreTrainedModel
@@ -47,6 +47,9 @@ class Samples:
     """Per row, the decoded completion without special tokens."""
     truncated: list[bool]
     """Per row, True when the completion hit the length limit without EOS."""
+    logprobs: list[list[float]] | None = None
+    """Per row, the sampler's own log-prob of each completion token (NaN where unknown),
+    when the sampler reports them; for the sampler-mismatch correction."""
 
 
 class Sampler(Protocol):
@@ -95,6 +98,9 @@ class HFSampler:
     eos_id: int
     pad_id: int
     config: SamplingConfig = field(default_factory=SamplingConfig)
+    return_logprobs: bool = False
+    """Also report each sampled token's log-prob under the logits it was drawn from
+    (temperature applied), as a vLLM engine does; costs one (B, V) tensor per step."""
 
     def sync_weights(self, model: PreTrainedModel) -> None:
         self.model = model  # shares the parameters: nothing to copy
@@ -125,6 +131,8 @@ class HFSampler:
             eos_token_id=self.eos_id,
             pad_token_id=self.pad_id,
             use_cache=True,
+            output_logits=self.return_logprobs,
+            return_dict_in_generate=True,
         )
         was_training = self.model.training
         self.model.eval()
@@ -132,7 +140,27 @@ class HFSampler:
             input_ids=input_ids, attention_mask=attention_mask, generation_config=gen
         )
         self.model.train(was_training)
-        completions = out[:, input_ids.size(1) :].tolist()  # (B, <= max_new_tokens)
+        new_tokens = out.sequences[:, input_ids.size(1) :]  # (B, <= max_new_tokens)
+        ids, truncated = self._cut_at_eos(new_tokens.tolist())
+        texts = [
+            self.tokenizer.decode(c, skip_special_tokens=True)  # type: ignore[attr-defined]
+            for c in ids
+        ]
+        logprobs = None
+        if self.return_logprobs and not greedy:
+            logprobs = self._sampled_logprobs(out.logits, new_tokens, ids)
+        return Samples(rows, ids, texts, truncated, logprobs)
+
+    def _sampled_logprobs(
+        self, logits: Sequence[Tensor], tokens: Tensor, ids: list[list[int]]
+    ) -> list[list[float]]:
+        """Each kept token's log-prob under the step's logits / temperature."""
+        steps = torch.stack(list(logits), dim=1)[:, : tokens.size(1)]  # (B, T, V) raw
+        lp = token_logprobs(steps, tokens, temperature=self.config.temperature)  # (B, T)
+        return [lp[i, : len(c)].tolist() for i, c in enumerate(ids)]
+
+    def _cut_at_eos(self, completions: list[list[int]]) -> tuple[list[list[int]], list[bool]]:
+        """Each completion up to and including its EOS; truncated when it has none."""
         ids: list[list[int]] = []
         truncated: list[bool] = []
         for row in completions:
@@ -142,18 +170,21 @@ class HFSampler:
             else:
                 ids.append(row[: self.config.max_new_tokens])
                 truncated.append(True)
-        texts = [
-            self.tokenizer.decode(c, skip_special_tokens=True)  # type: ignore[attr-defined]
-            for c in ids
-        ]
-        return Samples(rows, ids, texts, truncated)
+        return ids, truncated
 
 
 def make_sampler(
-    policy: Policy, kind: str, sampling: SamplingConfig, *, model_dir: str, seed: int
+    policy: Policy,
+    kind: str,
+    sampling: SamplingConfig,
+    *,
+    model_dir: str,
+    seed: int,
+    logprobs: bool = False,
 ) -> Sampler:
     """The sampler a run asks for: ``"hf"`` generates with ``policy``'s model itself,
-    ``"vllm"`` starts an engine from ``model_dir`` (a local model directory; GPU only)."""
+    ``"vllm"`` starts an engine from ``model_dir`` (a local model directory; GPU only).
+    With ``logprobs`` it reports its own log-prob of every sampled token."""
     if kind == "vllm":
         from trainer_client.vllm_sampler import VLLMSampler  # GPU only: imported on demand
 
@@ -164,8 +195,11 @@ def make_sampler(
             temperature=sampling.temperature,
             top_p=sampling.top_p,
             seed=seed,
+            logprobs=logprobs,
         )
-    return HFSampler(policy.model, policy.tokenizer, policy.eos_id, policy.pad_id, sampling)
+    return HFSampler(
+        policy.model, policy.tokenizer, policy.eos_id, policy.pad_id, sampling, logprobs
+    )
 
 
 def left_pad(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[Tensor, Tensor]:
@@ -191,6 +225,8 @@ class RolloutBatch:
     prompt_len: int
     texts: list[str]
     old_logp: Tensor | None = None
+    sampling_logp: Tensor | None = None
+    """``(B, T)`` the sampler's own log-probs (NaN where unknown), when it reports them."""
 
     @property
     def completion_ids(self) -> Tensor:
@@ -225,6 +261,11 @@ def collate(samples: Samples, pad_id: int) -> RolloutBatch:
     for i, c in enumerate(samples.completion_ids):
         comp[i, : len(c)] = torch.tensor(c, dtype=torch.long)
         comp_mask[i, : len(c)] = 1
+    sampling_logp = None
+    if samples.logprobs is not None:
+        sampling_logp = torch.full((rows, width), float("nan"))
+        for i, lp in enumerate(samples.logprobs):
+            sampling_logp[i, : len(lp)] = torch.tensor(lp, dtype=torch.float32)
     return RolloutBatch(
         input_ids=torch.cat([prompt_ids, comp], dim=1),
         attention_mask=torch.cat([prompt_mask, comp_mask], dim=1),
@@ -232,6 +273,7 @@ def collate(samples: Samples, pad_id: int) -> RolloutBatch:
         truncated=torch.tensor(samples.truncated, dtype=torch.bool),
         prompt_len=prompt_ids.size(1),
         texts=list(samples.texts),
+        sampling_logp=sampling_logp,
     )
 
 

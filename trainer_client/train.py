@@ -89,7 +89,12 @@ class Trainer:
     def _sampler(self) -> Sampler:
         cfg = self.cfg
         return make_sampler(
-            self.policy, cfg.sampler, cfg.sampling, model_dir=cfg.model, seed=cfg.seed
+            self.policy,
+            cfg.sampler,
+            cfg.sampling,
+            model_dir=cfg.model,
+            seed=cfg.seed,
+            logprobs=cfg.correction.vllm_importance_sampling_correction,
         )
 
     # --- checkpoints ---
@@ -147,6 +152,7 @@ class Trainer:
             on_scored=lambda tasks, texts, scores: self.samples.write(
                 self.step + 1, tasks, texts, scores
             ),
+            draw_tasks=lambda n: [self.taskset.sample(self.rng) for _ in range(n)],
         )
         self.step += 1
         return metrics

@@ -9,6 +9,7 @@ dimension is its ``B`` rows::
     "old_logp"    (B, T)  sampling-policy log-probs                   optional
     "ref_logp"    (B, T)  frozen-reference log-probs                  if beta > 0
     "truncated"   (B,)    bool, hit the length limit                  if mask_truncated
+    "is_ratio"    (B, T)  sampler-mismatch weights                    optional
     anything else         passed to compute_logp, sliced by rows
 
 Samples to drop (unjudged, zero-variance groups) should be removed first, e.g.
@@ -17,10 +18,13 @@ Samples to drop (unjudged, zero-variance groups) should be removed first, e.g.
 Each pass splits the rows into minibatches of ``minibatch_size``; each minibatch is one
 optimizer step, accumulated over micro-batches of ``micro_batch_size`` rows. Micro-batch
 losses are weighted by their share of the minibatch's rows (TRL divides by the number of
-accumulation steps; the same when micro-batches are equal), except ``dapo``, which
-normalises every micro-batch by the minibatch's active-token count instead. Hence
-``grpo``, ``dr_grpo`` and ``dapo`` give the same gradient whatever the micro-batch size,
-and ``bnpo`` (local token mean, as documented by TRL) does not.
+accumulation steps; the same when micro-batches are equal), except ``dapo`` and
+``cispo``, which normalise every micro-batch by the minibatch's active-token count
+instead. Hence every loss type but ``bnpo`` (local token mean, as documented by TRL)
+gives the same gradient whatever the micro-batch size (``top_entropy_quantile < 1``
+picks its tokens per micro-batch, as TRL). Under torchrun the row and token counts are
+summed over the ranks first, and gradients are averaged before clipping, so N ranks
+take exactly the step one process takes on all their rows.
 
 ``old_logp``: the log-probs of the policy that sampled the batch. If the batch does not
 carry them and there is exactly one optimizer step (mu == 1, one minibatch), they are
@@ -38,6 +42,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from trainer_client import distributed
 from trainer_client.loss import (
     GLOBAL_NORMALISED,
     LossConfig,
@@ -150,7 +155,7 @@ def grpo_update(
                 for key, value in metrics.items():
                     sums[key] = sums.get(key, 0.0) + value
             num_micro += len(micro_metrics)
-            grad_norms.append(_step(optimizer, cfg.max_grad_norm))
+            grad_norms.append(optimizer_step(optimizer, cfg.max_grad_norm))
             step_losses.append(loss)
 
     result = {key: value / num_micro for key, value in sums.items()}
@@ -160,16 +165,59 @@ def grpo_update(
     return result
 
 
-def _step(optimizer: torch.optim.Optimizer, max_grad_norm: float | None) -> float:
-    """Clip the accumulated gradients, step and clear them; return the norm before
-    clipping."""
+def optimizer_step(optimizer: torch.optim.Optimizer, max_grad_norm: float | None) -> float:
+    """Average the gradients over the ranks (torchrun), clip them, step and clear them;
+    return the norm before clipping. Averaging comes first so that every rank clips the
+    same global gradient, as one process would."""
     params = [p for group in optimizer.param_groups for p in group["params"]]
+    sync = getattr(optimizer, "average_gradients", None)
+    if sync is not None:
+        sync()
     norm = torch.nn.utils.clip_grad_norm_(
         params, max_grad_norm if max_grad_norm is not None else math.inf
     )
     optimizer.step()
     optimizer.zero_grad(set_to_none=True)
     return float(norm)
+
+
+def _normalisers(
+    minibatch: Mapping[str, Any], loss_config: LossConfig
+) -> tuple[float | Tensor, Tensor | None]:
+    """What this rank divides by: its rows for the row-weighted loss types, and the
+    active-token count of the accumulated batch for ``dapo``/``cispo``.
+
+    Under torchrun both are the totals over every rank divided by the number of ranks, so
+    that averaging the ranks' gradients gives exactly the update of one process holding
+    all their rows, however unevenly the rows (and tokens) are spread.
+    """
+    rows: float | Tensor = minibatch["mask"].size(0)
+    num_items = None
+    if loss_config.loss_type in GLOBAL_NORMALISED:
+        mask = minibatch["mask"]
+        if loss_config.mask_truncated:
+            mask = mask_truncated_completions(mask, minibatch["truncated"])
+        num_items = mask.sum()  # active tokens of the accumulated batch
+    if distributed.world_size() > 1:
+        tokens = 0.0 if num_items is None else float(num_items)
+        totals = distributed.all_sum(torch.tensor([float(rows), tokens], dtype=torch.float64))
+        rows = float(totals[0]) / distributed.world_size()
+        if num_items is not None:
+            num_items = totals[1].clamp(min=1) / distributed.world_size()
+    elif num_items is not None:
+        num_items = num_items.clamp(min=1)
+    return rows, num_items
+
+
+def join_empty_update(
+    optimizer: torch.optim.Optimizer, num_iterations: int, max_grad_norm: float | None
+) -> None:
+    """A rank with no rows to learn from joins every collective of the others' update
+    (the normaliser sums, then each step's gradient averaging) with zeros."""
+    for _ in range(num_iterations):
+        distributed.all_sum(torch.zeros(2, dtype=torch.float64))
+        optimizer.zero_grad(set_to_none=True)
+        optimizer_step(optimizer, max_grad_norm)
 
 
 def _accumulate(
@@ -180,12 +228,7 @@ def _accumulate(
 ) -> tuple[float, list[dict[str, float]]]:
     """Backward every micro-batch of one minibatch; return its loss and metrics."""
     rows = minibatch["mask"].size(0)
-    num_items = None
-    if loss_config.loss_type in GLOBAL_NORMALISED:
-        mask = minibatch["mask"]
-        if loss_config.mask_truncated:
-            mask = mask_truncated_completions(mask, minibatch["truncated"])
-        num_items = mask.sum().clamp(min=1)  # active tokens of the accumulated batch
+    row_norm, num_items = _normalisers(minibatch, loss_config)
     total = 0.0
     metrics: list[dict[str, float]] = []
     for start in range(0, rows, micro_size):
@@ -202,9 +245,10 @@ def _accumulate(
             truncated=micro.get("truncated"),
             entropies=entropies,
             num_items_in_batch=num_items,
+            is_ratio=micro.get("is_ratio"),
         )
         if num_items is None:
-            loss = loss * (micro["mask"].size(0) / rows)  # share of the minibatch rows
+            loss = loss * (micro["mask"].size(0) / row_norm)  # share of the minibatch rows
         loss.backward()
         total += float(loss.detach())
         metrics.append(m)

@@ -10,7 +10,7 @@ from conftest import requires_docker, stream_scorer
 from tiny import TINY
 
 from trainer_client.config import TrainConfig
-from trainer_client.grpo_step import generate_and_score
+from trainer_client.generation import generate_and_score
 from trainer_client.tasks import TaskSet, code_task
 from trainer_client.train import Trainer
 

@@ -104,7 +104,7 @@ def test_wrong_yaml_type_is_refused(tmp_path):
     "kwargs, message",
     [
         ({"group_size": 1}, "group_size=1: GRPO needs >= 2"),
-        ({"loss_type": "ppo"}, "unknown loss_type 'ppo'; valid loss types: bnpo, dapo"),
+        ({"loss_type": "ppo"}, "unknown loss_type 'ppo'; valid loss types: bnpo, cispo, dapo"),
         ({"scale_rewards": "std"}, "scale_rewards='std'"),
         ({"n_embd": 130, "n_head": 4}, "not a multiple of n_head"),
         ({"temperature": 0.0}, "temperature=0.0"),
