@@ -41,6 +41,12 @@ class ServerConfig:
     math_worker_memory_mb: int = _opt(
         2048, "Address-space limit of each math worker process (0 = unlimited)."
     )
+    math_verdict_cache: int = _opt(
+        4096,
+        "Verdicts on (gold, final answer) pairs each math worker keeps across groups, so an "
+        "answer seen before is not compared again; 0 = none (answers repeated within a "
+        "group are still compared once).",
+    )
     max_completions_per_group: int = _opt(256, "Most completions one group may hold.")
     max_completion_bytes: int = _opt(2 << 20, "Most UTF-8 bytes one completion may hold.")
     max_groups_per_request: int = _opt(1024, "Most groups one ScoreRequest may hold.")
@@ -123,6 +129,8 @@ class ServerConfig:
             problems.append(f"math_workers must be >= 0 (0 = auto), got {self.math_workers}")
         if not 0.05 <= self.math_timeout_s <= 600:
             problems.append(f"math_timeout_s must be in [0.05, 600], got {self.math_timeout_s}")
+        if self.math_verdict_cache < 0:
+            problems.append(f"math_verdict_cache must be >= 0, got {self.math_verdict_cache}")
         if self.math_worker_memory_mb and self.math_worker_memory_mb < 256:
             problems.append(
                 f"math_worker_memory_mb must be 0 or >= 256, got {self.math_worker_memory_mb}"

@@ -71,6 +71,22 @@ class Metrics:
             ["reason"],
             registry=r,
         )
+        self.math_verdict_cache = Counter(
+            "reward_math_verdict_cache_total",
+            "Comparisons of a final math answer with its gold, by result: shared (an equal "
+            "answer earlier in the same group was judged), hit (the verdict cache across "
+            "groups had it), miss (compared now).",
+            ["result"],
+            registry=r,
+        )
+        self.math_unjudged = Counter(
+            "reward_math_unjudged_total",
+            "Math completions the verifier failed on (INFRA_ERROR, reward NaN), by reason: "
+            "error (an internal error, named in the detail), crash (the answer killed its "
+            "worker twice).",
+            ["reason"],
+            registry=r,
+        )
 
     def count_sandbox_event(self, event: str, n: int = 1) -> None:
         self.sandbox_events.labels(event).inc(n)

@@ -64,11 +64,12 @@ async def test_hung_work_does_not_stall_other_groups():
         await pool.close()
 
 
-async def test_worker_crash_retries_once_then_scores_wrong():
+async def test_worker_crash_retries_once_then_is_not_judged():
     pool, restarts = await make_pool()
     try:
         outcomes = await pool.run("1", ["1", "crash", "1"])
-        assert [o.verdict for o in outcomes] == [Verdict.CORRECT, Verdict.WRONG, Verdict.CORRECT]
+        verdicts = [o.verdict for o in outcomes]
+        assert verdicts == [Verdict.CORRECT, Verdict.INFRA_ERROR, Verdict.CORRECT]
         assert outcomes[1].detail == "verifier crashed on answer"
         assert restarts == ["crash", "crash"]
     finally:

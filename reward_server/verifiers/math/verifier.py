@@ -2,10 +2,20 @@
 
 Verification runs in a WorkerPool of processes running `worker.worker_main` (the gold,
 parsed once per worker, and the group's reasoning tags are the job's shared part); an
-answer that overruns `--math-timeout-s` scores WRONG with detail "timeout".
+answer that overruns `--math-timeout-s` scores WRONG with detail "timeout". A group of up
+to `CHUNK_SIZE` completions goes to one worker, so its gold is parsed once and its repeated
+final answers are compared once (verdict_cache.py); workers run different groups at once.
+
+A completion the verifier failed on (an internal error, or an answer that killed its
+worker twice) is not judged: INFRA_ERROR (reward NaN) with the reason in its detail,
+counted in reward_math_unjudged_total and logged.
 """
 
 from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
 
 from reward_server.api import reward_pb2
 from reward_server.config import ServerConfig
@@ -14,13 +24,21 @@ from reward_server.outcome import Outcome, Verdict
 from reward_server.procpool.pool import JobRefused, WorkerPool, WorkerSpec
 from reward_server.reasoning import ReasoningPair
 from reward_server.verifiers.base import UnusableTask
-from reward_server.verifiers.math.worker import outcome_from_tuple, worker_main
+from reward_server.verifiers.math.worker import outcome_from_tuple, row_counts, worker_main
+
+log = logging.getLogger(__name__)
+
+CRASHED = "verifier crashed on answer"
+# Completions per worker job. RL groups are 8-16 completions; one worker per group parses
+# the gold once and shares verdicts across the whole group, which is worth more under
+# load (many groups in flight) than splitting one group over two workers.
+CHUNK_SIZE = 16
 
 SPEC: WorkerSpec[Outcome] = WorkerSpec(
     worker=worker_main,
     result=outcome_from_tuple,
     timed_out=lambda: Outcome(Verdict.WRONG, detail="timeout"),
-    crashed=lambda: Outcome(Verdict.WRONG, detail="verifier crashed on answer"),
+    crashed=lambda: Outcome.infra_error(CRASHED),
     preload=("reward_server.verifiers.math.worker",),
     name="math-worker",
 )
@@ -33,8 +51,9 @@ class BadGold(UnusableTask):
 class MathVerifier:
     kind = "math"
 
-    def __init__(self, pool: WorkerPool[Outcome]) -> None:
+    def __init__(self, pool: WorkerPool[Outcome], metrics: Metrics | None = None) -> None:
         self.pool = pool
+        self.metrics = metrics
 
     def validate(self, task: reward_pb2.MathTask) -> None:
         if not task.gold.strip():
@@ -46,9 +65,22 @@ class MathVerifier:
         """Raises BadGold when the workers cannot use the gold answer."""
         tags = (pair.open, pair.close) if pair else ("", "")
         try:
-            return await self.pool.run((task.gold, *tags), completions)
+            outcomes = await self.pool.run((task.gold, *tags), completions)
         except JobRefused as err:
             raise BadGold(self._gold_problem(err)) from None
+        self._report_unjudged(task, outcomes)
+        return outcomes
+
+    def _report_unjudged(self, task: reward_pb2.MathTask, outcomes: list[Outcome]) -> None:
+        for index, outcome in enumerate(outcomes):
+            if outcome.verdict != Verdict.INFRA_ERROR:
+                continue
+            reason = "crash" if outcome.detail == CRASHED else "error"
+            if self.metrics is not None:
+                self.metrics.math_unjudged.labels(reason).inc()
+            log.error(
+                "math completion %d not judged (gold %r): %s", index, task.gold[:80], outcome.detail
+            )
 
     def _gold_problem(self, err: JobRefused) -> str:
         if err.reason == "timeout":
@@ -65,14 +97,33 @@ class MathVerifier:
         await self.pool.close()
 
 
+def read_row(metrics: Metrics, row: tuple) -> Outcome:
+    """A worker's row as an Outcome, counting the verdict lookups it reports."""
+    counts = row_counts(row)
+    for result, n in (("shared", counts.group), ("hit", counts.cache), ("miss", counts.judged)):
+        if n:
+            metrics.math_verdict_cache.labels(result).inc(n)
+    return outcome_from_tuple(row)
+
+
+def math_spec(config: ServerConfig, metrics: Metrics) -> WorkerSpec[Outcome]:
+    """SPEC with the configured verdict cache and the metrics that count its lookups."""
+    return dataclasses.replace(
+        SPEC,
+        worker=functools.partial(worker_main, verdict_cache_size=config.math_verdict_cache),
+        result=functools.partial(read_row, metrics),
+    )
+
+
 async def start_math(config: ServerConfig, metrics: Metrics) -> MathVerifier:
     """Forks the workers; runs before the gRPC server starts its threads."""
     pool = WorkerPool(
-        SPEC,
+        math_spec(config, metrics),
         config.resolved_math_workers,
         config.math_timeout_s,
         config.math_worker_memory_mb,
         on_restart=lambda reason: metrics.worker_restarts.labels(reason).inc(),
+        chunk_size=CHUNK_SIZE,
     )
     await pool.start()
-    return MathVerifier(pool)
+    return MathVerifier(pool, metrics)

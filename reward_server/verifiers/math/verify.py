@@ -147,8 +147,13 @@ Robustness
     (10^{10^{10}} vs 10^{10^{10}}+1 is WRONG, 5^{5^{5^{5^5}}} vs itself is CORRECT).
     Two numbers with only a blank between them ("4 2") never reach sympy, which adds them.
     Braces are matched iteratively (20,000 nested braces are fine). `verify` never raises:
-    an internal error is WRONG with the error class in the detail (INFRA_ERROR is kept for
-    the infrastructure).
+    an internal error is a bug, not a wrong answer: INFRA_ERROR (not judged, reward NaN)
+    with the error and where it was raised in the detail (internal_error.py).
+
+Speed
+    `_judge` (one final answer against the gold, the part that may reach sympy) is shared
+    through verdict_cache.py: in a worker, answers repeated within a group, or seen with
+    the same gold before, are compared once.
 """
 
 from __future__ import annotations
@@ -169,9 +174,11 @@ from reward_server.verifiers.math.extract import (
     extract_final_answers,
 )
 from reward_server.verifiers.math.guard import MAX_SYMBOLIC_CHARS
+from reward_server.verifiers.math.internal_error import describe_error
 from reward_server.verifiers.math.later import later_answers
 from reward_server.verifiers.math.normalize import basic
 from reward_server.verifiers.math.scan import split_top
+from reward_server.verifiers.math.verdict_cache import shared_verdicts
 
 MAX_SHOWN_CHARS = 200
 MAX_DIFFERENT_ANSWERS = 4
@@ -226,7 +233,7 @@ def verify(gold: Gold, completion: str, pair: ReasoningPair | None = None) -> Ou
     try:
         return _verify(gold, completion, pair)
     except Exception as error:  # a broken answer must not take the worker down
-        return Outcome(verdict=Verdict.WRONG, detail=f"internal error: {type(error).__name__}")
+        return Outcome.infra_error(describe_error(error))
 
 
 def _verify(gold: Gold, completion: str, pair: ReasoningPair | None) -> Outcome:
@@ -320,6 +327,7 @@ def _candidates(answers: list[str]) -> list[str]:
     return list(seen)
 
 
+@shared_verdicts
 def _judge(gold: Gold, candidate: str) -> tuple[bool, str]:
     relation = relations.foreign_relation(relations.normalize(basic(gold.answer)), candidate)
     if relation is not None:
