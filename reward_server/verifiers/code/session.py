@@ -302,15 +302,16 @@ def _run_function(ctx: Context, job: Job, names: dict) -> list[TestResult]:
         for c in spec.cases
     ]
     res = _calls(ctx, lines, job.time_limit_s, shared=False)
-    replies = res.get("replies", [])
+    replies, walls = res.get("replies", []), res.get("walls", [])
     results = []
     for i, case in enumerate(spec.cases):
         expected = valuecodec.loads_json(case.expected_json)
+        wall = {"wall": walls[i] if i < len(walls) else 0.0}
         if i < len(replies):
             ok = {"reason": "ok", "line": replies[i]}
-            results.append(_function_result(ctx, job, ok, expected))
+            results.append(verdicts.timed(_function_result(ctx, job, ok, expected), wall))
         else:  # the call that did not answer: the process is gone, later cases never ran
-            results.append(_function_result(ctx, job, res, expected))
+            results.append(verdicts.timed(_function_result(ctx, job, res, expected), wall))
             break
         if _stop(ctx, job, results[-1]):
             break
@@ -351,6 +352,7 @@ def _run_asserts(ctx: Context, job: Job, names: dict) -> list[TestResult]:
     healthy = False
     limit = job.time_limit_s
     failures: list[TestResult] = []  # boundary failures seen by the host, in order
+    spent: list[float] = []  # the candidate's wall time in each test so far
     try:
         proc.send(
             {
@@ -368,10 +370,13 @@ def _run_asserts(ctx: Context, job: Job, names: dict) -> list[TestResult]:
             if msg["op"] == "begin":
                 budget = limit
                 deadline = time.monotonic() + limit + ctx.config.judge_time_limit_s
+                spent.append(0.0)
             elif msg["op"] == "calls":
                 lines = [_call_line(c) for c in msg["calls"]]
                 res = _calls(ctx, lines, max(budget, 0.001), shared=True)
                 budget -= float(res.get("wall", 0.0))
+                if spent:
+                    spent[-1] += float(res.get("wall", 0.0))
                 reply: dict = {"replies": res.get("replies", [])}
                 if res["reason"] != "ok":
                     failures.append(
@@ -382,7 +387,11 @@ def _run_asserts(ctx: Context, job: Job, names: dict) -> list[TestResult]:
                 proc.send(reply)
             elif msg["op"] == "done":
                 healthy = not msg.get("retire")  # a judge that ran out of memory is replaced
-                return _assert_results(msg["results"], failures, ctx.config.judge_memory_mb)
+                results = _assert_results(msg["results"], failures, ctx.config.judge_memory_mb)
+                return [
+                    verdicts.timed(r, {"wall": spent[i] if i < len(spent) else 0.0})
+                    for i, r in enumerate(results)
+                ]
     except (TimeoutError, ConnectionError, ValueError, KeyError) as exc:
         return [failed(Verdict.INFRA_ERROR, f"the judge failed: {exc}")]
     finally:

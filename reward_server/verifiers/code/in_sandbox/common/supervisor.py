@@ -133,19 +133,22 @@ class Supervisor:
         reply arrived, so the candidate sees exactly what separate calls would show it.
         With "shared" the calls share one time budget (the calls of one assert test),
         else each call has the whole limit (one function-test case each). Stops at the
-        first call that does not answer; the replies before it are returned with it."""
+        first call that does not answer; the replies before it are returned with it.
+        "walls" holds each call's own wall time, the one that did not answer included."""
         limit = float(req.get("time_limit", 5.0))
         shared = bool(req.get("shared"))
         replies: list[str] = []
+        walls: list[float] = []
         wall = 0.0
         for line in req["lines"]:
             res = self._call(str(line), max(limit - wall, 0.001) if shared else limit, req)
-            wall += float(res.get("wall", 0.0))
+            walls.append(float(res.get("wall", 0.0)))
+            wall += walls[-1]
             if res["reason"] != "ok":
-                res.update(replies=replies, wall=round(wall, 4))
+                res.update(replies=replies, wall=round(wall, 4), walls=walls)
                 return res
             replies.append(res["line"])
-        return {"reason": "ok", "replies": replies, "wall": round(wall, 4)}
+        return {"reason": "ok", "replies": replies, "wall": round(wall, 4), "walls": walls}
 
     def _spawn(self, req: dict) -> tuple[int, int, int, int]:
         """Forks from the zygote when the request names one, else forks and execs."""
