@@ -26,6 +26,8 @@ User JSONL schema, one object per line::
      "tests": {"function": {"entry_point": "f", "cases": [[[1], 2], [[2], 3]]}}}
     # or "tests": {"io": [["stdin", "expected stdout"], ...]}
     # or "tests": {"asserts": {"entry_point": "f", "test_code": "assert f(1) == 2"}}
+    # io tests may add "compare": {"rel_tolerance": 1e-6, "ignore_whitespace": true}
+    # or "checker": {"language": "cpp", "source": "..."}; any code task "report_tests": true
 
 ``language`` defaults to ``python``. An optional ``"reference"`` field holds a worked
 answer for SFT, in any reasoning template the reward server knows (``reference_completion``
@@ -44,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reward_server.client.records import check_record, record_to_group
+from reward_server.client.records import CODE_OPTIONS, check_record, record_to_group
 from reward_server.languages import DEFAULT_TASK_LANGUAGE
 from reward_server.reasoning import split_reasoning
 
@@ -66,6 +68,8 @@ class Task:
     "f", "cases": [[[1], 2]]}}``."""
     reference: str | None = None
     """A correct completion (after the prompt) for the SFT cold start, if known."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """Code: the record's optional ``compare``, ``checker`` and ``report_tests``."""
 
     def record(self) -> dict[str, Any]:
         """The task fields of this task in the JSONL schema (``{"gold"}`` or ``{"tests",
@@ -73,7 +77,7 @@ class Task:
         if self.kind == "math":
             return check_record({"gold": self.gold})
         if self.kind == "code":
-            return check_record({"tests": self.tests, "language": self.language})
+            return check_record({"tests": self.tests, "language": self.language, **self.options})
         raise ValueError(f"unknown task kind {self.kind!r}; valid kinds: math, code")
 
     def to_group(
@@ -252,6 +256,7 @@ def user_task(record: dict[str, Any]) -> Task:
         language=fields["language"],
         tests=fields["tests"],
         reference=reference,
+        options={k: v for k, v in fields.items() if k in CODE_OPTIONS},
     )
 
 

@@ -6,7 +6,7 @@ turns a task into a ``Task`` message.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reward_server.api import reward_pb2
@@ -65,11 +65,18 @@ def code_group(
     group_id: str | None = None,
     reward: reward_pb2.RewardSpec | None = None,
     completion_lengths: Sequence[int] | None = None,
+    compare: Mapping[str, Any] | None = None,
+    checker: tuple[str, str] | None = None,
+    report_tests: bool = False,
 ) -> reward_pb2.Group:
     """A group judged in the sandbox; give exactly one of io_cases, function, asserts.
 
     io_cases: [(stdin, expected_stdout)]; function: (entry_point, [(args, expected)]);
-    asserts: (entry_point, test_code).
+    asserts: (entry_point, test_code). For io_cases only: compare, how outputs are
+    compared ({"abs_tolerance", "rel_tolerance", "ignore_case", "ignore_whitespace"}, any
+    subset), or checker, (language, source) of a program that decides instead, run as
+    `checker <input> <output> <answer>` (exit 0 accepts). report_tests: each score
+    carries one TestResult per test.
     """
     if sum(x is not None for x in (io_cases, function, asserts)) != 1:
         raise ValueError("give exactly one of io_cases, function, asserts")
@@ -83,7 +90,10 @@ def code_group(
         assert asserts is not None
         entry_point, test_code = asserts
         tests = {"asserts": {"entry_point": entry_point, "test_code": test_code}}
-    task = record_to_task({"tests": tests, "language": language})
+    options: dict[str, Any] = {"compare": compare, "report_tests": report_tests}
+    if checker is not None:
+        options["checker"] = {"language": checker[0], "source": checker[1]}
+    task = record_to_task({"tests": tests, "language": language, **options})
     task.code.limits.time_limit_s = time_limit_s
     task.code.limits.memory_mb = memory_mb
     return make_group(task, completions, group_id, reward, completion_lengths)

@@ -10,6 +10,11 @@ A record is a JSON object (a dict); its task fields are one of::
     {"tests": {"io": [["stdin", "expected stdout"], ...]}}
     {"tests": {"asserts": {"entry_point": "f", "test_code": "assert f(1) == 2"}}}
 
+A code record may also hold ``"report_tests": true`` (one result per test in each score)
+and, for io tests, ``"compare"`` (``{"abs_tolerance": 1e-6, "rel_tolerance": 0,
+"ignore_case": false, "ignore_whitespace": false}``, any subset) or ``"checker"``
+(``{"language": "cpp", "source": "..."}``), the ``IoTests.compare`` / ``.checker`` fields.
+
 Other keys (``prompt``, ``reference``, ...) belong to the caller and are ignored here; a
 key set to null counts as absent. ``language`` defaults to ``python``; ``tests`` may also
 be a JSON string. A function case is ``[args, expected]``: the JSON array of positional
@@ -32,6 +37,9 @@ from reward_server.languages import DEFAULT_TASK_LANGUAGE
 from reward_server.quoting import quote
 
 TEST_KINDS = ("function", "io", "asserts")
+CODE_OPTIONS = ("compare", "checker", "report_tests")  # a code record's optional fields
+COMPARE_FLOATS = ("abs_tolerance", "rel_tolerance")
+COMPARE_FLAGS = ("ignore_case", "ignore_whitespace")
 
 
 def check_record(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -56,7 +64,57 @@ def check_record(record: Mapping[str, Any]) -> dict[str, Any]:
         language = DEFAULT_TASK_LANGUAGE
     if not isinstance(language, str) or not language:
         raise ValueError(f"'language' must be a non-empty string, got {quote(language)}")
-    return {"tests": check_tests(tests), "language": language}
+    fields = {"tests": check_tests(tests), "language": language}
+    fields.update(_code_options(record, "io" in fields["tests"]))
+    return fields
+
+
+def _code_options(record: Mapping[str, Any], io: bool) -> dict[str, Any]:
+    """The optional compare / checker / report_tests of a code record, canonical, only
+    the ones set (so a record without them reads as it did before they existed)."""
+    out: dict[str, Any] = {}
+    report = record.get("report_tests")
+    if report is not None and not isinstance(report, bool):
+        raise ValueError(f"'report_tests' must be true or false, got {quote(report)}")
+    if report:
+        out["report_tests"] = True
+    for key in ("compare", "checker"):
+        if record.get(key) is not None and not io:
+            raise ValueError(f"'{key}' applies to io tests only")
+    compare = record.get("compare")
+    if compare is not None:
+        out["compare"] = _compare(compare)
+    checker = record.get("checker")
+    if checker is not None:
+        if not isinstance(checker, Mapping) or set(checker) != {"language", "source"}:
+            raise ValueError(
+                f"'checker' must be an object with 'language' and 'source', got {quote(checker)}"
+            )
+        out["checker"] = {
+            "language": _text(checker["language"]),
+            "source": _text(checker["source"]),
+        }
+    return out
+
+
+def _compare(compare: Any) -> dict[str, Any]:
+    known = COMPARE_FLOATS + COMPARE_FLAGS
+    if not isinstance(compare, Mapping) or not set(compare) <= set(known):
+        raise ValueError(
+            f"'compare' must be an object with keys among {known}, got {quote(compare)}"
+        )
+    out: dict[str, Any] = {}
+    for key in COMPARE_FLOATS:
+        value = compare.get(key, 0.0)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"compare.{key} must be a number, got {quote(value)}")
+        out[key] = float(value)
+    for key in COMPARE_FLAGS:
+        value = compare.get(key, False)
+        if not isinstance(value, bool):
+            raise ValueError(f"compare.{key} must be true or false, got {quote(value)}")
+        out[key] = value
+    return out
 
 
 def check_tests(tests: Any) -> dict[str, Any]:
@@ -123,9 +181,14 @@ def record_to_task(record: Mapping[str, Any]) -> reward_pb2.Task:
         )
     elif kind == "io":
         code.io.cases.extend(reward_pb2.IoCase(stdin=i, expected_stdout=o) for i, o in spec)
+        if "compare" in fields:
+            code.io.compare.CopyFrom(reward_pb2.Compare(**fields["compare"]))
+        if "checker" in fields:
+            code.io.checker.CopyFrom(reward_pb2.Checker(**fields["checker"]))
     else:
         code.asserts.entry_point = spec["entry_point"]
         code.asserts.test_code = spec["test_code"]
+    code.report_tests = fields.get("report_tests", False)
     return reward_pb2.Task(code=code)
 
 
@@ -139,6 +202,7 @@ def task_to_record(task: reward_pb2.Task) -> dict[str, Any]:
         raise ValueError("the task has neither math nor code set")
     code = task.code
     tests_kind = code.WhichOneof("tests")
+    options: dict[str, Any] = {"report_tests": True} if code.report_tests else {}
     if tests_kind == "function":
         cases = [
             [json.loads(c.args_json), json.loads(c.expected_json)] for c in code.function.cases
@@ -148,6 +212,12 @@ def task_to_record(task: reward_pb2.Task) -> dict[str, Any]:
         }
     elif tests_kind == "io":
         tests = {"io": [[c.stdin, c.expected_stdout] for c in code.io.cases]}
+        if code.io.HasField("compare"):
+            c = code.io.compare
+            options["compare"] = {k: getattr(c, k) for k in COMPARE_FLOATS + COMPARE_FLAGS}
+        if code.io.HasField("checker"):
+            checker = code.io.checker
+            options["checker"] = {"language": checker.language, "source": checker.source}
     elif tests_kind == "asserts":
         tests = {
             "asserts": {
@@ -157,7 +227,7 @@ def task_to_record(task: reward_pb2.Task) -> dict[str, Any]:
         }
     else:
         raise ValueError("the code task has no tests set")
-    return {"tests": tests, "language": code.language}
+    return {"tests": tests, "language": code.language, **options}
 
 
 def make_group(

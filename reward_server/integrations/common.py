@@ -12,6 +12,8 @@ A task comes from a dataset row in one of two shapes, the task fields of a recor
       {"io": [["stdin", "expected stdout"], ...]}
       {"asserts": {"entry_point": "f", "test_code": "assert f(1) == 2"}}
 
+  with, optionally, a ``compare`` or ``checker`` for io tests and ``report_tests``;
+
 A *label* (veRL's ``ground_truth``, OpenRLHF's ``labels``) is either a gold answer or a
 record ``{"tests": {...}, "language": "python"}`` / ``{"gold": ...}`` (dict or JSON
 string).
@@ -27,7 +29,7 @@ from typing import Any
 
 from reward_server.api import reward_pb2
 from reward_server.client import AsyncRewardClient, RewardClient, reward_spec
-from reward_server.client.records import check_record, record_to_group
+from reward_server.client.records import CODE_OPTIONS, check_record, record_to_group
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,12 @@ class TaskRef:
         return cls.of({"gold": gold})
 
     @classmethod
-    def code(cls, tests: Any, language: str | None = None) -> TaskRef:
-        return cls.of({"tests": tests, "language": language})
+    def code(
+        cls, tests: Any, language: str | None = None, options: Mapping[str, Any] | None = None
+    ) -> TaskRef:
+        """`options`: a row's compare / checker / report_tests (see records.py), if any."""
+        picked = {k: v for k, v in (options or {}).items() if k in CODE_OPTIONS}
+        return cls.of({"tests": tests, "language": language, **picked})
 
     @classmethod
     def from_label(cls, label: Any) -> TaskRef:
