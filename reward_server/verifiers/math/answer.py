@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Union
 
-from reward_server.verifiers.math import bases, relations
+from reward_server.verifiers.math import bases, labels, relations
 from reward_server.verifiers.math.guard import blocked_reason
 from reward_server.verifiers.math.markup import Interpreted, interpret
 from reward_server.verifiers.math.normalize import basic, clean
@@ -69,6 +69,9 @@ class Items:
 
     members: tuple[Node, ...]
     bracket: str
+    # "2,74" may be a list or a decimal comma: the one value it reads as (compare.py uses
+    # it only against a gold or an answer of one value).
+    decimal: Scalar | None = None
 
     @property
     def ordered(self) -> bool:
@@ -87,7 +90,10 @@ _VARIABLE = re.compile(r"[A-Za-z](?:_\{?\w+\}?)?|\\[A-Za-z]+|[A-Za-z]\s*\(\s*[A-
 _INFINITY = re.compile(r"([-+]?)\s*\\infty|([-+]?)\s*\\inf(?![a-z])|([-+]?)\s*inf(?:inity)?")
 _MATRIX = re.compile(r"\\begin\{([pbBvV]?matrix|array)\}(?:\{[^{}]*\})?(.*?)\\end\{\1\}", re.DOTALL)
 _MEMBERSHIP = re.compile(r"[A-Za-z]\s*\\in\s*(.+)", re.DOTALL)
-_SET_BUILDER = re.compile(r"\\\{\s*[A-Za-z]\s*(?::|\\mid|\|)\s*(.+)\\\}", re.DOTALL)
+_SET_BUILDER = re.compile(
+    r"\\\{\s*[A-Za-z](?:\s*\\in\s*\\mathbb\s*\{?[RZNQ]\}?)?\s*(?::|\\mid|\|)\s*(.+)\\\}", re.DOTALL
+)
+_DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
 _LETTERS = re.compile(r"\\[A-Za-z]+|[A-Za-z]")
 _ARITHMETIC_COMMANDS = {"\\frac", "\\sqrt", "\\cdot", "\\times", "\\div", "\\pi"}
 _CONSTANTS = {"\\pi", "\\infty", "\\inf"}  # values, not names: "\\pi \\approx 3.14" has two sides
@@ -115,6 +121,8 @@ def parse_answer(text: str) -> Node | None:
 def _parse(text: str) -> Node | None:
     if m := _MATRIX.fullmatch(text):
         return _matrix(m.group(2))
+    if text[:1] in "([" and (m := _MATRIX.fullmatch(text[1:-1].strip())):
+        return _matrix(m.group(2))  # "\\left[\\begin{array}..\\end{array}\\right]"
     if m := _MEMBERSHIP.fullmatch(text):
         return _parse(m.group(1))  # "x \in [1, 2]" is the interval
     if m := _SET_BUILDER.fullmatch(text):
@@ -137,9 +145,15 @@ def _parse(text: str) -> Node | None:
         return _plus_minus(*plus_minus)
     if words_to_int(text) is not None:
         return scalar(text)  # "one hundred and five" is one number, not a list
-    members = split_top(text, (",", ";", " and "), thousands=True)
+    groups = split_top(text, (";",))
+    if len(groups) > 1 and any("," in g for g in groups):
+        return _items(groups, "")  # "p=5, q=2; p=7, q=2": solutions of several unknowns
+    members = split_top(text, (",", ";", " and ", " or "), thousands=True)
     if len(members) > 1:
-        return _items(members, "")
+        items = _items(members, "")
+        if isinstance(items, Items) and _DECIMAL_COMMA.fullmatch(text):
+            return replace(items, decimal=scalar(text.replace(",", ".")))
+        return items
     return _relation_or_value(text)
 
 
@@ -186,8 +200,13 @@ def _equality(text: str) -> Node | None:
     if len(sides) == 1 or not all(sides):
         return scalar(text)  # "x = = 3" is not an equation; it will not parse either
     lhs, value = sides[0], sides[-1]
-    if _VARIABLE.fullmatch(lhs):
-        return _named(_equality(value), lhs.replace(" ", ""))
+    if (names := labels.tuple_names(lhs)) is not None:
+        return _named_tuple(names, value)  # "(p, q) = (3, 2)"
+    if (name := labels.label_name(lhs)) is not None:
+        return _named(_equality(value), name)  # "x = 5", "AB = 4", "T(10) = 2"
+    if len(sides) == 2 and not _has_variable(lhs) and _has_variable(value):
+        # "7 = 11a + c" states an equation, not the value 11a + c.
+        return Equation(lhs=lhs, rhs=value)
     if len(sides) > 2 or not _has_variable(lhs):
         # "2+3=5" or "a = b = 5": the last side is the value the writer arrived at.
         return _equality(value)
@@ -199,6 +218,15 @@ def _equality(text: str) -> Node | None:
 def _named(node: Node | None, name: str | None) -> Node | None:
     if isinstance(node, Scalar) and name is not None:
         return replace(node, var=name)
+    return node
+
+
+def _named_tuple(names: list[str], value: str) -> Node | None:
+    """ "(p, q) = (3, 2)" is the tuple (3, 2) whose members are named p and q."""
+    node = _parse(value)
+    if isinstance(node, Items) and len(node.members) == len(names):
+        members = tuple(_named(m, n) or m for m, n in zip(node.members, names, strict=True))
+        return replace(node, members=members)
     return node
 
 
@@ -296,6 +324,11 @@ def _chain(text: str) -> Interval | None:
 
 
 def _one_sided(left: str, op: str, right: str) -> Interval | None:
+    for side in (left, right):
+        if side.startswith("-") and _VARIABLE.fullmatch(side[1:].strip()):
+            # "-x > -1" is "x < 1": negate both sides and turn the relation around.
+            flipped = {"<": ">", ">": "<", "\\le": "\\ge", "\\ge": "\\le"}[op]
+            return _one_sided(_negate(left), flipped, _negate(right))
     if _VARIABLE.fullmatch(left):
         value, var_is_less = right, _direction(op) == "<"
     elif _VARIABLE.fullmatch(right):
@@ -308,6 +341,14 @@ def _one_sided(left: str, op: str, right: str) -> Interval | None:
     if var_is_less:
         return Interval(Scalar(text="-\\infty"), bound, False, _inclusive(op))
     return Interval(bound, Scalar(text="\\infty"), _inclusive(op), False)
+
+
+def _negate(text: str) -> str:
+    text = text.strip()
+    if text.startswith("-"):
+        return text[1:].strip()
+    plain = parse_number(text) is not None or _VARIABLE.fullmatch(text)
+    return f"-{text}" if plain else f"-({text})"
 
 
 def _direction(op: str) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
-from reward_server.verifiers.math import bases, symbolic
+from reward_server.verifiers.math import bases, labels, symbolic
 from reward_server.verifiers.math.answer import (
     Chain,
     Equation,
@@ -21,7 +21,7 @@ from reward_server.verifiers.math.answer import (
     Scalar,
     open_interval,
 )
-from reward_server.verifiers.math.numbers import Number, approximates, decimal_matches
+from reward_server.verifiers.math.numbers import Number, approximates, decimal_matches, rounds_to
 
 # How a match was decided, cheapest first; a structure reports its most expensive part.
 _COST = {"exact": 0, "numeric": 1, "symbolic": 2}
@@ -76,6 +76,8 @@ def equivalent(gold: Node, answer: Node) -> Match:
     if isinstance(gold, Matrix) or isinstance(answer, Matrix):
         return _matrices(gold, answer)
     if isinstance(answer, Items):
+        if answer.decimal is not None:
+            return equivalent(gold, answer.decimal)  # "2,74" against one value: 2.74
         if len(answer.members) == 1:
             return equivalent(gold, answer.members[0])
         if isinstance(gold, Intervals) and (interval := open_interval(answer)) is not None:
@@ -88,8 +90,20 @@ def equivalent(gold: Node, answer: Node) -> Match:
     if isinstance(gold, Equation) or isinstance(answer, Equation):
         return _equations(gold, answer)
     if isinstance(gold, Scalar) and isinstance(answer, Scalar):
-        return _scalars(gold, answer)
+        return _named_scalars(gold, answer)
     return Match(False, "different kinds of answer")
+
+
+def _named_scalars(gold: Scalar, answer: Scalar) -> Match:
+    """Names must agree when both sides give one ("x = 5" is not "y = 5"); a function's
+    argument is a bound variable ("f(z) = z" is "f(x) = x")."""
+    if gold.var and answer.var:
+        if not labels.same_name(gold.var, answer.var):
+            return Match(False, "different variables")
+        renamed = labels.bound_rename(gold.var, answer.var, answer.text)
+        if renamed != answer.text:
+            answer = replace(answer, text=renamed, var=gold.var)
+    return _scalars(gold, answer)
 
 
 def _chain(gold: Node, answer: Chain) -> Match:
@@ -100,6 +114,8 @@ def _chain(gold: Node, answer: Chain) -> Match:
 
 
 def _items(gold: Items, answer: Node) -> Match:
+    if gold.decimal is not None and not isinstance(answer, Items):
+        return equivalent(gold.decimal, answer)  # gold "1,22" against "1.22"
     if isinstance(answer, Intervals) and len(answer.parts) == 1:
         interval = open_interval(gold)
         if interval is not None:
@@ -107,12 +123,17 @@ def _items(gold: Items, answer: Node) -> Match:
     if isinstance(answer, Matrix):
         answer = _as_items(answer) or answer
     members = answer.members if isinstance(answer, Items) else (answer,)
+    if not gold.ordered:
+        # A solution set: a member given twice is still one member.
+        members = tuple(m for i, m in enumerate(members) if m not in members[:i])
     if len(members) < len(gold.members):
         return Match(False, f"incomplete: {len(members)} of {len(gold.members)} values")
     if len(members) > len(gold.members):
         return Match(False, f"too many values: {len(members)}, expected {len(gold.members)}")
     named = all(isinstance(m, Scalar) and m.var for m in members)
-    if gold.ordered or (_distinct_vars(gold) and not named):
+    gold_named = all(isinstance(m, Scalar) and m.var for m in gold.members)
+    # Names pair the members when both sides give them ("(p, q) = (3, 2)" is "q = 2, p = 3").
+    if (gold.ordered and not (named and gold_named)) or (_distinct_vars(gold) and not named):
         matches = [_member(g, a) for g, a in zip(gold.members, members, strict=True)]
         failed = next((m for m in matches if not m.ok), None)
         return failed or _worst(matches)
@@ -122,18 +143,13 @@ def _items(gold: Items, answer: Node) -> Match:
 def _distinct_vars(items: Items) -> bool:
     """ "x=1, y=2" is an ordered solution (x, y), unlike the solution list "x=1, x=2"."""
     names = [m.var for m in items.members if isinstance(m, Scalar)]
-    return len(names) == len(items.members) and None not in names and len(set(names)) > 1
+    if len(names) != len(items.members) or None in names:
+        return False
+    # "x_1 = 2, x_2 = 3" lists the roots of one unknown: any order.
+    return len({labels.base_of(n) for n in names if n}) > 1
 
 
 def _member(gold: Node, answer: Node) -> Match:
-    if (
-        isinstance(gold, Scalar)
-        and isinstance(answer, Scalar)
-        and gold.var
-        and answer.var
-        and gold.var != answer.var
-    ):
-        return Match(False, "different variables")
     return equivalent(gold, answer)
 
 
@@ -266,7 +282,10 @@ def _numbers_match(gold: Scalar, answer: Scalar) -> bool:
     assert gold.number is not None and answer.number is not None
     golds = [g.value for g in _percent_variants(gold.number, gold.percent)]
     answers = _percent_variants(answer.number, answer.percent)
-    return any(decimal_matches(g, a) for g in golds for a in answers)
+    if any(decimal_matches(g, a) for g in golds for a in answers):
+        return True
+    # A decimal gold is a rounded value: an exact answer that rounds to it is right.
+    return answer.number.decimals is None and rounds_to(answer.number.value, gold.number)
 
 
 def _sym_variants(value: Any, scalar: Scalar) -> list[Any]:
@@ -302,7 +321,17 @@ def _symbolic(gold: Scalar, answer: Scalar) -> Match:
         for av in answers:
             if symbolic.values_equal(gv, av):
                 return Match(True, "symbolic")
+    if gold.number is not None and written is None and _rounds_to_gold(a, gold.number):
+        return Match(True, "numeric")
     return Match(False, "values differ")
+
+
+def _rounds_to_gold(value: Any, gold: Number) -> bool:
+    """An exact answer (\\sqrt{17}) for a gold that is a rounded decimal (4.1231)."""
+    if gold.decimals is None:
+        return False
+    approx = symbolic.rational_approximation(value, gold.decimals + 20)
+    return approx is not None and rounds_to(approx, gold)
 
 
 def _decimal_for(value: Any, decimals: int, answer: Scalar) -> bool:

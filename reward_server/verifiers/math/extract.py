@@ -25,9 +25,11 @@ from dataclasses import dataclass
 
 from reward_server.verifiers.math.normalize import strip_wrappers
 from reward_server.verifiers.math.numbers import NUMBER_WORDS
+from reward_server.verifiers.math.prose import stated_value
 from reward_server.verifiers.math.scan import group_at, matching_braces
 
 FALLBACK_MAX_CHARS = 100
+FALLBACK_MAX_SPAN_CHARS = 2_000
 _PHRASE_MAX_CHARS = 300
 MAX_PHRASES = 256
 # More different answer strings than this is spam: verify.py judges it a hedge without
@@ -35,6 +37,7 @@ MAX_PHRASES = 256
 MAX_DISTINCT_ANSWERS = 32
 
 _BOX = re.compile(r"\\(?:boxed|fbox)(?![a-zA-Z])\s*")
+BOX = _BOX
 _BARE_BOX = re.compile(r"[^\s$\\{}]+")
 # "final answer", "the answer" and "answer" all end in "answer": the phrase is the word
 # "answer" then "is" or ":"/"=". Spelled as character classes rather than IGNORECASE so the
@@ -47,9 +50,16 @@ _PHRASE = re.compile(r"[aA][nN][sS][wW][eE][rR]\s*(?:\*+\s*)?(?:[iI][sS]\b\s*:?|
 # may precede "####" (`^\s*` would rescan every following blank line from each line start).
 _GSM8K = re.compile(r"^[^\S\n]*####\s*(.*)$", re.MULTILINE)
 _MATH_SPAN = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
-_SENTENCE_END = re.compile(r"\.(?=\s+[A-Z(]|\s*$)|\n")
+# For a bare answer: inline math ("$..$", "\\(..\\)") stays on one line, display math may not.
+_BARE_SPAN = re.compile(r"\$\$(.+?)\$\$|\$([^\n$]+?)\$|\\\(([^\n]+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
+_SENTENCE_END = re.compile(r"\.(?=\s+[A-Z(<]|\s*$)|\n")
+_LEAD_IN = re.compile(r"[\sA-Za-z*]{0,40}")
 _MATHY = re.compile(r"[\d\\=^+<>/]")
-_NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*/\s*\d+)?%?")
+# A number not glued to letters ("AZYUK2A" holds none); ".4" and "2,74" are one each.
+_NUMBER = re.compile(
+    r"(?<![A-Za-z\d.])[-+]?(?:(?:\d{1,3}(?:,\d{3})+|\d+,\d+|\d+)(?:\.\d+)?|\.\d+)(?:\s*/\s*\d+)?%?"
+    r"(?![A-Za-z\d])"
+)
 
 
 @dataclass(frozen=True)
@@ -144,11 +154,18 @@ def _opens_group(text: str, lo: int, index: int) -> bool:
 def _phrases(text: str) -> list[str]:
     # Only the last phrases are read: a section that says "answer:" thousands of times is
     # spam, and reading 300 characters after each occurrence would cost seconds.
-    starts = [
-        m.end()
+    found = [
+        m
         for m in _PHRASE.finditer(text)
         if m.start() == 0 or not (text[m.start() - 1].isalnum() or text[m.start() - 1] == "_")
     ][-MAX_PHRASES:]
+    # "Final Answer: The final answer is 5": a phrase followed by only words and another
+    # phrase is a heading of that phrase, not an answer of its own.
+    starts = [
+        m.end()
+        for m, following in zip(found, [*found[1:], None], strict=False)
+        if following is None or not _LEAD_IN.fullmatch(text, m.end(), following.start())
+    ]
     answers = [a for start in starts if (a := _phrase_answer(text, start))]
     # "... to check the answer is correct. The answer is 5.": when some phrases give
     # mathematics, the ones that give only prose were not answers (and are no hedge).
@@ -166,7 +183,11 @@ def _phrase_answer(text: str, start: int) -> str:
         return next(g for g in span.groups() if g is not None)
     end = _SENTENCE_END.search(rest)
     # Markdown bold may close after the answer: "The answer is: **5**".
-    return strip_wrappers((rest[: end.start()] if end else rest).strip().strip("*"))
+    answer = strip_wrappers((rest[: end.start()] if end else rest).strip().strip("*"))
+    if answer[:1].isalpha() and _has_prose(answer):
+        # "Final Answer: The largest $n$ is 34." states 34 (prose.py).
+        return stated_value(answer) or answer
+    return answer
 
 
 def _gsm8k(text: str) -> list[str]:
@@ -177,9 +198,14 @@ def _fallback(text: str) -> list[str]:
     line = text.strip()
     if _BOX.search(line):
         return []  # an empty or unclosed box is a failed answer, not a bare one
-    if not line or len(line) > FALLBACK_MAX_CHARS or "\n" in line:
+    if len(line) > FALLBACK_MAX_SPAN_CHARS:
         return []
-    spans = list(_MATH_SPAN.finditer(line))
+    spans = list(_BARE_SPAN.finditer(line))
+    # The limits hold for the prose around a math span, not for the span itself: a bare
+    # matrix or a display block ("Answer \\[ 9 \\]") may be long or span lines.
+    outside = _BARE_SPAN.sub(" ", line).strip()
+    if not line or len(outside) > FALLBACK_MAX_CHARS or "\n" in outside:
+        return []
     if len(spans) == 1:
         return [next(g for g in spans[0].groups() if g is not None)]
     if spans:
@@ -188,6 +214,8 @@ def _fallback(text: str) -> list[str]:
     numbers = _NUMBER.findall(bare)
     if len(numbers) == 1:
         return numbers
+    if (stated := stated_value(bare)) is not None:
+        return [stated]  # "so the number is 10 which is 1,000.99"
     # A short bare expression is judged whole ("\frac{1}{2}", "x = 5", "1, 2"): a list
     # here can only score if the whole list is the gold, so nothing is picked out of it.
     if len(bare.split()) <= 3 and not _has_prose(bare):

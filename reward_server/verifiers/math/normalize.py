@@ -22,7 +22,23 @@ _UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
 # Pure layout commands that never change a value.
 _LAYOUT = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg|displaystyle|textstyle|!)(?![a-zA-Z])")
 _FRAC_ALIASES = re.compile(r"\\[dt]frac(?![a-zA-Z])")
-_SPACING = re.compile(r"\\(?:quad|qquad|;|:|,|enspace|thinspace)(?![a-zA-Z])|~")
+# "\\quad" may run into the next word ("\\quadx_2"): no command starts with "quad".
+_SPACING = re.compile(r"\\q?quad|\\(?:;|:|,|enspace|thinspace)(?![a-zA-Z])|(?<!\\)\\ |~")
+# "11,\\!111": a comma then a negative thin space is a thousands separator.
+_GROUP_COMMA = re.compile(r"(?<=\d)(?:,|\{,\})\s*\\!\s*(?=\d{3}(?!\d))")
+# "\\\\frac" outside a matrix is a command escaped twice (JSON, Python strings), not a line
+# break followed by text.
+_DOUBLE_ESCAPE = re.compile(r"\\\\(?=[a-zA-Z])")
+# Math delimiters inside an answer ("$21,16$ or $11$"); "\\$" is a dollar sign.
+_INNER_DOLLAR = re.compile(r"(?<!\\)\$")
+_SLANTED = re.compile(r"\\(leqslant|geqslant|leqq|geqq)(?![a-zA-Z])")
+# "(11,7)or(7,11)": an "or" between two brackets even without blanks.
+_GLUED_OR = re.compile(r"(?<=[)\]])\s*or\s*(?=[(\[])")
+# A short comment after the answer: "x \text{ for all } x", "5 \text{ when } n > 2".
+_COMMENT = re.compile(
+    r"\s*\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:for|where|when|if|since|because|as|which|with"
+    r"|provided|given|unless|except|in all|at)\b[^{}]*\}[^{}]{0,20}$"
+)
 _PYTHON_POWER = re.compile(r"(?<=[\w)}])\s*\*\*\s*(?=[\w({-])")
 _TEXT_JOINER = re.compile(r"\\(?:text|textrm|mbox|mathrm)\{\s*(or|and)\s*\}", re.IGNORECASE)
 _TEXT_WRAPPER = re.compile(r"\\(?:text|textrm|textbf|mbox|mathrm|mathbf|operatorname)\{([^{}]*)\}")
@@ -41,10 +57,15 @@ _TEXT_UNIT = re.compile(
     r"(?<=[\d}])\s*\\(?:text|mbox|mathrm|textrm)\{\s*(?:[A-Za-z]{2,}|[mgslhLKNJWVA]\b)[A-Za-z\s.]*\}"
     r"(?:\^\s*\{?[23]\}?)?"
 )
+# "12^{th}", "12^{\\text{th}}", "15th": an ordinal is its number.
+_ORDINAL = re.compile(
+    r"(?<=\d)\s*(?:\^\s*\{?\s*(?:\\text(?:rm)?\s*\{\s*)?(?:st|nd|rd|th)\s*\}?\s*\}?|(?:st|nd|rd|th)(?![A-Za-z]))"
+)
 _WORD_UNIT = re.compile(r"^([-+]?[\d.,/]+)\s+([A-Za-z]{2,}|[mgslhL])\b[A-Za-z\s.]*$")
 # Words after a number that are mathematics, not a unit: "2 pi" is not 2.
 _NOT_UNITS = frozenset({"pi", "sqrt", "ln", "log", "sin", "cos", "tan", "or", "and", "times",
-                        "mod", "over", "plus", "minus", "inf", "infinity"})  # fmt: skip
+                        "mod", "over", "plus", "minus", "inf", "infinity", "hundred",
+                        "thousand", "million", "billion", "trillion", "dozen"})  # fmt: skip
 _WRAPPERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"), ("**", "**"))
 
 
@@ -61,13 +82,20 @@ def basic(text: str) -> str:
     """Clean-up that is safe for any answer: unicode, math delimiters, layout commands."""
     text = _UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], text)
     text = strip_wrappers(text)
+    if "\\begin" not in text:
+        text = _DOUBLE_ESCAPE.sub(r"\\", text)
+    text = _INNER_DOLLAR.sub(" ", text)
+    text = _GROUP_COMMA.sub("", text)
     text = _LAYOUT.sub("", text)
     text = _FRAC_ALIASES.sub(r"\\frac", text)
     text = _GROUP_SEP.sub("", text)
     text = _SPACING.sub(" ", text)
     text = _PYTHON_POWER.sub("^", text)
     text = text.replace("<=", "\\le ").replace(">=", "\\ge ").replace("!=", "\\ne ")
+    text = _SLANTED.sub(lambda m: "\\" + m.group(1)[:2], text)
     text = text.replace("\\leq", "\\le").replace("\\geq", "\\ge").replace("\\neq", "\\ne")
+    text = _GLUED_OR.sub(" or ", text)
+    text = _COMMENT.sub("", text)
     text = text.replace("\\lt", "<").replace("\\gt", ">")
     text = _TEXT_JOINER.sub(lambda m: f" {m.group(1).lower()} ", text)
     return re.sub(r"\s+", " ", text).strip()
@@ -100,6 +128,7 @@ def clean(text: str) -> Cleaned:
     """Full clean-up of one value: also strips units, currency, percent and degree marks."""
     text = basic(text)
     text = _CURRENCY.sub("", text).strip()
+    text = _ORDINAL.sub("", text)
     text = _TEXT_UNIT.sub("", text).strip()
     percent = bool(_PERCENT.search(text))
     if percent:

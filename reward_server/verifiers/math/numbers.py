@@ -208,3 +208,17 @@ def approximates(exact: Fraction, written: Number) -> bool:
     sign = -1 if exact < 0 else 1
     target = written.value * scale
     return target in (sign * truncated, sign * rounded)
+
+
+def rounds_to(exact: Fraction, gold: Number) -> bool:
+    """Whether an exact value, rounded (half away from zero) to the places of a decimal
+    gold, is that gold: gold 30.52 accepts 1587/52 (30.519...), not 30.53 or 61/2."""
+    if gold.decimals is None or gold.decimals == 0:
+        return False
+    scale = 10**gold.decimals
+    scaled = abs(exact) * scale
+    rounded = scaled.numerator // scaled.denominator
+    if scaled - rounded >= Fraction(1, 2):
+        rounded += 1
+    sign = -1 if exact < 0 else 1
+    return Fraction(sign * rounded, scale) == gold.value

@@ -7,6 +7,7 @@ import re
 _OPEN = "([{"
 _CLOSE = ")]}"
 _BRACE = re.compile(r"\\?[{}]")
+_GROUPED = re.compile(r"(?<![\d,])[1-9]\d{0,2}(?:,\d{3})+(?![\d])")
 
 
 def matching_braces(text: str, start: int = 0) -> dict[int, int]:
@@ -92,15 +93,24 @@ def _is_group_comma(text: str, i: int) -> bool:
     return (
         i > 0
         and text[i - 1].isdigit()
+        and not _leading_zero(text, i)
         and text[i + 1 : i + 4].isdigit()
         and len(text[i + 1 : i + 4]) == 3
         and not text[i + 4 : i + 5].isdigit()
     )
 
 
+def _leading_zero(text: str, i: int) -> bool:
+    """Whether the number before index i starts with 0 ("0,111" has no thousands)."""
+    j = i
+    while j > 0 and (text[j - 1].isdigit() or text[j - 1] == ","):
+        j -= 1
+    return text[j] == "0"
+
+
 def remove_group_commas(text: str) -> str:
-    """ "1,000,000" -> "1000000"; "1,2" and "1, 234" are left alone."""
-    return re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
+    """ "1,000,000" -> "1000000"; "1,2", "1, 234" and "0,111" are left alone."""
+    return _GROUPED.sub(lambda m: m.group(0).replace(",", ""), text)
 
 
 def is_enclosed(text: str, left: str, right: str) -> bool:

@@ -168,6 +168,7 @@ from reward_server.verifiers.math import relations
 from reward_server.verifiers.math.answer import Items, Node, parse_answer, shown
 from reward_server.verifiers.math.compare import equivalent, prepare_gold
 from reward_server.verifiers.math.extract import (
+    BOX,
     MAX_DISTINCT_ANSWERS,
     Extraction,
     answer_window,
@@ -177,11 +178,12 @@ from reward_server.verifiers.math.guard import MAX_SYMBOLIC_CHARS
 from reward_server.verifiers.math.internal_error import describe_error
 from reward_server.verifiers.math.later import later_answers
 from reward_server.verifiers.math.normalize import basic
-from reward_server.verifiers.math.scan import split_top
+from reward_server.verifiers.math.scan import matching_braces, split_top
 from reward_server.verifiers.math.verdict_cache import shared_verdicts
 
 MAX_SHOWN_CHARS = 200
 MAX_DIFFERENT_ANSWERS = 4
+_MAX_GAP_WORDS = 3
 _ALTERNATIVE = (" or ", "\\lor ", "\\vee ")
 _RELATIONS = ("<", ">", "\\le", "\\ge")
 
@@ -221,10 +223,29 @@ def _gold_answer(gold: str) -> str:
         return answer
     extraction = extract_final_answers(gold)
     if extraction.source == "boxed":
+        # "\\boxed{1} and \\boxed{-2}": a gold boxed in parts, a few words apart, is the
+        # list of its parts; boxes further apart are steps of a solution, the last is final.
+        if all(len(gap.split()) <= _MAX_GAP_WORDS for gap in _box_gaps(gold)):
+            return ", ".join(dict.fromkeys(extraction.answers))
         return extraction.answers[-1]
+    if extraction.source == "answer phrase":
+        return extraction.answers[-1]  # a worked solution ending "Final Answer: ... is 28"
     if "\\boxed" in gold or "\\fbox" in gold:
         raise ValueError(f"gold answer has an empty or unclosed box: {quote(gold)}")
     return gold.strip()
+
+
+def _box_gaps(text: str) -> list[str]:
+    """The texts between consecutive boxes."""
+    pairs = matching_braces(text)
+    gaps: list[str] = []
+    end = None
+    for m in BOX.finditer(text):
+        if end is not None:
+            gaps.append(text[end : m.start()])
+        close = pairs.get(m.end())
+        end = close + 1 if close is not None else m.end()
+    return gaps
 
 
 def verify(gold: Gold, completion: str, pair: ReasoningPair | None = None) -> Outcome:

@@ -174,7 +174,7 @@ CASES: dict[str, list[tuple[str, str, Verdict]]] = {
         ("100", r"\boxed{1e2}", C),
         ("100", r"\boxed{1e3}", W),
         ("1500", r"\boxed{1.5 \times 10^{3}}", C),
-        ("0.33", r"\boxed{\frac{1}{3}}", W),
+        ("0.33", r"\boxed{\frac{1}{3}}", C),  # a decimal gold is rounded: 1/3 rounds to it
         ("2.5", r"\boxed{\frac{5}{2}}", C),
         ("-1.5", r"\boxed{-\frac{3}{2}}", C),
     ],
@@ -358,7 +358,7 @@ CASES: dict[str, list[tuple[str, str, Verdict]]] = {
         (r"\frac{1}{3}", r"\boxed{x = \frac13 \approx 0.333}", C),
         (r"\frac{1}{3}", r"\boxed{\frac13 \approx 0.33}", W),  # 0.33 is not 1/3 (decimals)
         ("3.14", r"\boxed{x \approx 3.14}", C),
-        ("3.14", r"\boxed{\pi \approx 3.14}", W),  # pi is not 3.14
+        ("3.14", r"\boxed{\pi \approx 3.14}", C),  # pi rounds to the gold 3.14
         ("42", r"\boxed{42 \neq 43}", W),
         ("42", r"\boxed{42 \equiv 42}", W),
         ("42", r"\boxed{x^2 = 1764 \implies x = 42}", W),
