@@ -3,7 +3,10 @@
 Every rank holds the whole model (same seed, same initial weights), samples its own
 prompts (task and sampling seeds offset by rank), scores them on its own stream and
 computes its own loss. Before every optimizer step the gradients are averaged over the
-ranks, so the weights stay identical everywhere. Only rank 0 writes metrics, checkpoints
+ranks (before clipping), so the weights stay identical everywhere. The update is the one
+a single process would take on all the ranks' rows: the loss normalisers (dapo/cispo's
+active-token count, the row count of the other types) are summed over the ranks, and
+``scale_rewards="batch"`` takes its std over every rank's rewards. Only rank 0 writes metrics, checkpoints
 and the summary, and runs the held-out evaluations.
 
 Every rank must take the same number of optimizer steps per GRPO step: ``minibatch_size``
