@@ -205,7 +205,7 @@ CODE_BAD = {  # on a server with --code
     ),
     "cpp-function": (
         io_task("cpp", function={"entry_point": "f", "cases": [{"args_json": "[1]"}]}),
-        "Python-only",
+        "cpp supports io tests, not function tests; this server runs function tests for: python",
     ),
     "time-limit": (io_task(limits={"time_limit_s": 1000}), "limits.time_limit_s=1000"),
 }

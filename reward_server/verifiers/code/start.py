@@ -18,14 +18,18 @@ async def start_code(config: ServerConfig, metrics: Metrics) -> CodeVerifier | N
     """None without --code: code tasks then get UNIMPLEMENTED, with ENABLE as the fix."""
     if not config.code:
         return None
-    from reward_server.verifiers.code.config import SandboxConfig
+    from reward_server.verifiers.code.config import DEFAULT_SANDBOXES_DIR, SandboxConfig
+    from reward_server.verifiers.code.runtimes import available_languages
     from reward_server.verifiers.code.verifier import CodeVerifier
 
+    languages = config.languages  # "all": every language folder there is
+    if languages == ("all",):
+        languages = tuple(available_languages(DEFAULT_SANDBOXES_DIR))
     return await CodeVerifier.start(
         SandboxConfig(
             pool_size=config.sandbox_pool_size,
             runtime=config.sandbox_runtime,
-            languages=config.languages,
+            languages=languages,
             infra_retries=config.sandbox_infra_retries,
             reap_interval_s=config.sandbox_reap_interval_s,
             partial_credit=config.partial_credit,

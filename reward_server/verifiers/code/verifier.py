@@ -200,8 +200,8 @@ class CodeVerifier:
         if kind not in rt.test_kinds:
             able = sorted(n for n, r in self._runtimes.items() if kind in r.test_kinds)
             raise UnusableTask(
-                f"{task.language} supports {list(rt.test_kinds)} tests, not {kind!r} "
-                f"({kind} tests are served for {able or 'no language here'})"
+                f"{task.language} supports {' and '.join(rt.test_kinds)} tests, not {kind} "
+                f"tests; this server runs {kind} tests for: {', '.join(able) or 'no language'}"
             )
         _validate_tests(task, kind)
         if kind == "io":

@@ -1,0 +1,1 @@
+public class Spin { public static void main(String[] a) { while (true) { } } }

@@ -1,0 +1,2 @@
+const [a, b] = ;
+console.log(a + b);
