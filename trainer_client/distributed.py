@@ -6,8 +6,8 @@ computes its own loss. Before every optimizer step the gradients are averaged ov
 ranks (before clipping), so the weights stay identical everywhere. The update is the one
 a single process would take on all the ranks' rows: the loss normalisers (dapo/cispo's
 active-token count, the row count of the other types) are summed over the ranks, and
-``scale_rewards="batch"`` takes its std over every rank's rewards. Only rank 0 writes metrics, checkpoints
-and the summary, and runs the held-out evaluations.
+``scale_rewards="batch"`` takes its std over every rank's rewards. Only rank 0 writes
+metrics, checkpoints and the summary, and runs the held-out evaluations.
 
 Every rank must take the same number of optimizer steps per GRPO step: ``minibatch_size``
 must be None (one step per pass), and a rank with nothing to learn from (all groups
