@@ -93,6 +93,7 @@ _MEMBERSHIP = re.compile(r"[A-Za-z]\s*\\in\s*(.+)", re.DOTALL)
 _SET_BUILDER = re.compile(
     r"\\\{\s*[A-Za-z](?:\s*\\in\s*\\mathbb\s*\{?[RZNQ]\}?)?\s*(?::|\\mid|\|)\s*(.+)\\\}", re.DOTALL
 )
+_REALS = re.compile(r"\\mathbb\s*\{?\s*R\s*\}?|\\R(?![a-zA-Z])|\\Reals")
 _DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
 _LETTERS = re.compile(r"\\[A-Za-z]+|[A-Za-z]")
 _ARITHMETIC_COMMANDS = {"\\frac", "\\sqrt", "\\cdot", "\\times", "\\div", "\\pi"}
@@ -119,6 +120,8 @@ def parse_answer(text: str) -> Node | None:
 
 
 def _parse(text: str) -> Node | None:
+    if _REALS.fullmatch(text):
+        text = "(-\\infty, \\infty)"  # the whole real line
     if m := _MATRIX.fullmatch(text):
         return _matrix(m.group(2))
     if text[:1] in "([" and (m := _MATRIX.fullmatch(text[1:-1].strip())):

@@ -101,6 +101,8 @@ def _named_scalars(gold: Scalar, answer: Scalar) -> Match:
         if not labels.same_name(gold.var, answer.var):
             return Match(False, "different variables")
         renamed = labels.bound_rename(gold.var, answer.var, answer.text)
+        if renamed is None:
+            return Match(False, "the function's argument differs")
         if renamed != answer.text:
             answer = replace(answer, text=renamed, var=gold.var)
     return _scalars(gold, answer)

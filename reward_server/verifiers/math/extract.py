@@ -53,6 +53,9 @@ _MATH_SPAN = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", 
 # For a bare answer: inline math ("$..$", "\\(..\\)") stays on one line, display math may not.
 _BARE_SPAN = re.compile(r"\$\$(.+?)\$\$|\$([^\n$]+?)\$|\\\(([^\n]+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
 _SENTENCE_END = re.compile(r"\.(?=\s+[A-Z(<]|\s*$)|\n")
+_JOINED_SPAN = re.compile(
+    r"\s*(?:,\s*and|,|and)\s*(?:\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\])", re.DOTALL
+)
 _LEAD_IN = re.compile(r"[\sA-Za-z*]{0,40}")
 _MATHY = re.compile(r"[\d\\=^+<>/]")
 # A number not glued to letters ("AZYUK2A" holds none); ".4" and "2,74" are one each.
@@ -180,7 +183,12 @@ def _phrase_answer(text: str, start: int) -> str:
         rest = rest.lstrip()
     span = _MATH_SPAN.match(rest)
     if span:
-        return next(g for g in span.groups() if g is not None)
+        # "The answer is $x = 3$ and $y = 4$": spans joined by "and" or a comma are one list.
+        parts = [next(g for g in span.groups() if g is not None)]
+        while (joined := _JOINED_SPAN.match(rest, span.end())) and len(parts) < 16:
+            span = joined
+            parts.append(next(g for g in joined.groups() if g is not None))
+        return ", ".join(parts)
     end = _SENTENCE_END.search(rest)
     # Markdown bold may close after the answer: "The answer is: **5**".
     answer = strip_wrappers((rest[: end.start()] if end else rest).strip().strip("*"))

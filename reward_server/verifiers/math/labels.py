@@ -82,13 +82,20 @@ def same_name(gold: str, answer: str) -> bool:
     return bool(g and a and g.group(1) == a.group(1))
 
 
-def bound_rename(gold: str, answer: str, text: str) -> str:
+def bound_rename(gold: str, answer: str, text: str) -> str | None:
     """The answer's value with its function's argument renamed to the gold's: for "f(z) = z"
-    against "f(x) = ...", "z" becomes "x"."""
+    against "f(x) = ...", "z" becomes "x". None when the answer also uses the gold's letter
+    ("f(t) = 3x - 2": that x is not the argument)."""
     g, a = _FUNCTION.fullmatch(gold), _FUNCTION.fullmatch(answer)
     if not (g and a) or g.group(2) == a.group(2):
         return text
-    return re.sub(rf"(?<![A-Za-z\\]){a.group(2)}(?![A-Za-z])", g.group(2), text)
+    if _letter(g.group(2)).search(text):
+        return None
+    return _letter(a.group(2)).sub(g.group(2), text)
+
+
+def _letter(letter: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![A-Za-z\\]){letter}(?![A-Za-z])")
 
 
 def base_of(name: str) -> str:

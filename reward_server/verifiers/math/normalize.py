@@ -36,9 +36,11 @@ _SLANTED = re.compile(r"\\(leqslant|geqslant|leqq|geqq)(?![a-zA-Z])")
 _GLUED_OR = re.compile(r"(?<=[)\]])\s*or\s*(?=[(\[])")
 # A short comment after the answer: "x \text{ for all } x", "5 \text{ when } n > 2".
 _COMMENT = re.compile(
-    r"\s*\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:for|where|when|if|since|because|as|which|with"
-    r"|provided|given|unless|except|in all|at)\b[^{}]*\}[^{}]{0,20}$"
+    r"(?<=\S)\s*(?:\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:\(\s*[A-Za-z]{2,}|(?:for|where|when|if|since|because|as|which"
+    r"|with|provided|given|unless|except|in all|at)\b)|\\forall(?![a-zA-Z]))"
+    r"(?!.*(?:else|otherwise)).{0,40}$"
 )
+_EMPTY_SET = re.compile(r"\\varnothing(?![a-zA-Z])|\\\{\s*\\\}")
 _PYTHON_POWER = re.compile(r"(?<=[\w)}])\s*\*\*\s*(?=[\w({-])")
 _TEXT_JOINER = re.compile(r"\\(?:text|textrm|mbox|mathrm)\{\s*(or|and)\s*\}", re.IGNORECASE)
 _TEXT_WRAPPER = re.compile(r"\\(?:text|textrm|textbf|mbox|mathrm|mathbf|operatorname)\{([^{}]*)\}")
@@ -96,6 +98,7 @@ def basic(text: str) -> str:
     text = text.replace("\\leq", "\\le").replace("\\geq", "\\ge").replace("\\neq", "\\ne")
     text = _GLUED_OR.sub(" or ", text)
     text = _COMMENT.sub("", text)
+    text = _EMPTY_SET.sub(r"\\emptyset", text)
     text = text.replace("\\lt", "<").replace("\\gt", ">")
     text = _TEXT_JOINER.sub(lambda m: f" {m.group(1).lower()} ", text)
     return re.sub(r"\s+", " ", text).strip()

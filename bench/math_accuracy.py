@@ -1,0 +1,122 @@
+"""Math judge accuracy: this server's judge vs Math-Verify, on the same (gold, answer) pairs.
+
+Two sets, both in tests/fixtures/:
+- mathverify_suite/cases.jsonl: the 255 parametrized regression cases of Math-Verify's own
+  test suite (Apache 2.0, see its LICENCE). Agreement with their expected verdicts is
+  printed for our judge and for Math-Verify run with its default settings (their tests use
+  extraction settings of their own for some cases, so it does not agree with all of them).
+- math_hard_pairs.jsonl: hard pairs by class (labelled answers, solution sets, relations,
+  numbers written differently, rounded-decimal golds, functions and equations, text-wrapped
+  answers, false-positive traps), about half equivalent. Accuracy and false positives
+  (a non-equivalent pair judged correct) are printed per judge, overall and per class.
+
+Both judges run in this process on the same text: ours through `parse_gold` / `verify`
+(the code every math worker runs), Math-Verify through `parse` / `verify` (gold and answer
+parsed with its default extraction). `--disagreements` lists the cases where ours differs.
+
+    python bench/math_accuracy.py [--disagreements]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from reward_server.outcome import Verdict  # noqa: E402
+from reward_server.verifiers.math.verify import parse_gold, verify  # noqa: E402
+
+SUITE = REPO / "tests" / "fixtures" / "mathverify_suite" / "cases.jsonl"
+HARD = REPO / "tests" / "fixtures" / "math_hard_pairs.jsonl"
+
+
+def ours(gold: str, answer: str) -> bool:
+    try:
+        parsed = parse_gold(gold)
+    except ValueError:
+        return False  # the server refuses such a gold as a group error: nothing is correct
+    return verify(parsed, answer).verdict == Verdict.CORRECT
+
+
+def math_verify(gold: str, answer: str) -> bool:
+    from math_verify import parse
+    from math_verify import verify as mv_verify
+
+    try:
+        return bool(mv_verify(parse(gold), parse(answer)))
+    except Exception:  # a crash of the library counts as not correct
+        return False
+
+
+def load(path: Path, answer_key: str) -> list[dict]:
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [{**r, "answer": r[answer_key]} for r in rows]
+
+
+def judge_all(rows: list[dict]) -> dict[str, list[bool]]:
+    verdicts: dict[str, list[bool]] = {}
+    for name, judge in (("this server", ours), ("Math-Verify", math_verify)):
+        start = time.perf_counter()
+        verdicts[name] = [judge(r["gold"], r["answer"]) for r in rows]
+        print(f"  {name}: judged {len(rows)} pairs in {time.perf_counter() - start:.1f} s")
+    return verdicts
+
+
+def suite_report(rows: list[dict], verdicts: dict[str, list[bool]], show: bool) -> None:
+    print(f"\nMath-Verify's regression cases ({len(rows)}): agreement with their expectation")
+    for name, said in verdicts.items():
+        agree = sum(s == r["equal"] for s, r in zip(said, rows, strict=True))
+        print(f"  {name:12s} {agree:4d} / {len(rows)}")
+    if show:
+        for i, (s, r) in enumerate(zip(verdicts["this server"], rows, strict=True)):
+            if s != r["equal"]:
+                print(f"    #{i} expected {r['equal']}: {r['gold'][:60]!r} <- {r['answer'][:80]!r}")
+
+
+def hard_report(rows: list[dict], verdicts: dict[str, list[bool]], show: bool) -> None:
+    positives = sum(r["equal"] for r in rows)
+    print(f"\nHard pairs ({len(rows)}: {positives} equivalent, {len(rows) - positives} not)")
+    print(f"  {'judge':12s} {'accuracy':>8s} {'false pos':>9s} {'false neg':>9s}")
+    for name, said in verdicts.items():
+        right = sum(s == r["equal"] for s, r in zip(said, rows, strict=True))
+        fp = sum(s and not r["equal"] for s, r in zip(said, rows, strict=True))
+        fn = sum(r["equal"] and not s for s, r in zip(said, rows, strict=True))
+        print(f"  {name:12s} {right / len(rows):8.3f} {fp:9d} {fn:9d}")
+    by_class: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        by_class[r["class"]].append(i)
+    print(f"\n  {'class':12s} {'pairs':>5s} " + " ".join(f"{n:>12s}" for n in verdicts))
+    for cls, indices in by_class.items():
+        cells = []
+        for said in verdicts.values():
+            right = sum(said[i] == rows[i]["equal"] for i in indices)
+            cells.append(f"{right:>5d} right")
+        print(f"  {cls:12s} {len(indices):5d} " + " ".join(f"{c:>12s}" for c in cells))
+    if show:
+        for s, r in zip(verdicts["this server"], rows, strict=True):
+            if s != r["equal"]:
+                print(f"    [{r['class']}] expected {r['equal']}: {r['gold']!r} <- {r['answer']!r}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--disagreements", action="store_true", help="list our misses")
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)  # Math-Verify warns on every unparsable answer
+    suite = load(SUITE, "pred")
+    print("Math-Verify's regression cases:")
+    suite_report(suite, judge_all(suite), args.disagreements)
+    hard = load(HARD, "answer")
+    print("\nHard pairs:")
+    hard_report(hard, judge_all(hard), args.disagreements)
+
+
+if __name__ == "__main__":
+    main()
