@@ -6,7 +6,7 @@ Each file names its task in its first line (`# task: NAME`) and may name a follo
 its second (`# then: FILE`): a program that exploits what the first tried to leave
 behind, run right after it in the same container. A file's language is the one whose
 runtime.json source_file has its suffix. Every language has the task `<language>_add_io`
-(sum two numbers); its correct program is correct/<language>_add_io.<suffix>.
+(sum two numbers); a task's correct program may be given as correct/<task>.<suffix>.
 """
 
 from __future__ import annotations
@@ -77,6 +77,17 @@ TASKS: dict[str, reward_pb2.CodeTask] = {
         "def check(candidate):\n"
         "    assert abs(candidate(2.0) - 1.0) < 1e-9\n"
         "    assert isinstance(candidate(4.0), float)\n",
+    ),
+    "javascript_inc_function": reward_pb2.CodeTask(
+        language="javascript",
+        limits=LIMITS,
+        function=reward_pb2.FunctionTests(
+            entry_point="inc",
+            cases=[
+                reward_pb2.FunctionCase(args_json="[1]", expected_json="2"),
+                reward_pb2.FunctionCase(args_json="[41]", expected_json="42"),
+            ],
+        ),
     ),
     "inc_function": reward_pb2.CodeTask(
         language="python",
@@ -160,5 +171,5 @@ for _name in RUNTIMES:  # every language's add task, unless named above
         f"{_name}_add_io",
         reward_pb2.CodeTask(language=_name, limits=LIMITS, io=py_task_io(ADD_CASES).io),
     )
-for _path in sorted(CORRECT_DIR.glob("*_add_io.*")):
+for _path in sorted(CORRECT_DIR.iterdir()):  # correct/<task>.<suffix>
     CORRECT.setdefault(_path.stem, fenced(_path.read_text(), language(_path)))

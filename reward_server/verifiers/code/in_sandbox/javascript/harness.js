@@ -15,6 +15,16 @@
 const fs = require("fs");
 const vm = require("vm");
 
+// What the harness itself uses, taken before the candidate's code can replace it (a
+// replaced builtin could then only garble the candidate's own replies).
+const { stringify, parse } = { stringify: JSON.stringify, parse: JSON.parse };
+const { writeSync, readSync } = { writeSync: fs.writeSync, readSync: fs.readSync };
+const { from: arrayFrom, isArray } = { from: Array.from, isArray: Array.isArray };
+const objectKeys = Object.keys;
+const bufferFrom = Buffer.from.bind(Buffer);
+const bufferAlloc = Buffer.alloc.bind(Buffer);
+const utf8 = Buffer.prototype.utf8Slice;
+
 const PROTO_OUT = 1;
 const MAX_DEPTH = 100;
 const IDENT = /^[A-Za-z_$][\w$]*$/;
@@ -24,9 +34,9 @@ const DECLARATION =
   /^(?:export\s+)?(?:async\s+)?(?:function\s*\*?\s*([A-Za-z_$][\w$]*)|(?:const|let|var|class)\s+([A-Za-z_$][\w$]*))/gm;
 
 function send(obj) {
-  const data = Buffer.from(JSON.stringify(obj) + "\n");
+  const data = bufferFrom(stringify(obj) + "\n");
   let off = 0;
-  while (off < data.length) off += fs.writeSync(PROTO_OUT, data, off);
+  while (off < data.length) off += writeSync(PROTO_OUT, data, off);
 }
 
 // The candidate's own output goes to stderr, so it can never be read as a reply.
@@ -35,7 +45,7 @@ process.stdout.write = toStderr;
 
 let pending = "";
 function readLine() {
-  const buf = Buffer.alloc(1 << 16);
+  const buf = bufferAlloc(1 << 16);
   for (;;) {
     const i = pending.indexOf("\n");
     if (i >= 0) {
@@ -45,13 +55,13 @@ function readLine() {
     }
     let n;
     try {
-      n = fs.readSync(0, buf, 0, buf.length, null);
+      n = readSync(0, buf, 0, buf.length, null);
     } catch (err) {
       if (err.code === "EAGAIN") continue;
       return null;
     }
     if (n === 0) return null;
-    pending += buf.toString("utf8", 0, n);
+    pending += utf8.call(buf, 0, n);
   }
 }
 
@@ -60,7 +70,7 @@ function decode(w, depth) {
   if (w === null || typeof w === "boolean" || typeof w === "number" || typeof w === "string") {
     return w;
   }
-  if (Array.isArray(w)) return w.map((x) => decode(x, depth + 1));
+  if (isArray(w)) return w.map((x) => decode(x, depth + 1));
   if (typeof w !== "object" || typeof w.$ !== "string" || !("v" in w)) {
     throw new Error("malformed value");
   }
@@ -112,13 +122,13 @@ function encode(x, depth) {
     default:
       throw new TypeError(`a ${typeof x} is not data`);
   }
-  if (Array.isArray(x) || ArrayBuffer.isView(x)) return Array.from(x, (y) => encode(y, depth + 1));
-  if (x instanceof Set) return tag("set", Array.from(x, (y) => encode(y, depth + 1)));
+  if (isArray(x) || ArrayBuffer.isView(x)) return arrayFrom(x, (y) => encode(y, depth + 1));
+  if (x instanceof Set) return tag("set", arrayFrom(x, (y) => encode(y, depth + 1)));
   if (x instanceof Map) {
-    return tag("dict", Array.from(x, ([k, y]) => [encode(k, depth + 1), encode(y, depth + 1)]));
+    return tag("dict", arrayFrom(x, ([k, y]) => [encode(k, depth + 1), encode(y, depth + 1)]));
   }
   if (x instanceof Date) return x.toISOString();
-  return tag("dict", Object.keys(x).map((k) => [k, encode(x[k], depth + 1)]));
+  return tag("dict", objectKeys(x).map((k) => [k, encode(x[k], depth + 1)]));
 }
 
 function load(path) {
@@ -130,7 +140,7 @@ function load(path) {
   const exported = module.exports;
   if (typeof exported === "function" && exported.name) found[exported.name] = exported;
   if (exported && typeof exported === "object") {
-    for (const k of Object.keys(exported)) if (typeof exported[k] === "function") found[k] = exported[k];
+    for (const k of objectKeys(exported)) if (typeof exported[k] === "function") found[k] = exported[k];
   }
   for (const m of source.matchAll(DECLARATION)) {
     const name = m[1] || m[2];
@@ -157,14 +167,14 @@ async function main() {
     return;
   }
   const names = {};
-  for (const k of Object.keys(funcs)) names[k] = { kind: "callable" };
+  for (const k of objectKeys(funcs)) names[k] = { kind: "callable" };
   send({ loaded: true, names });
   for (;;) {
     const line = readLine();
     if (line === null) return;
     let reply;
     try {
-      const req = JSON.parse(line);
+      const req = parse(line);
       const fn = funcs[req.name];
       if (typeof fn !== "function") throw new ReferenceError(`${req.name} is not defined`);
       let value = fn(...decode(req.args || [], 0));
