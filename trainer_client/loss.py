@@ -253,11 +253,9 @@ def grpo_loss(
         advantages: ``(B,)`` per completion or ``(B, T)`` per token; must be finite on
             active rows (drop unjudged samples before, see ``Advantages.keep``).
         mask: ``(B, T)`` 1 for completion tokens, 0 for padding (bool, int or float).
-        config: :class:`LossConfig`.
-        truncated: ``(B,)`` bool, completion hit the length limit; required when
-            ``config.mask_truncated``, whose rows are then zeroed in ``mask``.
-        entropies: ``(B, T)`` token entropies: the ``entropy`` metric, and which tokens
-            train when ``config.top_entropy_quantile < 1`` (then required).
+        truncated: ``(B,)`` bool, hit the length limit; required (and its rows zeroed
+            in ``mask``) when ``config.mask_truncated``.
+        entropies: ``(B, T)``: the ``entropy`` metric; required for the entropy mask.
         num_items_in_batch: active tokens in the accumulated batch (``dapo``, ``cispo``).
         is_ratio: ``(B, T)`` sampler-mismatch weights
             (:func:`trainer_client.sampler_correction.sampler_is_ratio`), or None.
@@ -265,22 +263,17 @@ def grpo_loss(
     Returns:
         ``(loss, metrics)``: a scalar tensor, and floats ``clip_frac_low`` (ratio below
         1 - eps_low with A < 0), ``clip_frac_high`` (above 1 + eps_high with A > 0; for
-        cispo, above cispo_max_ratio), ``clip_frac_region`` (either),
-        ``ratio_mean``, ``kl`` (when ``ref_logp`` is given), ``entropy`` (when
-        ``entropies`` is given), ``frac_entropy_kept`` (with the entropy mask), all
-        means over active tokens; and ``frac_truncated`` (when ``truncated`` is given),
-        a fraction of rows.
+        cispo, above cispo_max_ratio), ``clip_frac_region`` (either), ``ratio_mean``,
+        ``kl`` (with ``ref_logp``), ``entropy`` (with ``entropies``),
+        ``frac_entropy_kept`` (with the entropy mask), means over active tokens; and
+        ``frac_truncated`` (with ``truncated``), a fraction of rows.
     """
     _check_shapes(logp, old_logp, ref_logp, advantages, mask, entropies, is_ratio)
     if config.beta > 0.0 and ref_logp is None:
         raise ValueError("beta > 0 needs ref_logp; pass it or set beta=0")
     active = active_tokens(mask, truncated, config)  # (B, T) bool
     adv = token_advantages(advantages, active, logp.dtype)  # (B, T), 0 on padding
-    entropy_mask = None
-    if config.top_entropy_quantile < 1.0:
-        if entropies is None:
-            raise ValueError("top_entropy_quantile < 1 needs the token entropies")
-        entropy_mask = high_entropy_mask(entropies, active, config.top_entropy_quantile)
+    entropy_mask = _entropy_mask(entropies, active, config)
     per_token, ratio, kl = per_token_loss(
         mask_padding(logp, active),
         mask_padding(old_logp, active),
@@ -291,18 +284,23 @@ def grpo_loss(
         entropy_mask=entropy_mask,
         is_ratio=None if is_ratio is None else mask_padding(is_ratio, active),
     )
-    aggregate = get_loss_aggregator(config.loss_type)
-    loss = aggregate(
-        per_token,
-        active.to(logp.dtype),
-        max_completion_length=config.max_completion_length,
+    loss = get_loss_aggregator(config.loss_type)(
+        per_token, active.to(logp.dtype), max_completion_length=config.max_completion_length,
         num_items_in_batch=num_items_in_batch,
     )  # scalar, normalised as loss_type says
-    metrics = loss_metrics(
+    return loss, loss_metrics(
         ratio, adv, active, config, kl=kl, entropies=entropies, truncated=truncated,
         entropy_mask=entropy_mask,
     )
-    return loss, metrics
+
+
+def _entropy_mask(entropies: Tensor | None, active: Tensor, config: LossConfig) -> Tensor | None:
+    """The high-entropy tokens when ``config.top_entropy_quantile < 1``, else None."""
+    if config.top_entropy_quantile >= 1.0:
+        return None
+    if entropies is None:
+        raise ValueError("top_entropy_quantile < 1 needs the token entropies")
+    return high_entropy_mask(entropies, active, config.top_entropy_quantile)
 
 
 def _check_shapes(

@@ -143,11 +143,9 @@ def grpo_update(
     step_losses: list[float] = []
     grad_norms: list[float] = []
     for _ in range(cfg.num_iterations):
-        order = (
-            torch.randperm(rows, generator=generator)
-            if generator is not None
-            else torch.arange(rows)
-        )
+        order = torch.arange(rows)
+        if generator is not None:  # a new order each pass
+            order = torch.randperm(rows, generator=generator)
         for start in range(0, rows, mb_size):
             minibatch = select_rows(batch, order[start : start + mb_size])
             loss, micro_metrics = _accumulate(minibatch, compute_logp, loss_config, micro_size)
@@ -158,11 +156,12 @@ def grpo_update(
             grad_norms.append(optimizer_step(optimizer, cfg.max_grad_norm))
             step_losses.append(loss)
 
-    result = {key: value / num_micro for key, value in sums.items()}
-    result["loss"] = sum(step_losses) / len(step_losses)
-    result["grad_norm"] = sum(grad_norms) / len(grad_norms)
-    result["num_optimizer_steps"] = float(len(step_losses))
-    return result
+    return {
+        **{key: value / num_micro for key, value in sums.items()},
+        "loss": sum(step_losses) / len(step_losses),
+        "grad_norm": sum(grad_norms) / len(grad_norms),
+        "num_optimizer_steps": float(len(step_losses)),
+    }
 
 
 def optimizer_step(optimizer: torch.optim.Optimizer, max_grad_norm: float | None) -> float:
