@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from typing import Any, Union
 
 from reward_server.verifiers.math import bases, labels, relations
@@ -94,6 +95,9 @@ _SET_BUILDER = re.compile(
     r"\\\{\s*[A-Za-z](?:\s*\\in\s*\\mathbb\s*\{?[RZNQ]\}?)?\s*(?::|\\mid|\|)\s*(.+)\\\}", re.DOTALL
 )
 _REALS = re.compile(r"\\mathbb\s*\{?\s*R\s*\}?|\\R(?![a-zA-Z])|\\Reals")
+_ABSOLUTE = re.compile(
+    r"\|\s*([A-Za-z])\s*(?:([-+])\s*(\d+(?:\.\d+)?))?\s*\|\s*(<|>|\\le|\\ge)\s*(\d+(?:\.\d+)?|\\frac\{\d+\}\{\d+\})"
+)
 _DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
 _LETTERS = re.compile(r"\\[A-Za-z]+|[A-Za-z]")
 _ARITHMETIC_COMMANDS = {"\\frac", "\\sqrt", "\\cdot", "\\times", "\\div", "\\pi"}
@@ -295,11 +299,38 @@ def _inequality(text: str) -> Intervals | None:
     """ "2 \\le x < 5", "x > 3", "x < 1 or x > 3" as a union of intervals over one variable."""
     if not _RELATION.search(text):
         return None
+    if (absolute := _absolute(text)) is not None:
+        return absolute
     pieces = split_top(text, (" or ", "\\cup", "\\lor"))
     parts = [_chain(p) for p in pieces]
     if not all(parts):
         return None
     return Intervals(tuple(p for p in parts if p is not None))
+
+
+def _absolute(text: str) -> Intervals | None:
+    """ "|x| < 2" is (-2, 2) and "|x - 1| \\ge 3" is (-\\infty, -2] \\cup [4, \\infty)."""
+    m = _ABSOLUTE.fullmatch(text)
+    if m is None:
+        return None
+    centre = parse_number(m.group(3).replace(" ", "")) if m.group(3) else Number(Fraction(0))
+    radius = parse_number(m.group(5))
+    if centre is None or radius is None:
+        return None
+    shift = centre.value if m.group(2) == "-" else -centre.value  # |x - c| is centred at c
+    lo, hi = _value_scalar(shift - radius.value), _value_scalar(shift + radius.value)
+    closed = m.group(4) in ("\\le", "\\ge")
+    if m.group(4) in ("<", "\\le"):
+        return Intervals((Interval(lo, hi, closed, closed),))
+    low = Interval(Scalar(text="-\\infty"), lo, False, closed)
+    return Intervals((low, Interval(hi, Scalar(text="\\infty"), closed, False)))
+
+
+def _value_scalar(value: Fraction) -> Scalar:
+    text = (
+        f"{value.numerator}" if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    )
+    return Scalar(text=text, number=Number(value))
 
 
 def _chain(text: str) -> Interval | None:

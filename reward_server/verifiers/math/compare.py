@@ -332,8 +332,10 @@ def _rounds_to_gold(value: Any, gold: Number) -> bool:
     """An exact answer (\\sqrt{17}) for a gold that is a rounded decimal (4.1231)."""
     if gold.decimals is None:
         return False
+    if getattr(value, "is_Rational", False):
+        return rounds_to(Fraction(int(value.p), int(value.q)), gold)
     approx = symbolic.rational_approximation(value, gold.decimals + 20)
-    return approx is not None and rounds_to(approx, gold)
+    return approx is not None and rounds_to(approx, gold, terminating_ok=True)
 
 
 def _decimal_for(value: Any, decimals: int, answer: Scalar) -> bool:

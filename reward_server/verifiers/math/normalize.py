@@ -13,9 +13,9 @@ from reward_server.verifiers.math.numbers import number_word_prefix
 
 _UNICODE = {
     "\x00": "", "−": "-", "–": "-", "—": "-", "×": "\\times ", "÷": "\\div ", "·": "\\cdot ",
-    "π": "\\pi ", "∞": "\\infty ", "≤": "\\le ", "≥": "\\ge ", "≠": "\\ne ", "∪": "\\cup ",
-    "∩": "\\cap ", "√": "\\sqrt ", "°": "^\\circ", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
-    "\u2006": " ", "\u2007": " ", "\u200b": "",
+    "π": "\\pi ", "∞": "\\infty ", "≤": "\\le ", "≥": "\\ge ", "⩽": "\\le ", "⩾": "\\ge ",
+    "≠": "\\ne ", "∪": "\\cup ", "∩": "\\cap ", "√": "\\sqrt ", "°": "^\\circ", "\u00a0": " ",
+    "\u2009": " ", "\u202f": " ", "\u2006": " ", "\u2007": " ", "\u200b": "",
 }  # fmt: skip
 _UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
 

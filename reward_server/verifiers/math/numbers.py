@@ -210,10 +210,16 @@ def approximates(exact: Fraction, written: Number) -> bool:
     return target in (sign * truncated, sign * rounded)
 
 
-def rounds_to(exact: Fraction, gold: Number) -> bool:
+def rounds_to(exact: Fraction, gold: Number, terminating_ok: bool = False) -> bool:
     """Whether an exact value, rounded (half away from zero) to the places of a decimal
-    gold, is that gold: gold 30.52 accepts 1587/52 (30.519...), not 30.53 or 61/2."""
-    if gold.decimals is None or gold.decimals == 0:
+    gold, is that gold: gold 30.52 accepts 1587/52 (30.519...), not 30.53 or 61/2.
+
+    The gold must have 2 significant digits or more ("0.5" may be exactly 1/2), and a
+    value whose expansion ends (49/20 = 2.45) is no rounded claim: it must equal the gold.
+    `terminating_ok` is for a close rational stand-in of an irrational value."""
+    if gold.decimals is None or gold.decimals == 0 or gold.significant_digits < 2:
+        return False
+    if not terminating_ok and is_terminating(exact):
         return False
     scale = 10**gold.decimals
     scaled = abs(exact) * scale
