@@ -3,6 +3,7 @@
     python bench/sandbox_throughput.py                 # verifier in-process
     python bench/sandbox_throughput.py --target localhost:50051   # through the gRPC server
     python bench/sandbox_throughput.py --runtime runc,runsc       # runc and gVisor, one run
+    python bench/sandbox_throughput.py --language javascript     # one language's programs
 
 Runs 164 problems x --samples (default 16 = 2,624 programs) as GRPO-style groups, all
 submitted at once, and in the same run two references on the same programs:
@@ -236,7 +237,23 @@ def main() -> int:
         help="OCI runtimes of the warm pool, comma-separated: runc, runsc (gVisor) or both",
     )
     parser.add_argument("--json", action="store_true", help="end with the rows as JSON")
+    parser.add_argument(
+        "--language",
+        default=None,
+        help="instead of HumanEval: a small stdin program of this sandbox language through "
+        "a real server and through docker run --rm per program (bench/language_throughput.py)",
+    )
+    parser.add_argument("--programs", type=int, default=200, help="with --language")
+    parser.add_argument("--docker-runs", type=int, default=200, help="with --language")
+    parser.add_argument(
+        "--compile-samples", type=int, default=20, help="with --language, compiled ones"
+    )
+    parser.add_argument("--extra-cases", type=int, default=10, help="with --language")
     args = parser.parse_args()
+    if args.language:
+        from language_throughput import run as run_language
+
+        return run_language(args)
     problems = load_problems()[: args.problems]
 
     rows, overheads = [], {}
