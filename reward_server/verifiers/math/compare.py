@@ -147,8 +147,8 @@ def _distinct_vars(items: Items) -> bool:
     names = [m.var for m in items.members if isinstance(m, Scalar)]
     if len(names) != len(items.members) or None in names:
         return False
-    # "x_1 = 2, x_2 = 3" lists the roots of one unknown: any order.
-    return len({labels.base_of(n) for n in names if n}) > 1
+    # "x_1 = 2, x_2 = 3" lists the roots of one unknown: any order ("a_1, a_2" keep theirs).
+    return len(set(names)) > 1 and not labels.roots_of_one_unknown([n for n in names if n])
 
 
 def _member(gold: Node, answer: Node) -> Match:

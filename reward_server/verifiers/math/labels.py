@@ -98,6 +98,11 @@ def _letter(letter: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![A-Za-z\\]){letter}(?![A-Za-z])")
 
 
-def base_of(name: str) -> str:
-    """ "x_1" -> "x": indexed names of one base ("x_1, x_2") list solutions of one unknown."""
-    return name.split("_", 1)[0]
+_ROOT_NAMES = frozenset({"x", "y", "z", "t"})
+
+
+def roots_of_one_unknown(names: list[str]) -> bool:
+    """ "x_1", "x_2": indexed names of one unknown, which list its solutions in any order
+    ("a_1", "a_2" name the terms of a sequence, in their order)."""
+    bases = {name.split("_", 1)[0] for name in names}
+    return len(bases) == 1 and bases <= _ROOT_NAMES and all("_" in name for name in names)

@@ -6,12 +6,14 @@ Many rows are Math-Verify's known failure modes; each block has positive and neg
 from __future__ import annotations
 
 import pytest
+from answer_form_cases import ANSWER_FORM_CASES
 
 from reward_server.outcome import Verdict
 from reward_server.verifiers.math.verify import parse_gold, verify
 
 C, W, N = Verdict.CORRECT, Verdict.WRONG, Verdict.NO_ANSWER
 
+MATRIX = r"\begin{pmatrix}1&2\\3&4\end{pmatrix}"
 GSM8K_SOLUTION = "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nIn total 48+24 = 72.\n#### 72"
 
 CASES: dict[str, list[tuple[str, str, Verdict]]] = {
@@ -125,11 +127,7 @@ CASES: dict[str, list[tuple[str, str, Verdict]]] = {
         ("(1,2,3)", r"\boxed{(3,2,1)}", W),
         ("(1,2,3)", r"\boxed{(1,2)}", W),
         (r"\left(\frac12, 3\right)", r"\boxed{(0.5, 3)}", C),
-        (
-            r"\begin{pmatrix}1&2\\3&4\end{pmatrix}",
-            r"\boxed{\begin{bmatrix}1&2\\3&4\end{bmatrix}}",
-            C,
-        ),
+        (MATRIX, r"\boxed{\begin{bmatrix}1&2\\3&4\end{bmatrix}}", C),
         (
             r"\begin{pmatrix}1&2\\3&4\end{pmatrix}",
             r"\boxed{\begin{pmatrix}1&3\\2&4\end{pmatrix}}",
@@ -405,7 +403,7 @@ CASES: dict[str, list[tuple[str, str, Verdict]]] = {
     ],
 }
 
-ROWS = [(rule, *row) for rule, rows in CASES.items() for row in rows]
+ROWS = [(rule, *row) for rule, rows in (CASES | ANSWER_FORM_CASES).items() for row in rows]
 
 
 def _id(row: tuple[str, str, str, Verdict]) -> str:
@@ -415,7 +413,7 @@ def _id(row: tuple[str, str, str, Verdict]) -> str:
 
 def test_table_is_large_enough() -> None:
     assert len(ROWS) >= 150
-    for rule, rows in CASES.items():
+    for rule, rows in (CASES | ANSWER_FORM_CASES).items():
         verdicts = {v for _, _, v in rows}
         assert C in verdicts and (W in verdicts or N in verdicts), rule
 
