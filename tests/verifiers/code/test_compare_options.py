@@ -1,6 +1,6 @@
 """Per-task output comparison (IoTests.compare) in every sandbox language, through a real
-server that serves all of them; the comparison rules themselves; bad options as group
-errors.
+server that serves all of them, and a checker written in each of them; the comparison
+rules themselves; bad options as group errors.
 
 Each language's "sum two numbers" program (hostile_corpus.CORRECT) is judged against
 expected outputs that only a given option accepts. A new language folder with its
@@ -44,6 +44,95 @@ CASES = [
     ("whitespace_off", "40 2\n", "\n\n  42 \n", None, V.WRONG),
     ("case_is_not_tolerance", "1 2\n", "3.5\n", {"ignore_case": True}, V.WRONG),
 ]
+
+
+# A checker per language: accepts when it got three arguments and the output's first token
+# is the answer's first token.
+SAME_FIRST_TOKEN = {
+    "python": """import sys
+if len(sys.argv) != 4:
+    sys.exit(2)
+out, ans = (open(p).read().split()[:1] for p in sys.argv[2:])
+sys.exit(0 if out == ans else 1)
+""",
+    "c": """#include <stdio.h>
+#include <string.h>
+int main(int argc, char **argv) {
+    char a[64] = "", b[64] = "";
+    FILE *o, *e;
+    if (argc != 4 || !(o = fopen(argv[2], "r")) || !(e = fopen(argv[3], "r"))) return 2;
+    if (fscanf(o, "%63s", a) != 1 || fscanf(e, "%63s", b) != 1) return 1;
+    return strcmp(a, b) != 0;
+}
+""",
+    "cpp": """#include <fstream>
+#include <string>
+int main(int argc, char **argv) {
+    if (argc != 4) return 2;
+    std::ifstream o(argv[2]), e(argv[3]);
+    std::string a, b;
+    return (o >> a) && (e >> b) && a == b ? 0 : 1;
+}
+""",
+    "java": """import java.nio.file.*;
+public class Main {
+    static String first(String path) throws Exception {
+        String[] t = new String(Files.readAllBytes(Paths.get(path))).trim().split("\\s+");
+        return t[0];
+    }
+    public static void main(String[] a) throws Exception {
+        if (a.length != 3) System.exit(2);
+        System.exit(first(a[1]).equals(first(a[2])) ? 0 : 1);
+    }
+}
+""",
+    "javascript": r"""const fs = require("fs");
+const args = process.argv.slice(2);
+if (args.length !== 3) process.exit(2);
+const first = (p) => fs.readFileSync(p, "utf8").trim().split(/\s+/)[0];
+process.exit(first(args[1]) === first(args[2]) ? 0 : 1);
+""",
+    "go": """package main
+
+import (
+	"os"
+	"strings"
+)
+
+func first(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		os.Exit(2)
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
+}
+
+func main() {
+	if len(os.Args) != 4 {
+		os.Exit(2)
+	}
+	if first(os.Args[2]) != first(os.Args[3]) {
+		os.Exit(1)
+	}
+}
+""",
+    "rust": """use std::fs;
+fn first(path: &str) -> String {
+    fs::read_to_string(path).unwrap_or_default().split_whitespace().next().unwrap_or("").to_string()
+}
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() != 4 {
+        std::process::exit(2);
+    }
+    std::process::exit(if first(&args[2]) == first(&args[3]) { 0 } else { 1 });
+}
+""",
+}
 
 
 def add_program(language: str) -> str:
@@ -132,3 +221,22 @@ def test_compare_rules():
     assert compare_rule(None, 1e-6) == CompareRule(1e-6, 1e-6)
     set_ = compare_rule(reward_pb2.Compare(ignore_case=True), 1e-6)
     assert set_ == CompareRule(ignore_case=True)  # a task's own options replace the default
+
+
+@requires_docker
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_checker_in_every_language(all_languages_server, language):
+    source = SAME_FIRST_TOKEN.get(language)
+    if source is None:
+        pytest.fail(f"no checker in {language} here: add one to SAME_FIRST_TOKEN")
+    code = reward_pb2.CodeTask(language="python")
+    code.io.cases.add(stdin="1 2\n", expected_stdout="3 and anything after\n")
+    code.io.checker.CopyFrom(reward_pb2.Checker(language=language, source=source))
+    completions = [add_program("python"), "```python\nprint(4)\n```"]
+    group = reward_pb2.Group(
+        group_id=language, task=reward_pb2.Task(code=code), completions=completions
+    )
+    stub = reward_pb2_grpc.RewardServiceStub(grpc.insecure_channel(all_languages_server.address))
+    [result] = stub.Score(reward_pb2.ScoreRequest(groups=[group]), timeout=600).results
+    assert not result.HasField("error"), result.error.message
+    assert [s.verdict for s in result.scores] == [V.CORRECT, V.WRONG], result.scores
