@@ -107,6 +107,11 @@ def pipes() -> tuple[tuple[int, int, int], tuple[int, int, int]]:
     in_r, in_w = os.pipe()
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
+    for fd in (in_r, out_w, err_w):
+        # Pipes made by root are mode 0600: the candidate uid could use the fds it is
+        # given but not reopen them, so open("/dev/stdin") (common in judge solutions)
+        # would fail. Only the candidate's own processes can reach its fds.
+        os.fchmod(fd, 0o666)
     return (in_r, out_w, err_w), (in_w, out_r, err_r)
 
 
