@@ -37,6 +37,14 @@ from reward_server.verifiers.math.verify import parse_gold, verify
         ("So there are 42 apples.", ("42",), "fallback"),
         (r"We get $\sqrt{2}$ here.", (r"\sqrt{2}",), "fallback"),
         (r"x = \frac{1}{2}", (r"x = \frac{1}{2}",), "fallback"),
+        # A heading phrase followed by the real one is one answer, not a hedge.
+        ("Final Answer: The final answer is $28$. I hope", ("28",), "answer phrase"),
+        ("Final Answer: The largest $n$ is 34.", ("34",), "answer phrase"),  # prose states 34
+        ("The answer is $x = 3$ and $y = 4$.", ("x = 3, y = 4",), "answer phrase"),
+        ("so the number is 10 which is 1,000.99", ("1,000.99",), "fallback"),
+        ("Answer \\[ \n 9 \n \\]", (" \n 9 \n ",), "fallback"),  # display spans lines
+        ("It is .4", (".4",), "fallback"),
+        ("Soucis : 2,74 $ a..", ("2,74",), "fallback"),
     ],
 )
 def test_extracts(text: str, answers: tuple[str, ...], source: str) -> None:
@@ -59,6 +67,9 @@ def test_extracts(text: str, answers: tuple[str, ...], source: str) -> None:
         "Line one has 4.\nLine two has 5.",
         "x" * 101,
         "A long explanation " * 10 + "42",
+        "AZYUK2A",  # a number inside a word
+        "Answer $ \n 9 \n $",  # inline math stays on one line
+        "we tried 3 and then 5",
     ],
 )
 def test_finds_nothing(text: str) -> None:
@@ -99,6 +110,8 @@ def test_matching_braces_skips_escaped_braces() -> None:
         ("1,000,000, 2", ["1,000,000", "2"]),
         ("1,2", ["1", "2"]),
         ("12,34", ["12", "34"]),
+        ("0,111", ["0", "111"]),  # no thousands after a leading 0
+        ("12,000,023", ["12,000,023"]),
         ("[1,3), 4", ["[1,3)", "4"]),
         (r"\{1,2\}, 3", [r"\{1,2\}", "3"]),
         (r"\frac{1,2}{3}, 4", [r"\frac{1,2}{3}", "4"]),
