@@ -65,6 +65,21 @@ function readLine() {
   }
 }
 
+// JSON tokens, for finding integers too large for a double before JSON.parse rounds them:
+// they are rewritten as the wire's own tag for big integers ({"$": "int", "v": hex}).
+const TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+
+function parseExact(line) {
+  const exact = line.replace(TOKEN, (tok) => {
+    if (tok[0] === '"' || /[.eE]/.test(tok) || tok.replace("-", "").length < 16) return tok;
+    const big = BigInt(tok);
+    if (Number.isSafeInteger(Number(big))) return tok;
+    const hex = big < 0n ? "-" + (-big).toString(16) : big.toString(16);
+    return `{"$":"int","v":"${hex}"}`;
+  });
+  return parse(exact);
+}
+
 function decode(w, depth) {
   if (depth > MAX_DEPTH) throw new Error("value nested too deeply");
   if (w === null || typeof w === "boolean" || typeof w === "number" || typeof w === "string") {
@@ -174,7 +189,7 @@ async function main() {
     if (line === null) return;
     let reply;
     try {
-      const req = parse(line);
+      const req = parseExact(line);
       const fn = funcs[req.name];
       if (typeof fn !== "function") throw new ReferenceError(`${req.name} is not defined`);
       let value = fn(...decode(req.args || [], 0));
