@@ -53,9 +53,9 @@ def fn_task(entry: str, cases: list[tuple[str, str]]) -> reward_pb2.CodeTask:
 def test_c_uses_c17_and_libm(c_js):
     code = (
         "#include <math.h>\n#include <stdio.h>\n"
-        "_Static_assert(__STDC_VERSION__ >= 201710L, \"c17\");\n"
-        "int main(void) { double a, b; if (scanf(\"%lf %lf\", &a, &b) != 2) return 1;\n"
-        "  printf(\"%.0f\\n\", round(sqrt((a + b) * (a + b))) * (a + b < 0 ? -1 : 1)); }"
+        '_Static_assert(__STDC_VERSION__ >= 201710L, "c17");\n'
+        'int main(void) { double a, b; if (scanf("%lf %lf", &a, &b) != 2) return 1;\n'
+        '  printf("%.0f\\n", round(sqrt((a + b) * (a + b))) * (a + b < 0 ? -1 : 1)); }'
     )
     out = c_js.score(io_task("c"), [fenced(code, "c")])[0]
     assert out.verdict == Verdict.CORRECT, out
@@ -70,8 +70,8 @@ def test_c_compile_error_reports_the_first_diagnostics(c_js):
 
 
 def test_c_unfenced_program_is_found_and_cpp_fence_is_not_c(c_js):
-    code = "#include <stdio.h>\nint main(void){long long a,b;scanf(\"%lld %lld\",&a,&b);"
-    code += "printf(\"%lld\\n\",a+b);}"
+    code = '#include <stdio.h>\nint main(void){long long a,b;scanf("%lld %lld",&a,&b);'
+    code += 'printf("%lld\\n",a+b);}'
     outs = c_js.score(io_task("c"), [code, fenced(code, "cpp"), fenced(code, "C")])
     assert [o.verdict for o in outs] == [Verdict.CORRECT, Verdict.NO_ANSWER, Verdict.CORRECT]
 
