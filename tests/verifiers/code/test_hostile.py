@@ -53,6 +53,11 @@ RUNSC_GAPS = {
     "ctypes_ptrace_mount.py": _OTHER_PROCESS,
     "proc_snooping.py": _OTHER_PROCESS,
     "renice_supervisor.py": _OTHER_PROCESS,
+    **{f: _FORK_BOMB for f in ("java_fork_bomb.java", "go_fork_bomb.go", "rust_fork_bomb.rs")},
+    **{
+        f: _OTHER_PROCESS
+        for f in ("java_proc_snooping.java", "go_proc_snooping.go", "rust_proc_snooping.rs")
+    },
 }
 
 

@@ -3,7 +3,8 @@
 // judge turns off (-proc:none) and which a single source could not use anyway: a
 // processor must be compiled before the code it processes. This program declares one
 // that would read host files into the class file; it can only run at run time, where it
-// reads the sandbox's own files, and answers correctly only if it finds a secret there.
+// reads the sandbox's own files, and answers correctly only if it can read a secret file
+// there (other processes' /proc entries are java_proc_snooping.java's).
 import java.nio.file.*;
 import java.util.*;
 import javax.annotation.processing.*;
@@ -21,7 +22,7 @@ public class Leak extends AbstractProcessor {
 
     public static void main(String[] args) {
         boolean secret = false;
-        for (String path : new String[] {"/etc/shadow", "/root/.docker/config.json", "/proc/1/environ"}) {
+        for (String path : new String[] {"/etc/shadow", "/root/.docker/config.json", "/etc/gshadow"}) {
             try {
                 secret |= Files.readAllBytes(Path.of(path)).length > 0;
             } catch (Exception e) { }
