@@ -39,7 +39,7 @@ SPEC: WorkerSpec[Outcome] = WorkerSpec(
     result=outcome_from_tuple,
     timed_out=lambda: Outcome(Verdict.WRONG, detail="timeout"),
     crashed=lambda: Outcome.infra_error(CRASHED),
-    preload=("reward_server.verifiers.math.worker",),
+    preload=("reward_server.verifiers.math.worker", "reward_server.verifiers.math.warm_up"),
     name="math-worker",
 )
 
