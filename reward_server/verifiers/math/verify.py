@@ -15,7 +15,10 @@ math-verify). Most GSM8K answers are decided "exact" or "numeric" without touchi
 Gold answers
     LaTeX or plain: "42", "\\frac{1}{2}", "[1,3)", "x=5", "25\\%", "\\$1,000", sets, tuples,
     matrices, equations. A GSM8K solution ending in "#### n" gives n (commas allowed); a
-    solution with \\boxed{} gives its last box. Everything expensive (numbers, sympy values,
+    solution with \\boxed{} gives its last box; boxes at most three words apart
+    ("\\boxed{1} and \\boxed{-2}") are the list of their parts. A worked solution without a
+    box gives its last answer phrase ("Final Answer: The final answer is $28$"). Everything
+    expensive (numbers, sympy values,
     set members) is computed in `parse_gold`; `Gold` is a picklable frozen dataclass.
 
 Which text is judged (extract.py)
@@ -33,8 +36,17 @@ Which text is judged (extract.py)
     \\boxed{} / \\fbox{} / "\\boxed 5"; else answer phrases ("the answer is ...",
     "final answer: ...", "Answer: ..."); else GSM8K "#### n"; else a fallback for bare
     answers only: a single line of at most 100 characters that holds one math span, or
-    one number, or at most three tokens without prose. We never take "the last number
-    anywhere": a completion listing candidate numbers has no answer (NO_ANSWER).
+    one number, or at most three tokens without prose, or a sentence stating one value
+    ("so the number is 10 which is 1,000.99": the value after its last "is"). The limit is
+    on the prose around a math span: a display block ("Answer \\[ 9 \\]") may be long or
+    span lines, inline math ("$..$") may not. A number glued to letters ("AZYUK2A") is no
+    number. We never take "the last number anywhere": a completion listing candidate
+    numbers has no answer (NO_ANSWER).
+    Answer phrases: "Final Answer: The final answer is 5" is one answer (a phrase followed
+    by only words and another phrase is a heading); a phrase whose text is a sentence
+    states the value after its last "is" ("The largest $n$ is 34") or its only number
+    ("Jane started it 3 hours ago"); math spans joined by "and" or commas ("$x = 3$ and
+    $y = 4$") are one list.
     Later answers (later.py): an answer phrase or "#### n" line after the last box, or a
     "#### n" line after the last answer phrase, is judged as well; if it differs, the answer
     is WRONG "hedged: a later answer differs" ("\\boxed{42}. Wait, actually the answer is
@@ -58,12 +70,32 @@ Sets, tuples, intervals, matrices
     (pmatrix/bmatrix/...) element-wise with equal shapes. Whether order matters is decided
     by the gold. A missing or an extra member is WRONG ("incomplete" / "too many values").
     "x=1, y=2" (different variables) is an ordered solution: variables must match.
+    A solution set counts a member given twice once. "p=5, q=2; p=7, q=2" is a list of
+    solutions; "(11,7) or (7,11)" and "21, 16 or 11" in a gold are lists. Indexed names of
+    one unknown ("x_1 = 2, x_2 = 3"; x, y, z, t) list its roots in any order; other
+    indexed names ("a_1, a_2") keep their order. "2,74" with no blank is a list, or the
+    decimal 2.74 against a gold of one value (and gold "1,22" accepts 1.22); "0,111" has
+    no thousands separator. LaTeX spacing ("\\ ", "\\,", "\\!", "\\;", "\\quad", "~"),
+    "\\left( \\right)", "\\dfrac" / "\\tfrac", "11,\\!111", inner "$" and commands escaped
+    twice ("\\\\frac" outside a matrix) are spelling only.
     "\\pm 2" is the list {2, -2} and "1 \\pm \\sqrt{2}" is {1+\\sqrt{2}, 1-\\sqrt{2}}.
     Intervals: open/closed ends must match exactly; "(a,b)" may be a point or an open
     interval and matches either reading. Inequalities are intervals: gold "[2,5)" matches
     "2 \\le x < 5", "(-\\infty,3]" matches "x \\le 3"; unions ("\\cup", "or") compare as sets
     of intervals (not merged: "[1,2]\\cup[2,3]" is not "[1,3]"). "x \\in [1,2]" is the
-    interval and a set-builder "\\{x : x > 3\\}" is its condition.
+    interval and a set-builder "\\{x : x > 3\\}" (also "\\{x \\in \\mathbb{R} \\mid ...\\}") is its
+    condition. "\\leqslant", "≤", "⩽" are "\\le"; "-x > -1" is "x < 1"; "|x| < 2" is (-2, 2)
+    and "|x - 1| \\ge 3" is (-\\infty, -2] \\cup [4, \\infty); "\\mathbb{R}" is (-\\infty, \\infty).
+
+Labelled answers (labels.py)
+    A left side that names the quantity is a label, not an equation: a variable, a word or
+    segment ("AB", "\\text{Maximum}"), a function at a point ("T(10)", "f(x)"), a ratio,
+    quotient or absolute value of names ("A:B", "\\frac{NO}{BO}", "|AB|"), a tuple of names
+    ("(p, q) = (3, 2)"). A labelled answer equals the bare value and the reverse; when
+    both sides name a value the names must agree ("x = 5" is not "y = 5"; words ignore
+    case), and names pair the members of a list in any order ("q = 2, p = 3" is
+    "(p, q) = (3, 2)"). A function's argument is a bound variable: "f(z) = z" is
+    "f(x) = x", unless the answer also uses the gold's letter ("f(t) = 3x - 2").
 
 Numbers (numbers.py, no sympy)
     Integers, decimals, fractions "a/b" and "\\frac{a}{b}", mixed numbers "2\\frac{1}{2}" and
@@ -74,15 +106,20 @@ Numbers (numbers.py, no sympy)
     (1/3, \\sqrt{2}, \\pi) only if it has at least 3 significant digits and is that value
     rounded (half away from zero) or truncated to the digits written: 1/3 accepts 0.333,
     0.3333 and 0.33333, not 0.33 or 0.334. A value with a finite expansion (1/8) must be
-    written exactly (0.125, not 0.13). A decimal gold is exact as written (gold 0.33 does
-    not accept 1/3).
+    written exactly (0.125, not 0.13). ".4" is 0.4.
+    Rounded-decimal golds: a decimal gold with d places (2 significant digits or more)
+    accepts an exact answer that rounds to it at d places, half away from zero, when the
+    answer's expansion does not end: gold 30.52 accepts \\frac{1587}{52}, gold 0.33 accepts
+    1/3, gold 1.41 accepts \\sqrt{2}; gold 2.5 rejects 49/20 (2.45 ends: it must equal the
+    gold) and gold 0.5 accepts only 1/2. A decimal answer must equal a decimal gold.
     Thousands separators: "1,000,000", "1{,}000", "1\\,000", "1 000" — only groups of exactly
     three digits, so "1,2" stays the list (1, 2) and "1, 234" is two values. Inside
     brackets a comma always separates members.
     Percent: "25\\%" is 0.25 and a percent sign may also simply be dropped: gold "25\\%"
     accepts "25", "25\\%" and "0.25"; gold "0.25" accepts "25\\%"; gold 25 accepts "25\\%".
     Units and currency are dropped: "\\$18", "18 dollars", "18 cm", "18\\text{ meters}",
-    "USD 18", "€18".
+    "USD 18", "€18", "40 candies"; ordinals are their number ("12^{th}", "15th day"); a
+    scale word is no unit ("5 thousand" is not 5).
     Degrees: a degree mark may be dropped or converted: gold "90^\\circ" accepts "90",
     "90°" and "\\frac{\\pi}{2}"; gold "\\frac{\\pi}{2}" accepts "90^\\circ" (but not a bare 90,
     which is ambiguous); gold "90" accepts "90^\\circ".
@@ -98,17 +135,24 @@ Numbers (numbers.py, no sympy)
     nor "11_4". Math-Verify drops the subscript instead (it reads "101_2" as 101).
 
 Equations
-    Gold "5" accepts "x = 5" and "x=5"; gold "x=5" accepts "5" (the variable name of a
-    single assignment is not checked). "2+3=5" and chains "x = 10/2 = 5" are judged by
+    Gold "5" accepts "x = 5" and "x=5"; gold "x=5" accepts "5" (labels above: when both
+    sides name it, the names must agree). "y = 2x+1" and "2x+1" are equal either way, as
+    are "f(x) = 1" and "1". "2+3=5" and chains "x = 10/2 = 5" are judged by
     their last side (as Math-Verify does: a derivation ends in its value). Other equations
     are equal when lhs - rhs agree up to a nonzero constant factor: "y = 2x + 1" accepts
-    "2x - y + 1 = 0", not "y = 2x + 2".
+    "2x - y + 1 = 0", not "y = 2x + 2". A number equal to an expression ("7 = 11a + c") is
+    an equation, not the value 11a + c.
+    Text and comments: "\\text{5}" is 5; a short comment after the answer is dropped
+    ("x \\text{ for all } x", "\\forall x \\in \\mathbb{R}", "4 \\text{ (the only solution)}",
+    "\\text{ when ...}", not a piecewise "\\text{ if } ... \\text{ else }"); "\\varnothing" and
+    "\\{\\}" are "\\emptyset".
     Approximations (\\approx, \\sim, \\simeq, \\cong, \\thickapprox, \\doteq, "≈"...): an
     answer that states the value exactly and rounded must have both right, so every side
     is judged (each may be an "=" chain; a leading variable name or nothing is allowed):
     gold \\pi accepts "\\pi \\approx 3.14" and "\\approx 3.1416", not "\\pi \\approx 3.15";
-    gold 42 rejects "42 \\approx 1000"; gold 3.14 accepts "x \\approx 3.14", not
-    "\\pi \\approx 3.14". An approximation inside an expression ("(42 \\approx 1000)") is WRONG.
+    gold 42 rejects "42 \\approx 1000"; gold 3.14 accepts "x \\approx 3.14" and
+    "\\pi \\approx 3.14" (a rounded-decimal gold), not "\\pi \\approx 3.15". An
+    approximation inside an expression ("(42 \\approx 1000)") is WRONG.
     Other relations ("\\ne", "\\equiv", "\\propto", "\\ll", "\\subset", "\\to", "\\implies",
     "\\iff", ...; relations.py) make an answer WRONG unless the gold uses the same relation
     (gold "x \\ne 2" accepts "x \\neq 2"); "=", "<", ">", "\\le", "\\ge" keep the rules above.
