@@ -14,7 +14,15 @@ import grpc
 import pytest
 from conftest import requires_docker, start_server
 from verifiers.code.conftest import fenced
-from verifiers.code.hostile_corpus import CORRECT, FILES, TASKS, follow_up, language, task_name
+from verifiers.code.hostile_corpus import (
+    ALL_FILES,
+    CORRECT,
+    FILES,
+    TASKS,
+    follow_up,
+    language,
+    task_name,
+)
 
 from reward_server.api import reward_pb2, reward_pb2_grpc
 from reward_server.launch import ServerHandle
@@ -24,7 +32,10 @@ pytestmark = [requires_docker, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def one_box_server() -> Iterator[ServerHandle]:
-    server = start_server("--code", "--sandbox-pool-size", "1", timeout=600)
+    languages = ",".join(sorted({language(p) for p in ALL_FILES}))  # every language in it
+    server = start_server(
+        "--code", "--sandbox-languages", languages, "--sandbox-pool-size", "1", timeout=900
+    )
     yield server
     assert server.stop() == 0
 
