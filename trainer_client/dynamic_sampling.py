@@ -75,13 +75,14 @@ def sample_with_signal(
 ) -> tuple[list[Task], Samples, list[GroupScores], dict[str, float]]:
     """Generate and score rounds of ``len(tasks)`` prompts until that many groups have
     reward variance (or the rounds run out); return the step's tasks, samples and scores
-    (groups with signal first) and the ``ds_*`` metrics with ``gen_s``."""
+    (groups with signal first) and the ``ds_*`` metrics with ``gen_s`` and
+    ``gen_tokens`` (every round's)."""
     if hasattr(scorer, "new_step"):
         scorer.new_step()
     want = len(tasks)
     kept: list[tuple[Task, Samples, GroupScores]] = []
     spare: list[tuple[Task, Samples, GroupScores]] = []
-    gen_s, sampled, rounds = 0.0, 0, 0
+    gen_s, tokens, sampled, rounds = 0.0, 0, 0, 0
     while rounds < cfg.dynamic_sampling_max_rounds and len(kept) < want:
         batch_tasks = list(tasks) if rounds == 0 else sorted(draw(want), key=lambda t: t.kind)
         samples, ids, seconds = generate_groups(
@@ -90,6 +91,7 @@ def sample_with_signal(
         results = scorer.collect(ids, cfg.server_timeout_s)
         scores = [results[g] for g in ids]
         gen_s += seconds
+        tokens += sum(len(c) for c in samples.completion_ids)
         sampled += len(ids)
         rounds += 1
         signal = groups_with_signal(scores, samples.truncated, cfg)
@@ -104,6 +106,7 @@ def sample_with_signal(
         "ds_groups_with_signal": float(with_signal),
         "ds_batch_full": float(with_signal >= want),
         "gen_s": gen_s,
+        "gen_tokens": float(tokens),
     }
     return (
         [t for t, _, _ in chosen],

@@ -93,7 +93,7 @@ def grpo_step(
         metrics.update({f"{k}_all_ranks": v for k, v in distributed.all_mean(shared).items()})
     update_s = time.perf_counter() - t_update
     step_s = time.perf_counter() - t_step
-    gen_tokens = float(batch.completion_mask.sum())
+    gen_tokens = timing.pop("gen_tokens", float(batch.completion_mask.sum()))  # every round's
     metrics.update(timing)
     metrics["update_s"] = update_s
     metrics["step_s"] = step_s

@@ -111,6 +111,7 @@ def test_dynamic_sampling_fills_the_batch_with_groups_that_have_signal(tmp_path)
     m = _trainer(tmp_path / "ds", EveryOtherGroupSilent(), dynamic_sampling=True).train_step()
     assert (m["ds_rounds"], m["ds_groups_sampled"], m["ds_groups_with_signal"]) == (2, 8, 4)
     assert m["ds_batch_full"] == 1.0 and m["rows_kept"] == 16 and m["frac_zero_std"] == 0.0
+    assert "gen_tokens" not in m and m["tokens_per_s"] > 0  # over both rounds' tokens
 
 
 def test_dynamic_sampling_is_bounded(tmp_path):
