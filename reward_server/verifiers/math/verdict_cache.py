@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
@@ -30,6 +31,8 @@ from typing import Any, TypeVar
 from reward_server.verifiers.math.guard import blocked_reason
 
 T = TypeVar("T")
+
+_MAX_KEPT_CHARS = 512  # longer key texts are kept as a digest (_compact)
 
 # In a formula, blanks next to an operator or an opening bracket never change how it
 # reads: "x^3 - 3x" is "x^3-3x". Blanks after a closing bracket or around a comma can
@@ -51,6 +54,14 @@ def answer_key(answer: str) -> str:
     if _WORD.search(answer) or blocked_reason(answer):
         return answer
     return _BLANK_AFTER.sub("", _BLANK_BEFORE.sub("", answer))
+
+
+def _compact(text: str) -> str | bytes:
+    """Long texts (a worked gold solution, a 64 KiB answer compared as text) are kept by a
+    128-bit digest, so that a full cache holds kilobytes per entry at most."""
+    if len(text) <= _MAX_KEPT_CHARS:
+        return text
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 @dataclass
@@ -127,7 +138,7 @@ def shared_verdicts(judge: Callable[..., T]) -> Callable[..., T]:
         verdicts = _ACTIVE.get()
         if verdicts is None:
             return judge(gold, answer, *options)
-        key = (gold.raw, answer_key(answer), options)
+        key = (_compact(gold.raw), _compact(answer_key(answer)), options)
         return verdicts.get_or_judge(key, lambda: judge(gold, answer, *options))
 
     return shared

@@ -90,6 +90,20 @@ def test_cache_hits_across_groups_and_stays_bounded():
         assert (counts.cache, counts.judged) == ((1, 0) if hit else (0, 1)), gold.raw
 
 
+def test_long_golds_and_answers_are_kept_by_digest():
+    verdicts = Verdicts(size=8)
+    golds = [parse_gold(f"Work: {'step. ' * 200}\n#### {n}") for n in (7, 8)]
+    answer = "\\boxed{" + "1" * 399 + "+" + "1" * 399 + "}"  # compared as text: too long
+    for gold in (*golds, golds[0]):
+        verdicts.new_group()
+        with sharing(verdicts):
+            assert verify(gold, r"\boxed{7}").correctness == (gold is golds[0])
+            assert verify(gold, answer).verdict == Verdict.WRONG
+    counts = verdicts.take_counts()
+    assert (counts.judged, counts.cache) == (4, 2)  # the second gold is no hit for the first
+    assert all(len(part) <= 512 for key in verdicts._lru for part in key[:2])
+
+
 def test_a_failing_comparison_is_not_stored():
     broken = Gold(raw="1", answer=None, tree=parse_gold("1").tree)  # type: ignore[arg-type]
     verdicts = Verdicts(size=8)
