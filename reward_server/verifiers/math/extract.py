@@ -56,6 +56,7 @@ _SENTENCE_END = re.compile(r"\.(?=\s+[A-Z(<]|\s*$)|\n")
 _JOINED_SPAN = re.compile(
     r"\s*(?:,\s*and|,|and)\s*(?:\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\])", re.DOTALL
 )
+_BOLD = re.compile(r"\*\*([^*]+)\*\*")
 _LEAD_IN = re.compile(r"[\sA-Za-z*]{0,40}")
 _MATHY = re.compile(r"[\d\\=^+<>/]")
 # A number not glued to letters ("AZYUK2A" holds none); ".4" and "2,74" are one each.
@@ -191,7 +192,11 @@ def _phrase_answer(text: str, start: int) -> str:
         return ", ".join(parts)
     end = _SENTENCE_END.search(rest)
     # Markdown bold may close after the answer: "The answer is: **5**".
-    answer = strip_wrappers((rest[: end.start()] if end else rest).strip().strip("*"))
+    answer = (rest[: end.start()] if end else rest).strip()
+    if start > 0 and text[start - 1] == "*":
+        answer = answer.replace("**", " ", 1)  # the phrase took the bold's opening marks
+    # Markdown bold around the value ("**6** apples") is emphasis, not a Python power.
+    answer = strip_wrappers(_BOLD.sub(r"\1", answer).strip().strip("*"))
     if answer[:1].isalpha() and _has_prose(answer):
         # "Final Answer: The largest $n$ is 34." states 34 (prose.py).
         return stated_value(answer) or answer

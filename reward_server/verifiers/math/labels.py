@@ -7,9 +7,11 @@ absolute value of names ("A:B", "\\frac{NO}{BO}", "|AB|") or a tuple of names ("
 Anything with a number or an operator outside an index or an argument ("x^2 + y^2",
 "2x", "7") is not a label: "7 = 11a+c" is an equation, not the value 11a+c.
 
-Names are compared after spelling is normalised ("x_{1}" is "x_1", "\\text{Max}" is "Max");
-words of three letters or more ignore case. Two function labels with one letter argument
-each ("f(x)" and "f(z)") name the same function: the argument is a bound variable.
+Names are compared after spelling is normalised ("x_{1}" is "x_1", "T(10)" is "T_10");
+words of three letters or more ignore case and a trailing "value", and name extremes
+alike ("\\max", "\\text{max}", "largest" are "maximum"). Two function labels with one
+letter argument each ("f(x)" and "f(z)") name the same function: the argument is a bound
+variable.
 """
 
 from __future__ import annotations
@@ -71,7 +73,12 @@ def normalise(name: str) -> str:
     name = _WRAPPER.sub(r"\1", name)
     name = re.sub(r"_\s*\{\s*([^{}\s]*)\s*\}", r"_\1", name)
     name = re.sub(r"\s+", "", name)
-    return name.casefold() if len(name) >= 3 and name.isalpha() else name
+    # "T(10)" and "T_{10}" name the same term of a sequence.
+    name = re.sub(r"^([A-Za-z])\((\d+)\)$", r"\1_\2", name)
+    if len(name.lstrip("\\")) >= 3 and name.lstrip("\\").isalpha():
+        word = name.lstrip("\\").casefold().removesuffix("value")
+        return _ALIASES.get(word, word)
+    return name
 
 
 def same_name(gold: str, answer: str) -> bool:
@@ -98,6 +105,11 @@ def _letter(letter: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![A-Za-z\\]){letter}(?![A-Za-z])")
 
 
+# Words that name the same extreme ("\\max = 2" is "Maximum = 2").
+_ALIASES = {
+    "max": "maximum", "min": "minimum", "maximal": "maximum", "minimal": "minimum",
+    "largest": "maximum", "smallest": "minimum", "greatest": "maximum", "least": "minimum",
+}  # fmt: skip
 _ROOT_NAMES = frozenset({"x", "y", "z", "t"})
 
 
