@@ -77,8 +77,9 @@ class Checker:
                     box = self._ensure_box()
                 writes, names = self._writes(texts)
                 argv = (*self.runtime.run, *names)
+                run = {**self._exec(box, argv, limit, memory_mb), **self._warm(names)}
                 replies = box.requests(
-                    [*writes, self._exec(box, argv, limit, memory_mb)],
+                    [*writes, run],
                     timeout=limit + PROTOCOL_SLACK_S + WRITE_SLACK_S,
                 )
                 self._written(writes, replies)
@@ -144,6 +145,15 @@ class Checker:
         limits and environment), so every sandbox language runs checkers too."""
         ctx = Context(box=box, runtime=self.runtime, config=self.config, judges=None)
         return {"op": "exec", **ctx.run_args(None, argv, limit, memory_mb)}
+
+    def _warm(self, args: list[str]) -> dict:
+        """Fork the run from the language's warm interpreter, when it has one (a Python
+        checker then starts in ~1 ms instead of ~40); `argv` stays the fallback."""
+        rt = self.runtime
+        if not (rt.zygote and self.config.zygote):
+            return {}
+        path = f"/work/{rt.source_file}"
+        return {"zygote": list(rt.zygote), "path": path, "mode": "run", "args": args}
 
     def _drop_box(self) -> None:
         box, self._box = self._box, None

@@ -53,6 +53,7 @@ class Zygote:
             "env": req.get("env", {}),
             "path": req["path"],
             "mode": req.get("mode", "serve"),
+            "args": [str(a) for a in req.get("args", ())],  # after the path, as sys.argv
         }
         try:
             socket.send_fds(self.sock, [json.dumps(job).encode()], list(theirs))

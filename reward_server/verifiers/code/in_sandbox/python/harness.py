@@ -244,7 +244,7 @@ def zygote(fd: int) -> None:
                     processes.child_setup(*fds, [tuple(x) for x in job["limits"]])
                     os.environ.clear()
                     os.environ.update({str(k): str(v) for k, v in job["env"].items()})
-                    sys.argv = [job["path"]]
+                    sys.argv = [job["path"], *map(str, job.get("args", ()))]
                     if job.get("mode") == "run":
                         run_main(job["path"])  # never returns
                     serve(job["path"])
