@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 from reward_server.outcome import TestResult, Verdict
 from reward_server.verifiers.code.config import SandboxConfig
-from reward_server.verifiers.code.container import PROTOCOL_SLACK_S, Sandbox, SandboxDied, stale
+from reward_server.verifiers.code.container import PROTOCOL_SLACK_S, Sandbox, stale
 from reward_server.verifiers.code.runtimes import Runtime
 from reward_server.verifiers.code.session import Context, compile_detail, compile_limits
 
@@ -84,7 +84,7 @@ class Checker:
                 )
                 self._written(writes, replies)
                 res = replies[-1]
-            except (SandboxDied, CheckerUnusable, RuntimeError) as exc:
+            except Exception as exc:  # the engine, the container, a full work folder
                 self._drop_box()
                 return TestResult(False, Verdict.INFRA_ERROR, f"the checker could not run: {exc}")
             if _dirty(res):  # killed, timed out or left processes: a fresh one next time

@@ -55,3 +55,16 @@ def test_a_checker_that_does_not_compile_is_refused_without_compiling_again(veri
         with pytest.raises(UnusableTask, match="undefined_name"):
             verifier.score(task, [fenced("print(9)")])
     assert len(verifier.v._checkers._bad) >= 1
+
+
+def test_a_checker_whose_container_died_gets_a_fresh_one(verifier):
+    task = checked_task(ACCEPT_SQUARE_CPP)
+    right = fenced("n = int(input())\nprint(n * n)")
+    assert verifier.score(task, [right])[0].verdict == Verdict.CORRECT
+    cache = verifier.v._checkers
+    [entry] = [e for e in cache._entries.values() if e.checker.source == ACCEPT_SQUARE_CPP]
+    before = entry.checker.compiles
+    entry.checker._box.container.kill()  # the engine lost it while idle
+    outcomes = verifier.score(task, [right, right])
+    assert [o.verdict for o in outcomes] == [Verdict.CORRECT, Verdict.CORRECT]
+    assert entry.checker.compiles == before + 1
