@@ -248,7 +248,7 @@ def main() -> int:
     parser.add_argument(
         "--compile-samples", type=int, default=20, help="with --language, compiled ones"
     )
-    parser.add_argument("--extra-cases", type=int, default=10, help="with --language")
+    parser.add_argument("--extra-cases", type=int, default=50, help="with --language")
     args = parser.parse_args()
     if args.language:
         from language_throughput import run as run_language
