@@ -56,6 +56,10 @@ _SENTENCE_END = re.compile(r"\.(?=\s+[A-Z(<]|\s*$)|\n")
 _JOINED_SPAN = re.compile(
     r"\s*(?:,\s*and|,|and)\s*(?:\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\])", re.DOTALL
 )
+_TEXT_GROUP = re.compile(r"\\(?:text|textrm|mathrm|mbox|textbf)\s*\{[^{}]*\}")
+_SPACED_NUMBERS = re.compile(r"\d\s+\d")
+_GLUED = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}\d")  # "AZYUK2A" is a code, not a product
+_MATH_WORDS = NUMBER_WORDS | {"and", "or"}
 _BOLD = re.compile(r"\*\*([^*]+)\*\*")
 _LEAD_IN = re.compile(r"[\sA-Za-z*]{0,40}")
 _MATHY = re.compile(r"[\d\\=^+<>/]")
@@ -224,6 +228,8 @@ def _fallback(text: str) -> list[str]:
     if spans:
         return []
     bare = strip_wrappers(line)
+    if _is_math(bare):
+        return [bare]  # "x = 1, y = 2", "-5 \le a \le -5/2": judged whole, nothing picked
     numbers = _NUMBER.findall(bare)
     if len(numbers) == 1:
         return numbers
@@ -234,6 +240,20 @@ def _fallback(text: str) -> list[str]:
     if len(bare.split()) <= 3 and not _has_prose(bare):
         return [bare]
     return []
+
+
+def _is_math(text: str) -> bool:
+    """A line of mathematics only: no prose word outside \\text{} (names of up to 4
+    capitals such as "AB", number words and "and"/"or" are fine), something mathematical,
+    no two numbers with only a blank between them ("1 2 3" lists candidates) and no word
+    glued to a digit ("AZYUK2A")."""
+    if not _MATHY.search(text) or _SPACED_NUMBERS.search(text) or _GLUED.search(text):
+        return False
+    outside = _TEXT_GROUP.sub(" ", text)
+    if any(ch.isalpha() and not ch.isascii() and not "\u0370" <= ch <= "\u03ff" for ch in outside):
+        return False  # prose in another script ("الجواب هو 5"); Greek letters are symbols
+    words = re.findall(r"(?<![\\A-Za-z])[A-Za-z]{2,}", outside)
+    return all((w.isupper() and len(w) <= 4) or w.lower() in _MATH_WORDS for w in words)
 
 
 def _has_prose(text: str) -> bool:

@@ -45,6 +45,15 @@ from reward_server.verifiers.math.verify import parse_gold, verify
         ("Answer \\[ \n 9 \n \\]", (" \n 9 \n ",), "fallback"),  # display spans lines
         ("It is .4", (".4",), "fallback"),
         ("Soucis : 2,74 $ a..", ("2,74",), "fallback"),
+        # A bare line of mathematics is judged whole, however many tokens it has.
+        ("x = 1, y = 2", ("x = 1, y = 2",), "fallback"),
+        ("y = 2x + 1", ("y = 2x + 1",), "fallback"),  # not the number 1 picked out of it
+        (
+            r"\text{Maximum} = 2, \text{Minimum} = 1",
+            (r"\text{Maximum} = 2, \text{Minimum} = 1",),
+            "fallback",
+        ),
+        ("AB = 4, CD = 5", ("AB = 4, CD = 5",), "fallback"),
     ],
 )
 def test_extracts(text: str, answers: tuple[str, ...], source: str) -> None:
