@@ -53,6 +53,7 @@ class CheckerCache:
         self._lifecycle, self._keep = lifecycle, keep
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._bad: OrderedDict[str, str] = OrderedDict()
+        self._tasks: set[asyncio.Task] = set()
         self._closed = False
 
     async def lease(self, language: str, source: str) -> Checker:
@@ -65,24 +66,25 @@ class CheckerCache:
             raise CheckerUnusable(self._bad[key])
         entry = self._entries.get(key)
         if entry is None:
-            rt = self._runtimes[language]
             checker = Checker(
-                rt,
+                self._runtimes[language],
                 self._config,
                 lambda: self._make_box(language),
                 self._destroy_box,
                 source,
             )
             entry = self._entries[key] = _Entry(checker)
-            entry.users += 1
-            await self._prepare(key, entry)
-        else:
-            entry.users += 1
-            try:
-                await asyncio.shield(entry.ready)
-            except BaseException:
-                entry.users -= 1
-                raise
+            # Its own task: a caller that goes away (a cancelled RPC) leaves the checker
+            # prepared and cached, never half made.
+            task = asyncio.get_running_loop().create_task(self._prepare(key, entry))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        entry.users += 1
+        try:
+            await asyncio.shield(entry.ready)
+        except BaseException:
+            entry.users -= 1
+            raise
         self._entries.move_to_end(key)
         return entry.checker
 
@@ -90,8 +92,7 @@ class CheckerCache:
         loop = asyncio.get_running_loop()
         try:
             await loop.run_in_executor(self._lifecycle, entry.checker.prepare)
-        except BaseException as exc:
-            entry.users -= 1
+        except Exception as exc:
             self._entries.pop(key, None)
             if isinstance(exc, CheckerUnusable):
                 self._bad[key] = str(exc)
@@ -99,7 +100,7 @@ class CheckerCache:
                     self._bad.popitem(last=False)
             entry.ready.set_exception(exc)
             entry.ready.exception()  # retrieved: no "never retrieved" warning
-            raise
+            return
         entry.ready.set_result(None)
 
     def release(self, checker: Checker) -> None:
@@ -116,6 +117,7 @@ class CheckerCache:
 
     async def close(self) -> None:
         self._closed = True
+        await asyncio.gather(*self._tasks, return_exceptions=True)  # preparations end
         loop = asyncio.get_running_loop()
         entries, self._entries = list(self._entries.values()), OrderedDict()
         await asyncio.gather(

@@ -3,6 +3,9 @@ that uses it (kept by the hash of its source), in a container no candidate ever 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import pytest
 
 from reward_server.api import reward_pb2
@@ -68,3 +71,22 @@ def test_a_checker_whose_container_died_gets_a_fresh_one(verifier):
     outcomes = verifier.score(task, [right, right])
     assert [o.verdict for o in outcomes] == [Verdict.CORRECT, Verdict.CORRECT]
     assert entry.checker.compiles == before + 1
+
+
+def test_a_group_cancelled_while_its_checker_compiles_leaves_it_cached(verifier):
+    source = ACCEPT_SQUARE_CPP + "// cancelled while compiling\n"
+    task = checked_task(source)
+    right = fenced("n = int(input())\nprint(n * n)")
+
+    async def cancel_then_score():
+        first = asyncio.ensure_future(verifier.v.score(task, [right]))
+        await asyncio.sleep(0.2)  # the container is being made or the checker compiled
+        first.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await first
+        return await verifier.v.score(task, [right])
+
+    [outcome] = verifier.lt.run(cancel_then_score())
+    assert outcome.verdict == Verdict.CORRECT
+    [entry] = [e for e in verifier.v._checkers._entries.values() if e.checker.source == source]
+    assert entry.checker.compiles == 1
