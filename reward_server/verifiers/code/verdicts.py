@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 
+from reward_server.api import reward_pb2
 from reward_server.outcome import Outcome, TestResult, Verdict
 
 
@@ -43,7 +44,7 @@ class CompareRule:
         return self.abs_tolerance > 0 or self.rel_tolerance > 0
 
 
-def compare_rule(compare: object | None, float_tolerance: float = 0.0) -> CompareRule:
+def compare_rule(compare: reward_pb2.Compare | None, float_tolerance: float = 0.0) -> CompareRule:
     """The rule of a task's Compare message; None (unset) gives the server-wide default,
     where --float-tolerance is both the absolute and the relative tolerance."""
     if compare is None:
