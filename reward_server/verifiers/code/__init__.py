@@ -13,6 +13,7 @@ Modules, one job each:
   assert_judge.py   the process that runs AssertTests code against proxies (the judge)
   assert_calls.py   a proxy call's data: arguments, exceptions, arguments changed in place
   assert_predict.py the calls a test will make, known before it runs (one round trip)
+  assert_lookahead.py the calls a test decides at run time, from a forked copy of the judge
   assert_judges.py  the pool of assert_judge processes
   extract.py        the code block to judge
   verifier.py       CodeVerifier, the public entry

@@ -14,11 +14,12 @@ changed to match.
 Protocol (JSON lines on private copies of stdin/stdout; the test code's prints go to
 /dev/null): in {"op": "run", "test_code", "entry_point", "names", "stop_on_fail"};
 out {"op": "begin", "index"} before each test, {"op": "calls", "calls": [call, ...]} for
-one call, or for the calls of a test known before it runs (see assert_predict.py), where a
-call is {"name", "args", "kwargs"?, "track": true} or a read of a top-level value
-{"get": name} (see harness.py), answered by {"replies": [candidate reply line, ...]} plus
-{"fail": reason, "detail"} when a call did not answer; finally {"op": "done", "results":
-[{"passed", "kind", "detail"}], "retire": bool} (retire: the judge ran out of memory).
+one call, or for it and the calls known to follow it (see assert_predict.py and
+assert_lookahead.py), where a call is {"name", "args", "kwargs"?, "track": true} or a
+read of a top-level value {"get": name} (see harness.py), answered by {"replies":
+[candidate reply line, ...]} plus {"fail": reason, "detail"} when a call did not answer;
+finally {"op": "done", "results": [{"passed", "kind", "detail"}], "retire": bool}
+(retire: the judge ran out of memory).
 """
 
 from __future__ import annotations
@@ -32,15 +33,24 @@ import json
 import os
 import re
 import sys
+import time
 
 if __package__:
-    from . import assert_calls, assert_predict
+    from . import assert_calls, assert_lookahead, assert_predict
 else:  # run as a script with -I: its own folder is not on sys.path
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import assert_calls
+    import assert_lookahead
     import assert_predict
 
     sys.path.pop(0)
+
+# Wall time one job may spend waiting for look-aheads (see assert_lookahead) before it
+# makes its remaining calls one round trip at a time.
+LOOK_BUDGET_S = 1.0
+# A proxy whose calls were followed by nothing the look-ahead could report this many times
+# in a row is not looked ahead from again in the job.
+LOOK_MISSES = 2
 
 # Modules a candidate program may have imported that test code may use by name; the judge
 # imports its own copy (never the candidate's object) and only from this list.
@@ -120,10 +130,14 @@ class Channel:
         os.dup2(devnull, 1)
 
     def send(self, msg: dict) -> None:
+        if assert_lookahead.in_copy():  # the look-ahead copy never talks to the server
+            assert_lookahead.end_copy()
         self.out.write(json.dumps(msg, separators=(",", ":"), allow_nan=False) + "\n")
         self.out.flush()
 
     def recv(self) -> dict:
+        if assert_lookahead.in_copy():
+            assert_lookahead.end_copy()
         line = self.inp.readline()
         if not line:
             sys.exit(0)
@@ -140,6 +154,8 @@ class Proxy:
     Calls the judge predicted for the current test (see assert_predict) were already
     made, in the same order with the same arguments, in one round trip; their replies
     wait in state["ahead"] and are used only while the actual calls match them exactly.
+    A call with no reply waiting goes out with the calls a look-ahead copy of the judge
+    says come next (see assert_lookahead), whose replies then wait the same way.
     """
 
     def __init__(self, name: str, channel: Channel, state: dict, codec) -> None:
@@ -147,6 +163,8 @@ class Proxy:
         self.__name__ = name
 
     def __call__(self, *args, **kwargs):
+        if assert_lookahead.in_copy():
+            return assert_lookahead.record(self._name, args, kwargs, self._encode)
         if self._state.get("failure"):
             raise self._state["failure"]
         try:
@@ -155,7 +173,14 @@ class Proxy:
             raise JudgeError(f"the test's arguments cannot be sent: {exc}") from None
         reply = self._ahead(call)
         if reply is None:
-            reply = _replies(self._channel.call([call]), 1)[0]
+            ahead = self._look_ahead(args, kwargs)
+            if ahead is None:  # in the look-ahead copy: this call's result is not known
+                return assert_lookahead.PENDING
+            calls = [call, *(json.loads(line) for line in ahead)]
+            replies = _replies(self._channel.call(calls), len(calls))
+            reply = replies[0]
+            if ahead:
+                self._state["ahead"] = collections.deque(zip(ahead, replies[1:], strict=False))
         if "fail" in reply:
             raise self._fail(str(reply["fail"]), str(reply.get("detail", "")))
         try:
@@ -173,6 +198,27 @@ class Proxy:
         self._state["raised"] = exc
         raise exc
 
+    def _encode(self, name: str, args: tuple, kwargs: dict) -> str:
+        return assert_calls.call_key(assert_calls.encode_call(name, args, kwargs, self._codec))
+
+    def _look_ahead(self, args: tuple, kwargs: dict) -> list[str] | None:
+        """The calls that come after this one (call_key lines), [] when not looked for;
+        None in the look-ahead copy itself."""
+        state = self._state
+        misses = state.setdefault("look_misses", {})
+        if state.get("no_look") or misses.get(self._name, 0) >= LOOK_MISSES:
+            return []
+        if not hasattr(os, "fork") or not assert_lookahead.plain((*args, *kwargs.values())):
+            return []  # the call may change an argument: what follows may depend on it
+        t0 = time.monotonic()
+        ahead = assert_lookahead.look_ahead()
+        if ahead is None:
+            return None
+        state["look_s"] = state.get("look_s", 0.0) + time.monotonic() - t0
+        state["no_look"] = state["look_s"] > LOOK_BUDGET_S
+        misses[self._name] = 0 if ahead else misses.get(self._name, 0) + 1
+        return ahead
+
     def _fail(self, reason: str, detail: str) -> CandidateFailure:
         failure = CandidateFailure(reason, detail)
         self._state["failure"] = failure
@@ -185,6 +231,7 @@ class Proxy:
         key, reply = ahead[0]
         if key != assert_calls.call_key(call):
             ahead.clear()  # the test went another way: make the remaining calls one by one
+            self._state["no_look"] = True  # and look no further ahead in this job
             return None
         ahead.popleft()
         return reply
@@ -206,7 +253,11 @@ def _bindable(name: str) -> bool:
 
 
 def _namespace(names: dict, channel: Channel, state: dict, codec) -> dict:
-    ns: dict = {"__name__": "__judge__", "__builtins__": builtins}
+    ns: dict = {
+        "__name__": "__judge__",
+        "__builtins__": builtins,
+        assert_lookahead.ASSERT_HOOK: assert_lookahead.assert_value,
+    }
     for name, info in names.items():
         if not _bindable(name):
             continue
@@ -267,7 +318,7 @@ def run_job(job: dict, channel: Channel, codec) -> dict:
         try:
             if "candidate" not in ns:
                 raise NameError(f"the program does not define {entry!r}")
-            exec(compile(code, "<test>", "exec"), ns)  # trusted: the task's own test code
+            exec(assert_lookahead.compile_step(code), ns)  # trusted: the task's own test code
             outcome = {"passed": state.get("failure") is None, "kind": "ok", "detail": ""}
             if state.get("failure"):
                 outcome = _failure(state["failure"])
