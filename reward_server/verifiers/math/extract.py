@@ -54,7 +54,9 @@ _MATH_SPAN = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", 
 _BARE_SPAN = re.compile(r"\$\$(.+?)\$\$|\$([^\n$]+?)\$|\\\(([^\n]+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
 _SENTENCE_END = re.compile(r"\.(?=\s+[A-Z(<]|\s*$)|\n")
 _JOINED_SPAN = re.compile(
-    r"\s*(?:,\s*and|,|and)\s*(?:\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\])", re.DOTALL
+    r"\s*(,?\s*\(?\s*(?:and|or)|,)\s*(?:maybe|perhaps|possibly|even|also)?\s*"
+    r"(?:\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\])",
+    re.DOTALL,
 )
 _TEXT_GROUP = re.compile(r"\\(?:text|textrm|mathrm|mbox|textbf)\s*\{[^{}]*\}")
 _SPACED_NUMBERS = re.compile(r"\d\s+\d")
@@ -189,11 +191,14 @@ def _phrase_answer(text: str, start: int) -> str:
     span = _MATH_SPAN.match(rest)
     if span:
         # "The answer is $x = 3$ and $y = 4$": spans joined by "and" or a comma are one list.
-        parts = [next(g for g in span.groups() if g is not None)]
-        while (joined := _JOINED_SPAN.match(rest, span.end())) and len(parts) < 16:
-            span = joined
-            parts.append(next(g for g in joined.groups() if g is not None))
-        return ", ".join(parts)
+        # "$2$ or $3$" and "$2$ (or maybe $3$)" are alternatives: judged as a hedge.
+        joined_text = next(g for g in span.groups() if g is not None)
+        count = 1
+        while (joined := _JOINED_SPAN.match(rest, span.end())) and count < 16:
+            span, count = joined, count + 1
+            value = next(g for g in joined.groups()[1:] if g is not None)
+            joined_text += (" or " if "or" in joined.group(1) else ", ") + value
+        return joined_text
     end = _SENTENCE_END.search(rest)
     # Markdown bold may close after the answer: "The answer is: **5**".
     answer = (rest[: end.start()] if end else rest).strip()

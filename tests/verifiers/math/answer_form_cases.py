@@ -125,5 +125,8 @@ ANSWER_FORM_CASES: dict[str, list[tuple[str, str, Verdict]]] = {
         ("x = 3, y = 4", "The answer is $x = 3$ and $y = 5$.", W),
         ("9", "Answer \\[ \n 9 \n \\]", C),
         ("9", "Answer $ \n 9 \n $", N),  # inline math does not span lines
+        ("2", "The answer is $2$ or $3$.", W),  # alternatives in math spans are a hedge
+        ("2, 3", "The answer is $2$ or $3$.", C),
+        ("4", "Answer: $4$ (or maybe $5$ if the ends count)", W),
     ],
 }
