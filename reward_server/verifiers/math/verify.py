@@ -36,7 +36,10 @@ Which text is judged (extract.py)
     \\boxed{} / \\fbox{} / "\\boxed 5"; else answer phrases ("the answer is ...",
     "final answer: ...", "Answer: ..."); else GSM8K "#### n"; else a fallback for bare
     answers only: a single line of at most 100 characters that holds one math span, or
-    one number, or at most three tokens without prose, or a sentence stating one value
+    a line of mathematics only, judged whole ("x = 1, y = 2", "-5 \\le a \\le -5/2"; names of
+    up to 4 capitals and \\text{} are fine, a word glued to a digit or two numbers with
+    only a blank between them are not), or one number, or at most three tokens without
+    prose, or a sentence stating one value
     ("so the number is 10 which is 1,000.99": the value after its last "is"). The limit is
     on the prose around a math span: a display block ("Answer \\[ 9 \\]") may be long or
     span lines, inline math ("$..$") may not. A number glued to letters ("AZYUK2A") is no
@@ -46,7 +49,7 @@ Which text is judged (extract.py)
     by only words and another phrase is a heading); a phrase whose text is a sentence
     states the value after its last "is" ("The largest $n$ is 34") or its only number
     ("Jane started it 3 hours ago"); math spans joined by "and" or commas ("$x = 3$ and
-    $y = 4$") are one list.
+    $y = 4$") are one list, joined by "or" ("$2$ or $3$", "$4$ (or $5$)") alternatives.
     Later answers (later.py): an answer phrase or "#### n" line after the last box, or a
     "#### n" line after the last answer phrase, is judged as well; if it differs, the answer
     is WRONG "hedged: a later answer differs" ("\\boxed{42}. Wait, actually the answer is
