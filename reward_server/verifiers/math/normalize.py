@@ -36,10 +36,13 @@ _SLANTED = re.compile(r"\\(leqslant|geqslant|leqq|geqq)(?![a-zA-Z])")
 _GLUED_OR = re.compile(r"(?<=[)\]])\s*or\s*(?=[(\[])")
 # A short comment after the answer: "x \text{ for all } x", "5 \text{ when } n > 2".
 _COMMENT = re.compile(
-    r"(?<=\S)\s*(?:\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:\(\s*[A-Za-z]{2,}|(?:for|where|when|if|since|because|as|which"
-    r"|with|provided|given|unless|except|in all|at)\b)|\\forall(?![a-zA-Z]))"
+    r"(?<=\S)\s*(?:\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:\(\s*[A-Za-z]{2,}|(?:for|where|when"
+    r"|if|since|because|as|which|with|provided|given|unless|except|in all|at)\b)"
+    r"|,?\s*\\forall(?![a-zA-Z])|,\s*[A-Za-z]\s*\\in\s*\\mathbb\s*\{?[RZNQC]\}?)"
     r"(?!.*(?:else|otherwise)).{0,40}$"
 )
+# "2{,}74": a braced comma not followed by a group of three digits is a decimal comma.
+_DECIMAL_BRACE_COMMA = re.compile(r"(?<=\d)\{,\}(?=\d(?!\d\d(?!\d)))")
 _EMPTY_SET = re.compile(r"\\varnothing(?![a-zA-Z])|\\\{\s*\\\}")
 _PYTHON_POWER = re.compile(r"(?<=[\w)}])\s*\*\*\s*(?=[\w({-])")
 _TEXT_JOINER = re.compile(r"\\(?:text|textrm|mbox|mathrm)\{\s*(or|and)\s*\}", re.IGNORECASE)
@@ -88,6 +91,7 @@ def basic(text: str) -> str:
         text = _DOUBLE_ESCAPE.sub(r"\\", text)
     text = _INNER_DOLLAR.sub(" ", text)
     text = _GROUP_COMMA.sub("", text)
+    text = _DECIMAL_BRACE_COMMA.sub(".", text)
     text = _LAYOUT.sub("", text)
     text = _FRAC_ALIASES.sub(r"\\frac", text)
     text = _GROUP_SEP.sub("", text)

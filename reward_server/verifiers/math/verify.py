@@ -78,7 +78,7 @@ Sets, tuples, intervals, matrices
     one unknown ("x_1 = 2, x_2 = 3"; x, y, z, t) list its roots in any order; other
     indexed names ("a_1, a_2") keep their order. "2,74" with no blank is a list, or the
     decimal 2.74 against a gold of one value (and gold "1,22" accepts 1.22); "0,111" has
-    no thousands separator. LaTeX spacing ("\\ ", "\\,", "\\!", "\\;", "\\quad", "~"),
+    no thousands separator; "2{,}74" is 2.74 ("1{,}000" stays 1000). LaTeX spacing ("\\ ", "\\,", "\\!", "\\;", "\\quad", "~"),
     "\\left( \\right)", "\\dfrac" / "\\tfrac", "11,\\!111", inner "$" and commands escaped
     twice ("\\\\frac" outside a matrix) are spelling only.
     "\\pm 2" is the list {2, -2} and "1 \\pm \\sqrt{2}" is {1+\\sqrt{2}, 1-\\sqrt{2}}.
@@ -146,7 +146,8 @@ Equations
     "2x - y + 1 = 0", not "y = 2x + 2". A number equal to an expression ("7 = 11a + c") is
     an equation, not the value 11a + c.
     Text and comments: "\\text{5}" is 5; a short comment after the answer is dropped
-    ("x \\text{ for all } x", "\\forall x \\in \\mathbb{R}", "4 \\text{ (the only solution)}",
+    ("x \\text{ for all } x", "\\forall x \\in \\mathbb{R}", ", x \\in \\mathbb{R}",
+    "4 \\text{ (the only solution)}",
     "\\text{ when ...}", not a piecewise "\\text{ if } ... \\text{ else }"); "\\varnothing" and
     "\\{\\}" are "\\emptyset".
     Approximations (\\approx, \\sim, \\simeq, \\cong, \\thickapprox, \\doteq, "≈"...): an

@@ -74,6 +74,8 @@ ANSWER_FORM_CASES: dict[str, list[tuple[str, str, Verdict]]] = {
         ("2.74", "Soucis : 2,74", C),  # a decimal comma next to a one-value gold
         ("2.74", r"\boxed{2,47}", W),
         ("0,111", r"\boxed{0.111}", C),
+        ("2.74", r"\boxed{2{,}74}", C),  # a braced comma before other than 3 digits
+        ("2.74", r"\boxed{2{,}75}", W),
         ("1000.99", "so the number is 10 which is 1,000.99m²", C),
         ("12", r"\boxed{12^{th}}", C),
         ("12", r"\boxed{13^{th}}", W),
@@ -112,6 +114,7 @@ ANSWER_FORM_CASES: dict[str, list[tuple[str, str, Verdict]]] = {
         ("f(x) = x", r"\boxed{f(x) = x \text{ for all } x}", C),
         ("f(x) = x", r"\boxed{f(x) = x \quad \forall x \in \mathbb{R}}", C),
         ("f(x) = x", r"\boxed{f(x) = -x \text{ for all } x}", W),
+        ("f(x) = 2x", r"\boxed{f(x) = 2x, x \in \mathbb{R}}", C),
         ("4", r"\boxed{4 \text{ (the only solution)}}", C),
         (r"\text{(A)}", r"\boxed{\text{(A)}}", C),
         (r"\text{(A)}", r"\boxed{B}", W),
