@@ -22,6 +22,7 @@ _LATEX_ONLY = [LatexExtractionConfig()]
 _DIGITS = 60
 _TOLERANCE = sympy.Float(10) ** -50
 _APART = sympy.Float(10) ** -20
+_MAX_EXPANDED_POWER = 16
 _APPROX = re.compile(r"\\approx(?![a-zA-Z])")
 # A number, a blank, a number; group 1 is a command or script the first number belongs to.
 _SPACED_NUMBERS = re.compile(r"(\\[A-Za-z]+\s*|[_^]\s*)?\d+\s+\.?\d")
@@ -104,12 +105,14 @@ def values_equal(gold: Any, answer: Any) -> bool:
 
 def _rational_polynomials(*values: Any) -> bool:
     """Polynomials with rational coefficients in at least one variable, none a lone
-    variable (math-verify compares those as names): "x^3-3x+1", "(x-1)(x+2)"."""
+    variable (math-verify compares those as names): "x^3-3x+1", "(x-1)(x+2)". No power
+    above _MAX_EXPANDED_POWER: "(x^2+2x+1)^{500}" is cheaper to factor than to expand."""
     names = set().union(*(v.free_symbols for v in values))
     return bool(names) and all(
         v.free_symbols
         and not isinstance(v, sympy.Symbol)
         and all(isinstance(a, (sympy.Symbol, sympy.Rational)) for a in v.atoms())
+        and all(p.exp.is_Integer and p.exp <= _MAX_EXPANDED_POWER for p in v.atoms(sympy.Pow))
         and v.is_polynomial(*names)
         for v in values
     )
