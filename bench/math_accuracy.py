@@ -12,7 +12,9 @@ Two sets, both in tests/fixtures/:
 
 Both judges run in this process on the same text: ours through `parse_gold` / `verify`
 (the code every math worker runs), Math-Verify through `parse` / `verify` (gold and answer
-parsed with its default extraction). `--disagreements` lists the cases where ours differs.
+parsed with its default extraction; on the hard pairs a gold without math delimiters is
+wrapped in "$...$", as its LaTeX extraction needs them; the suite's golds are as its tests
+give them). `--disagreements` lists the cases where ours differs.
 
     python bench/math_accuracy.py [--disagreements]
 """
@@ -60,11 +62,19 @@ def load(path: Path, answer_key: str) -> list[dict]:
     return [{**r, "answer": r[answer_key]} for r in rows]
 
 
-def judge_all(rows: list[dict]) -> dict[str, list[bool]]:
+def delimited(gold: str) -> str:
+    """Math-Verify's LaTeX extraction needs delimiters: a bare LaTeX gold goes in $...$."""
+    return gold if "$" in gold or "\\boxed" in gold else f"${gold}$"
+
+
+def judge_all(rows: list[dict], wrap_gold: bool) -> dict[str, list[bool]]:
     verdicts: dict[str, list[bool]] = {}
     for name, judge in (("this server", ours), ("Math-Verify", math_verify)):
         start = time.perf_counter()
-        verdicts[name] = [judge(r["gold"], r["answer"]) for r in rows]
+        wrap = wrap_gold and judge is math_verify
+        verdicts[name] = [
+            judge(delimited(r["gold"]) if wrap else r["gold"], r["answer"]) for r in rows
+        ]
         print(f"  {name}: judged {len(rows)} pairs in {time.perf_counter() - start:.1f} s")
     return verdicts
 
@@ -112,10 +122,10 @@ def main() -> None:
     logging.disable(logging.WARNING)  # Math-Verify warns on every unparsable answer
     suite = load(SUITE, "pred")
     print("Math-Verify's regression cases:")
-    suite_report(suite, judge_all(suite), args.disagreements)
+    suite_report(suite, judge_all(suite, wrap_gold=False), args.disagreements)
     hard = load(HARD, "answer")
     print("\nHard pairs:")
-    hard_report(hard, judge_all(hard), args.disagreements)
+    hard_report(hard, judge_all(hard, wrap_gold=True), args.disagreements)
 
 
 if __name__ == "__main__":

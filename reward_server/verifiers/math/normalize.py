@@ -71,6 +71,7 @@ _WORD_UNIT = re.compile(r"^([-+]?[\d.,/]+)\s+([A-Za-z]{2,}|[mgslhL])\b[A-Za-z\s.
 _NOT_UNITS = frozenset({"pi", "sqrt", "ln", "log", "sin", "cos", "tan", "or", "and", "times",
                         "mod", "over", "plus", "minus", "inf", "infinity", "hundred",
                         "thousand", "million", "billion", "trillion", "dozen"})  # fmt: skip
+_FACTORIAL = frozenset("0123456789)}")
 _WRAPPERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"), ("**", "**"))
 
 
@@ -86,7 +87,7 @@ class Cleaned:
 def basic(text: str) -> str:
     """Clean-up that is safe for any answer: unicode, math delimiters, layout commands."""
     text = _UNICODE_RE.sub(lambda m: _UNICODE[m.group(0)], text)
-    text = strip_wrappers(text)
+    text = strip_wrappers(text, factorial=True)
     if "\\begin" not in text:
         text = _DOUBLE_ESCAPE.sub(r"\\", text)
     text = _INNER_DOLLAR.sub(" ", text)
@@ -108,8 +109,10 @@ def basic(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def strip_wrappers(text: str) -> str:
-    """Removes surrounding math delimiters, bold marks and sentence punctuation."""
+def strip_wrappers(text: str, factorial: bool = False) -> str:
+    """Removes surrounding math delimiters, bold marks and sentence punctuation. With
+    `factorial` (an answer's own text, not a sentence) a "!" after a digit or a bracket is
+    a factorial ("\\boxed{10!}"), not punctuation."""
     # Moves two indices and slices once: "$$$$...$$$$" nested a million deep stays linear.
     # Blanks and punctuation are stripped from the right in any mix: repeated rounds of
     # .strip().rstrip(".;,:!").strip() end at the same place, as no wrapper ends in either.
@@ -119,6 +122,8 @@ def strip_wrappers(text: str) -> str:
         while lo < hi and text[lo].isspace():
             lo += 1
         while hi > lo and (text[hi - 1] in ".;,:!" or text[hi - 1].isspace()):
+            if factorial and text[hi - 1] == "!" and hi - 2 >= lo and text[hi - 2] in _FACTORIAL:
+                break
             hi -= 1
         for left, right in _WRAPPERS:
             if (
@@ -145,7 +150,9 @@ def clean(text: str) -> Cleaned:
         text = _DEGREES.sub("", text)
     text = _unwrap_text(text)
     text = _drop_word_units(text)
-    return Cleaned(text=strip_wrappers(text).strip(), percent=percent, degrees=degrees)
+    return Cleaned(
+        text=strip_wrappers(text, factorial=True).strip(), percent=percent, degrees=degrees
+    )
 
 
 def _unwrap_text(text: str) -> str:

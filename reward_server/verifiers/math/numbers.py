@@ -23,6 +23,9 @@ _FRAC_ARG = r"(?:\{\s*(\d+)\s*\}|(\d))"
 _FRAC = re.compile(rf"({_SIGN})\\frac{_FRAC_ARG}{_FRAC_ARG}")
 _MIXED_LATEX = re.compile(rf"({_SIGN})(\d+)\s*\\frac{_FRAC_ARG}{_FRAC_ARG}")
 _MIXED_PLAIN = re.compile(rf"({_SIGN})(\d+)\s+(\d+)\s*/\s*(\d+)")
+_REPEATING = re.compile(
+    rf"({_SIGN})(\d*)\.(\d*)\\(?:overline|bar|dot)\s*\{{?\s*(\d{{1,20}})\s*\}}?"
+)
 _E_NOTATION = re.compile(rf"({_SIGN})({_DEC}|{_INT})[eE]([-+]?\d{{1,3}})")
 _SCI = re.compile(
     rf"({_SIGN})({_DEC}|{_INT})\s*(?:\\times|\\cdot|\*|x)\s*10\^\{{?([-+]?\d{{1,3}})\}}?"
@@ -83,8 +86,18 @@ def parse_number(text: str) -> Number | None:
         return _scientific(_decimal(m.group(1), m.group(2)), int(m.group(3)))
     if m := _SCI.fullmatch(text):
         return _scientific(_decimal(m.group(1), m.group(2)), int(m.group(3)))
+    if m := _REPEATING.fullmatch(text):
+        return _repeating(m)
     value = words_to_int(text)
     return None if value is None else Number(Fraction(value))
+
+
+def _repeating(m: re.Match[str]) -> Number:
+    """ "0.\\overline{3}" is 1/3 and "1.2\\overline{45}" is 1.2454545...: exact values."""
+    whole, fixed, period = m.group(2) or "0", m.group(3), m.group(4)
+    value = Fraction(int(whole)) + Fraction(int(fixed or "0"), 10 ** len(fixed))
+    value += Fraction(int(period), 10 ** len(fixed) * (10 ** len(period) - 1))
+    return Number(_sign(m.group(1)) * value)
 
 
 def _scientific(base: Number, exponent: int) -> Number:

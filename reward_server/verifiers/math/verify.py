@@ -110,7 +110,8 @@ Numbers (numbers.py, no sympy)
     (1/3, \\sqrt{2}, \\pi) only if it has at least 3 significant digits and is that value
     rounded (half away from zero) or truncated to the digits written: 1/3 accepts 0.333,
     0.3333 and 0.33333, not 0.33 or 0.334. A value with a finite expansion (1/8) must be
-    written exactly (0.125, not 0.13). ".4" is 0.4.
+    written exactly (0.125, not 0.13). ".4" is 0.4; "0.\\overline{3}" is 1/3 exactly. A "!"
+    after a digit or bracket inside an answer is a factorial ("\\boxed{10!}").
     Rounded-decimal golds: a decimal gold with d places (2 significant digits or more)
     accepts an exact answer that rounds to it at d places, half away from zero, when the
     answer's expansion does not end: gold 30.52 accepts \\frac{1587}{52}, gold 0.33 accepts

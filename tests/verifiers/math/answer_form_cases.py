@@ -84,6 +84,11 @@ ANSWER_FORM_CASES: dict[str, list[tuple[str, str, Verdict]]] = {
         ("40", r"\boxed{40 \text{ candies}}", C),
         ("40", r"\boxed{4 \text{ candies}}", W),
         ("5000", r"\boxed{5 \text{ thousand}}", W),  # a scale word is no unit
+        (r"0.\overline{3}", r"\boxed{\frac{1}{3}}", C),  # a repeating decimal is exact
+        (r"0.\overline{3}", r"\boxed{0.333}", C),
+        (r"0.\overline{3}", r"\boxed{\frac{3}{10}}", W),
+        ("3628800", r"\boxed{10!}", C),  # a factorial, not an exclamation mark
+        ("10", r"\boxed{10!}", W),
         ("2", "AZYUK2A", N),  # a number inside a word is no answer
     ],
     "rounded-decimal golds": [
