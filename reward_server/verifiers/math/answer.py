@@ -98,6 +98,8 @@ _REALS = re.compile(r"\\mathbb\s*\{?\s*R\s*\}?|\\R(?![a-zA-Z])|\\Reals")
 _ABSOLUTE = re.compile(
     r"\|\s*([A-Za-z])\s*(?:([-+])\s*(\d+(?:\.\d+)?))?\s*\|\s*(<|>|\\le|\\ge)\s*(\d+(?:\.\d+)?|\\frac\{\d+\}\{\d+\})"
 )
+_INNER_DEGREES = re.compile(r"(\d+(?:\.\d+)?)\s*\^\s*\{?\s*\\circ\s*\}?")
+_TRIG = re.compile(r"\\(?:sin|cos|tan|cot|sec|csc)(?![a-zA-Z])")
 _DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
 _LETTERS = re.compile(r"\\[A-Za-z]+|[A-Za-z]")
 _ARITHMETIC_COMMANDS = {"\\frac", "\\sqrt", "\\cdot", "\\times", "\\div", "\\pi"}
@@ -252,11 +254,16 @@ def scalar(text: str) -> Scalar | None:
     body = remove_group_commas(cleaned.text)
     if not body:
         return None
+    degrees = cleaned.degrees
+    if degrees and _TRIG.search(body):
+        body, degrees = body + "^\\circ", False  # "\\sin 60^\\circ": the angle's mark
+    # Degrees inside an expression ("\\sin 60^\\circ") are radians to the parser.
+    body = _INNER_DEGREES.sub(r"(\1 \\pi / 180)", body)
     return Scalar(
         text=body,
         number=parse_number(body),
         percent=cleaned.percent,
-        degrees=cleaned.degrees,
+        degrees=degrees,
     )
 
 

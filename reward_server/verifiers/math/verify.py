@@ -127,7 +127,8 @@ Numbers (numbers.py, no sympy)
     scale word is no unit ("5 thousand" is not 5).
     Degrees: a degree mark may be dropped or converted: gold "90^\\circ" accepts "90",
     "90°" and "\\frac{\\pi}{2}"; gold "\\frac{\\pi}{2}" accepts "90^\\circ" (but not a bare 90,
-    which is ambiguous); gold "90" accepts "90^\\circ".
+    which is ambiguous); gold "90" accepts "90^\\circ". Degrees inside an expression are
+    converted ("\\sin 60^\\circ" is \\frac{\\sqrt{3}}{2}).
 
     Bases (bases.py): a subscript on a number is its base, 2 to 36 in digits: "101_2" is 5,
     "42_{10}" 42, "FF_{16}" 255; "(101)_2", "101_{(2)}" and "\\text{101}_2" too. Any other

@@ -89,6 +89,8 @@ ANSWER_FORM_CASES: dict[str, list[tuple[str, str, Verdict]]] = {
         (r"0.\overline{3}", r"\boxed{\frac{3}{10}}", W),
         ("3628800", r"\boxed{10!}", C),  # a factorial, not an exclamation mark
         ("10", r"\boxed{10!}", W),
+        (r"\frac{\sqrt{3}}{2}", r"\boxed{\sin 60^\circ}", C),  # degrees inside a function
+        (r"\frac{1}{2}", r"\boxed{\sin 60^\circ}", W),
         ("2", "AZYUK2A", N),  # a number inside a word is no answer
     ],
     "rounded-decimal golds": [
