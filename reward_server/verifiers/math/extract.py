@@ -190,15 +190,7 @@ def _phrase_answer(text: str, start: int) -> str:
         rest = rest.lstrip()
     span = _MATH_SPAN.match(rest)
     if span:
-        # "The answer is $x = 3$ and $y = 4$": spans joined by "and" or a comma are one list.
-        # "$2$ or $3$" and "$2$ (or maybe $3$)" are alternatives: judged as a hedge.
-        joined_text = next(g for g in span.groups() if g is not None)
-        count = 1
-        while (joined := _JOINED_SPAN.match(rest, span.end())) and count < 16:
-            span, count = joined, count + 1
-            value = next(g for g in joined.groups()[1:] if g is not None)
-            joined_text += (" or " if "or" in joined.group(1) else ", ") + value
-        return joined_text
+        return _joined_spans(rest, span)[0]
     end = _SENTENCE_END.search(rest)
     # Markdown bold may close after the answer: "The answer is: **5**".
     answer = (rest[: end.start()] if end else rest).strip()
@@ -210,6 +202,19 @@ def _phrase_answer(text: str, start: int) -> str:
         # "Final Answer: The largest $n$ is 34." states 34 (prose.py).
         return stated_value(answer) or answer
     return answer
+
+
+def _joined_spans(text: str, span: re.Match[str]) -> tuple[str, int]:
+    """The value of a math span and of the spans joined to it, and where they end.
+    "$x = 3$ and $y = 4$": spans joined by "and" or a comma are one list; "$2$ or $3$" and
+    "$2$ (or maybe $3$)" are alternatives, judged as a hedge."""
+    joined_text = next(g for g in span.groups() if g is not None)
+    count = 1
+    while (joined := _JOINED_SPAN.match(text, span.end())) and count < 16:
+        span, count = joined, count + 1
+        value = next(g for g in joined.groups()[1:] if g is not None)
+        joined_text += (" or " if "or" in joined.group(1) else ", ") + value
+    return joined_text, span.end()
 
 
 def _gsm8k(text: str) -> list[str]:
@@ -231,7 +236,9 @@ def _fallback(text: str) -> list[str]:
     if len(spans) == 1:
         return [next(g for g in spans[0].groups() if g is not None)]
     if spans:
-        return []
+        # "So $x = 1$ and $y = 2$.": spans joined one to the next are one answer.
+        joined, end = _joined_spans(line, spans[0])
+        return [joined] if not line[end:].strip(" .;!") else []
     bare = strip_wrappers(line)
     if _is_math(bare):
         return [bare]  # "x = 1, y = 2", "-5 \le a \le -5/2": judged whole, nothing picked

@@ -35,7 +35,8 @@ Which text is judged (extract.py)
     Within that text the first form present wins and the others are ignored: every
     \\boxed{} / \\fbox{} / "\\boxed 5"; else answer phrases ("the answer is ...",
     "final answer: ...", "Answer: ..."); else GSM8K "#### n"; else a fallback for bare
-    answers only: a single line of at most 100 characters that holds one math span, or
+    answers only: a single line of at most 100 characters that holds one math span (or
+    spans joined one to the next by "and", "or" or commas, read as in answer phrases), or
     a line of mathematics only, judged whole ("x = 1, y = 2", "-5 \\le a \\le -5/2"; names of
     up to 4 capitals and \\text{} are fine, a word glued to a digit or two numbers with
     only a blank between them are not), or one number, or at most three tokens without

@@ -54,6 +54,8 @@ from reward_server.verifiers.math.verify import parse_gold, verify
             "fallback",
         ),
         ("AB = 4, CD = 5", ("AB = 4, CD = 5",), "fallback"),
+        ("So $x = 1$ and $y = 2$.", ("x = 1, y = 2",), "fallback"),  # spans joined
+        ("So $2$ or $3$.", ("2 or 3",), "fallback"),  # alternatives: a hedge
     ],
 )
 def test_extracts(text: str, answers: tuple[str, ...], source: str) -> None:
@@ -79,6 +81,7 @@ def test_extracts(text: str, answers: tuple[str, ...], source: str) -> None:
         "AZYUK2A",  # a number inside a word
         "Answer $ \n 9 \n $",  # inline math stays on one line
         "we tried 3 and then 5",
+        "We get $2$ and then $3$ hmm",  # spans not joined one to the next
     ],
 )
 def test_finds_nothing(text: str) -> None:
