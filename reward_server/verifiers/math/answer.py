@@ -1,105 +1,44 @@
-"""Parses one final answer string into a small tree: value, list/set/tuple, intervals,
-equation, chain or matrix. No sympy here; the tree only says what shape the answer has.
+"""Parses one final answer string into a small tree (tree.py): value, list/set/tuple,
+intervals (intervals.py), equation, chain or matrix. No sympy here; the tree only says
+what shape the answer has.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
-from fractions import Fraction
-from typing import Any, Union
+from dataclasses import replace
 
 from reward_server.verifiers.math import bases, labels, relations
 from reward_server.verifiers.math.guard import blocked_reason
+from reward_server.verifiers.math.intervals import VARIABLE, inequality, interval, open_interval
 from reward_server.verifiers.math.markup import Interpreted, interpret
-from reward_server.verifiers.math.normalize import basic, clean
-from reward_server.verifiers.math.numbers import Number, parse_number, words_to_int
-from reward_server.verifiers.math.scan import is_enclosed, remove_group_commas, split_top
+from reward_server.verifiers.math.normalize import basic
+from reward_server.verifiers.math.numbers import parse_number, words_to_int
+from reward_server.verifiers.math.scan import is_enclosed, split_top
+from reward_server.verifiers.math.tree import (
+    Chain,
+    Equation,
+    Interval,
+    Intervals,
+    Items,
+    Matrix,
+    Node,
+    Scalar,
+    scalar,
+)
 
+# Re-exported: the comparison and the verifier take the tree's types from here.
+__all__ = [
+    "Chain", "Equation", "Interval", "Intervals", "Items", "Matrix", "Node", "Scalar",
+    "open_interval", "parse_answer", "scalar", "shown",
+]  # fmt: skip
 
-@dataclass(frozen=True)
-class Scalar:
-    """One value. `var` is set for an assignment ("x = 5" has var "x", text "5")."""
-
-    text: str
-    number: Number | None = None
-    percent: bool = False
-    degrees: bool = False
-    var: str | None = None
-    blocked: str | None = None  # "too large" / "too complex": compared as text only
-    sym: Any = None  # sympy value, precomputed for the gold only
-    numeral: bases.Numeral | None = None  # written in a base: "101_2"
-
-
-@dataclass(frozen=True)
-class Chain:
-    """ "\\frac{1}{3} \\approx 0.333": an approximation; each side states the answer."""
-
-    sides: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class Equation:
-    """A relation that is not a plain assignment, e.g. "2x - y + 1 = 0"."""
-
-    lhs: str
-    rhs: str
-    blocked: str | None = None
-    sym: Any = None  # sympy (lhs - rhs), precomputed for the gold only
-
-
-@dataclass(frozen=True)
-class Interval:
-    lo: Scalar
-    hi: Scalar
-    lo_closed: bool
-    hi_closed: bool
-
-
-@dataclass(frozen=True)
-class Intervals:
-    """A union of intervals (one or more); order of the parts does not matter."""
-
-    parts: tuple[Interval, ...]
-
-
-@dataclass(frozen=True)
-class Items:
-    """Several values. `bracket` is "(" for a tuple, "[" for a list, "{" for a set and ""
-    for a bare comma list ("1, 2" or "x=1, x=2", a list of solutions)."""
-
-    members: tuple[Node, ...]
-    bracket: str
-    # "2,74" may be a list or a decimal comma: the one value it reads as (compare.py uses
-    # it only against a gold or an answer of one value).
-    decimal: Scalar | None = None
-
-    @property
-    def ordered(self) -> bool:
-        return self.bracket in ("(", "[")
-
-
-@dataclass(frozen=True)
-class Matrix:
-    rows: tuple[tuple[Node, ...], ...]
-
-
-Node = Union[Scalar, Equation, Intervals, Items, Matrix, Chain]  # noqa: UP007 (runtime alias)
-
-_RELATION = re.compile(r"\\le(?![a-zA-Z])|\\ge(?![a-zA-Z])|<|>")
-_VARIABLE = re.compile(r"[A-Za-z](?:_\{?\w+\}?)?|\\[A-Za-z]+|[A-Za-z]\s*\(\s*[A-Za-z]\s*\)")
-_INFINITY = re.compile(r"([-+]?)\s*\\infty|([-+]?)\s*\\inf(?![a-z])|([-+]?)\s*inf(?:inity)?")
 _MATRIX = re.compile(r"\\begin\{([pbBvV]?matrix|array)\}(?:\{[^{}]*\})?(.*?)\\end\{\1\}", re.DOTALL)
 _MEMBERSHIP = re.compile(r"[A-Za-z]\s*\\in\s*(.+)", re.DOTALL)
 _SET_BUILDER = re.compile(
     r"\\\{\s*[A-Za-z](?:\s*\\in\s*\\mathbb\s*\{?[RZNQ]\}?)?\s*(?::|\\mid|\|)\s*(.+)\\\}", re.DOTALL
 )
 _REALS = re.compile(r"\\mathbb\s*\{?\s*R\s*\}?|\\R(?![a-zA-Z])|\\Reals")
-_ABSOLUTE = re.compile(
-    r"\|\s*([A-Za-z])\s*(?:([-+])\s*(\d+(?:\.\d+)?))?\s*\|\s*(<|>|\\le|\\ge)\s*(\d+(?:\.\d+)?|\\frac\{\d+\}\{\d+\})"
-)
-_INNER_DEGREES = re.compile(r"(\d+(?:\.\d+)?)\s*\^\s*\{?\s*\\circ\s*\}?")
-_TRIG = re.compile(r"\\(?:sin|cos|tan|cot|sec|csc)(?![a-zA-Z])")
 _DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
 _LETTERS = re.compile(r"\\[A-Za-z]+|[A-Za-z]")
 _ARITHMETIC_COMMANDS = {"\\frac", "\\sqrt", "\\cdot", "\\times", "\\div", "\\pi"}
@@ -137,12 +76,12 @@ def _parse(text: str) -> Node | None:
     if m := _SET_BUILDER.fullmatch(text):
         return _parse(m.group(1))  # "\{x : x > 3\}" is the condition
     parts = [p for p in split_top(text, ("\\cup",)) if p]
-    if len(parts) > 1 and (intervals := [_interval(p, True) for p in parts]) and all(intervals):
-        return Intervals(tuple(i for i in intervals if i is not None))
-    if (interval := _interval(text)) is not None:
-        return Intervals((interval,))
-    if (inequality := _inequality(text)) is not None:
-        return inequality
+    if len(parts) > 1 and (union := [interval(p, True) for p in parts]) and all(union):
+        return Intervals(tuple(i for i in union if i is not None))
+    if (one := interval(text)) is not None:
+        return Intervals((one,))
+    if (relation := inequality(text)) is not None:
+        return relation
     for left, right, bracket in (("\\{", "\\}", "{"), ("(", ")", "("), ("[", "]", "["),
                                  ("\\langle", "\\rangle", "(")):  # fmt: skip
         if is_enclosed(text, left, right):
@@ -192,7 +131,7 @@ def _relation_or_value(text: str) -> Node | None:
     if not segments[0]:
         segments = segments[1:]  # "\\approx 3.14"
     name = None
-    if len(segments) > 1 and _VARIABLE.fullmatch(segments[0]) and segments[0] not in _CONSTANTS:
+    if len(segments) > 1 and VARIABLE.fullmatch(segments[0]) and segments[0] not in _CONSTANTS:
         name, segments = segments[0].replace(" ", ""), segments[1:]
     if not all(segments):
         return scalar(text)  # "3 \\approx" will not parse
@@ -241,163 +180,6 @@ def _named_tuple(names: list[str], value: str) -> Node | None:
 
 def _has_variable(text: str) -> bool:
     return any(t not in _ARITHMETIC_COMMANDS for t in _LETTERS.findall(text))
-
-
-def scalar(text: str) -> Scalar | None:
-    """A single value with its percent / degree marks and, when plain, its number."""
-    if numeral := bases.whole(text):
-        return Scalar(text=numeral.text, number=Number(numeral.value), numeral=numeral)
-    converted = bases.to_decimal(text)
-    if converted.refused:
-        return Scalar(text=text, blocked=converted.refused)
-    cleaned = clean(converted.text)
-    body = remove_group_commas(cleaned.text)
-    if not body:
-        return None
-    degrees = cleaned.degrees
-    if degrees and _TRIG.search(body):
-        body, degrees = body + "^\\circ", False  # "\\sin 60^\\circ": the angle's mark
-    # Degrees inside an expression ("\\sin 60^\\circ") are radians to the parser.
-    body = _INNER_DEGREES.sub(r"(\1 \\pi / 180)", body)
-    return Scalar(
-        text=body,
-        number=parse_number(body),
-        percent=cleaned.percent,
-        degrees=degrees,
-    )
-
-
-def _bound(text: str) -> Scalar | None:
-    m = _INFINITY.fullmatch(text.strip())
-    if m:
-        sign = next((g for g in m.groups() if g is not None), "")
-        return Scalar(text="-\\infty" if sign == "-" else "\\infty")
-    return scalar(text)
-
-
-def _interval(text: str, in_union: bool = False) -> Interval | None:
-    """ "[2, 5)" -> Interval; "(1, 2)" alone is left to the tuple rule (it may be a point)."""
-    if len(text) < 5 or text[0] not in "([" or text[-1] not in ")]":
-        return None
-    if text[0] == "(" and text[-1] == ")" and not in_union:
-        return None
-    if not is_enclosed(text, text[0], text[-1]):
-        return None
-    ends = split_top(text[1:-1], (",",))
-    if len(ends) != 2:
-        return None
-    lo, hi = _bound(ends[0]), _bound(ends[1])
-    if lo is None or hi is None:
-        return None
-    return Interval(lo, hi, text[0] == "[", text[-1] == "]")
-
-
-def open_interval(items: Items) -> Interval | None:
-    """Reads a 2-tuple "(a, b)" as the open interval it may also denote."""
-    if items.bracket != "(" or len(items.members) != 2:
-        return None
-    lo, hi = items.members
-    if not (isinstance(lo, Scalar) and isinstance(hi, Scalar)):
-        return None
-    return Interval(_bound(lo.text) or lo, _bound(hi.text) or hi, False, False)
-
-
-def _inequality(text: str) -> Intervals | None:
-    """ "2 \\le x < 5", "x > 3", "x < 1 or x > 3" as a union of intervals over one variable."""
-    if not _RELATION.search(text):
-        return None
-    if (absolute := _absolute(text)) is not None:
-        return absolute
-    pieces = split_top(text, (" or ", "\\cup", "\\lor"))
-    parts = [_chain(p) for p in pieces]
-    if not all(parts):
-        return None
-    return Intervals(tuple(p for p in parts if p is not None))
-
-
-def _absolute(text: str) -> Intervals | None:
-    """ "|x| < 2" is (-2, 2) and "|x - 1| \\ge 3" is (-\\infty, -2] \\cup [4, \\infty)."""
-    m = _ABSOLUTE.fullmatch(text)
-    if m is None:
-        return None
-    centre = parse_number(m.group(3).replace(" ", "")) if m.group(3) else Number(Fraction(0))
-    radius = parse_number(m.group(5))
-    if centre is None or radius is None:
-        return None
-    shift = centre.value if m.group(2) == "-" else -centre.value  # |x - c| is centred at c
-    lo, hi = _value_scalar(shift - radius.value), _value_scalar(shift + radius.value)
-    closed = m.group(4) in ("\\le", "\\ge")
-    if m.group(4) in ("<", "\\le"):
-        return Intervals((Interval(lo, hi, closed, closed),))
-    low = Interval(Scalar(text="-\\infty"), lo, False, closed)
-    return Intervals((low, Interval(hi, Scalar(text="\\infty"), closed, False)))
-
-
-def _value_scalar(value: Fraction) -> Scalar:
-    text = (
-        f"{value.numerator}" if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
-    )
-    return Scalar(text=text, number=Number(value))
-
-
-def _chain(text: str) -> Interval | None:
-    tokens = _RELATION.split(text)
-    ops = _RELATION.findall(text)
-    if len(ops) not in (1, 2) or len(tokens) != len(ops) + 1:
-        return None
-    tokens = [t.strip() for t in tokens]
-    if len(ops) == 1:
-        return _one_sided(tokens[0], ops[0], tokens[1])
-    # a < x < b (or a > x > b): the variable sits in the middle.
-    if not _VARIABLE.fullmatch(tokens[1]):
-        return None
-    lo_op, hi_op = ops
-    if _direction(lo_op) != _direction(hi_op):
-        return None
-    lo_text, hi_text = tokens[0], tokens[2]
-    if _direction(lo_op) == ">":
-        lo_text, hi_text = hi_text, lo_text
-        lo_op, hi_op = hi_op, lo_op
-    lo, hi = _bound(lo_text), _bound(hi_text)
-    if lo is None or hi is None:
-        return None
-    return Interval(lo, hi, _inclusive(lo_op), _inclusive(hi_op))
-
-
-def _one_sided(left: str, op: str, right: str) -> Interval | None:
-    for side in (left, right):
-        if side.startswith("-") and _VARIABLE.fullmatch(side[1:].strip()):
-            # "-x > -1" is "x < 1": negate both sides and turn the relation around.
-            flipped = {"<": ">", ">": "<", "\\le": "\\ge", "\\ge": "\\le"}[op]
-            return _one_sided(_negate(left), flipped, _negate(right))
-    if _VARIABLE.fullmatch(left):
-        value, var_is_less = right, _direction(op) == "<"
-    elif _VARIABLE.fullmatch(right):
-        value, var_is_less = left, _direction(op) == ">"
-    else:
-        return None
-    bound = _bound(value)
-    if bound is None:
-        return None
-    if var_is_less:
-        return Interval(Scalar(text="-\\infty"), bound, False, _inclusive(op))
-    return Interval(bound, Scalar(text="\\infty"), _inclusive(op), False)
-
-
-def _negate(text: str) -> str:
-    text = text.strip()
-    if text.startswith("-"):
-        return text[1:].strip()
-    plain = parse_number(text) is not None or _VARIABLE.fullmatch(text)
-    return f"-{text}" if plain else f"-({text})"
-
-
-def _direction(op: str) -> str:
-    return "<" if op in ("<", "\\le") else ">"
-
-
-def _inclusive(op: str) -> bool:
-    return op in ("\\le", "\\ge")
 
 
 def _matrix(body: str) -> Matrix | None:

@@ -52,14 +52,16 @@ _TEXT_WRAPPER = re.compile(r"\\(?:text|textrm|textbf|mbox|mathrm|mathbf|operator
 # digit and a group of exactly three digits. Plain commas are decided by the splitter.
 _GROUP_SEP = re.compile(r"(?<=\d)(?:\{,\}|\\,|\\ | )(?=\d{3}(?!\d))")
 
-_PERCENT = re.compile(r"\s*(?:\\%|%|\\text\{\s*\\?%\s*\}|\s+percent)\s*$", re.IGNORECASE)
+_PERCENT = re.compile(
+    r"\s*(?:\\%|%|\\text\{\s*(?:\\?%|percent)\s*\}|\s+percent)\s*$", re.IGNORECASE
+)
 _DEGREES = re.compile(
     r"\s*(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|\\degree|\s+degrees?)\s*$", re.IGNORECASE
 )
 _CURRENCY = re.compile(r"\\\$|\$|US\$|\bUSD\b|€|£|¥|₹|\\euro|\\pounds|\bRs\.?(?=\s*\d)")
 # A unit after a number: "18\text{ meters}", "18 cm", "18\,\mathrm{kg}^2".
 _TEXT_UNIT = re.compile(
-    r"(?<=[\d}])\s*\\(?:text|mbox|mathrm|textrm)\{\s*(?:[A-Za-z]{2,}|[mgslhLKNJWVA]\b)[A-Za-z\s.]*\}"
+    r"(?<=[\d}])\s*\\(?:text|mbox|mathrm|textrm)\{\s*(?:[A-Za-z]{2,}|[mgslhLKNJWVA]\b)[A-Za-z\s./]*\}"
     r"(?:\^\s*\{?[23]\}?)?"
 )
 # "12^{th}", "12^{\\text{th}}", "15th": an ordinal is its number.
@@ -141,10 +143,10 @@ def clean(text: str) -> Cleaned:
     text = basic(text)
     text = _CURRENCY.sub("", text).strip()
     text = _ORDINAL.sub("", text)
-    text = _TEXT_UNIT.sub("", text).strip()
-    percent = bool(_PERCENT.search(text))
+    percent = bool(_PERCENT.search(text))  # before units: "\\text{ percent}" is no unit
     if percent:
         text = _PERCENT.sub("", text)
+    text = _TEXT_UNIT.sub("", text).strip()
     degrees = bool(_DEGREES.search(text))
     if degrees:
         text = _DEGREES.sub("", text)

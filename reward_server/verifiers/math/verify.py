@@ -90,7 +90,8 @@ Sets, tuples, intervals, matrices
     of intervals (not merged: "[1,2]\\cup[2,3]" is not "[1,3]"). "x \\in [1,2]" is the
     interval and a set-builder "\\{x : x > 3\\}" (also "\\{x \\in \\mathbb{R} \\mid ...\\}") is its
     condition. "\\leqslant", "≤", "⩽" are "\\le"; "-x > -1" is "x < 1"; "|x| < 2" is (-2, 2)
-    and "|x - 1| \\ge 3" is (-\\infty, -2] \\cup [4, \\infty); "\\mathbb{R}" is (-\\infty, \\infty).
+    and "|x - 1| \\ge 3" is (-\\infty, -2] \\cup [4, \\infty); "\\mathbb{R}" is (-\\infty, \\infty);
+    "x \\ge 1 and x \\le 3" (or with a comma) is [1, 3] (intervals.py).
 
 Labelled answers (labels.py)
     A left side that names the quantity is a label, not an equation: a variable, a word or
@@ -124,8 +125,8 @@ Numbers (numbers.py, no sympy)
     Percent: "25\\%" is 0.25 and a percent sign may also simply be dropped: gold "25\\%"
     accepts "25", "25\\%" and "0.25"; gold "0.25" accepts "25\\%"; gold 25 accepts "25\\%".
     Units and currency are dropped: "\\$18", "18 dollars", "18 cm", "18\\text{ meters}",
-    "USD 18", "€18", "40 candies"; ordinals are their number ("12^{th}", "15th day"); a
-    scale word is no unit ("5 thousand" is not 5).
+    "USD 18", "€18", "40 candies", "40 \\text{ km/h}"; ordinals are their number ("12^{th}",
+    "15th day"); a scale word is no unit ("5 thousand" is not 5).
     Degrees: a degree mark may be dropped or converted: gold "90^\\circ" accepts "90",
     "90°" and "\\frac{\\pi}{2}"; gold "\\frac{\\pi}{2}" accepts "90^\\circ" (but not a bare 90,
     which is ambiguous); gold "90" accepts "90^\\circ". Degrees inside an expression are

@@ -67,6 +67,9 @@ ANSWER_FORM_CASES: dict[str, list[tuple[str, str, Verdict]]] = {
         (r"(-\infty, -1) \cup (1, \infty)", r"\boxed{|x| > 1}", C),
         (r"(-\infty, -1) \cup (1, \infty)", r"\boxed{|x| < 1}", W),
         (r"\mathbb{R}", r"\boxed{(-\infty, \infty)}", C),
+        ("[1, 3]", r"\boxed{x \geq 1 \text{ and } x \leq 3}", C),  # both bounds of one variable
+        ("[1, 3)", r"\boxed{x \geq 1 \text{ and } x \leq 3}", W),
+        ("[1, 3]", r"\boxed{x \geq 1 \text{ and } y \leq 3}", W),
     ],
     "numbers written differently": [
         ("0.4", r"\boxed{.4}", C),
@@ -83,6 +86,8 @@ ANSWER_FORM_CASES: dict[str, list[tuple[str, str, Verdict]]] = {
         ("15", r"\boxed{15\text{th day}}", C),
         ("40", r"\boxed{40 \text{ candies}}", C),
         ("40", r"\boxed{4 \text{ candies}}", W),
+        ("40", r"\boxed{40 \text{ km/h}}", C),
+        ("0.5", r"\boxed{50\text{ percent}}", C),
         ("5000", r"\boxed{5 \text{ thousand}}", W),  # a scale word is no unit
         (r"0.\overline{3}", r"\boxed{\frac{1}{3}}", C),  # a repeating decimal is exact
         (r"0.\overline{3}", r"\boxed{0.333}", C),
