@@ -187,8 +187,9 @@ Hidden and decorated content (markup.py)
 Everything else: symbolic equivalence
     sympy / math-verify decide (\\sqrt{8} = 2\\sqrt{2}, \\frac{\\sqrt3}{2}, e^{i\\pi} forms;
     "i" is the imaginary unit, Python's "x**2" is x^2). Unicode digits count as digits.
-    Constants are compared exactly (sympy simplification, then 60 significant digits),
-    never with math-verify's 6-digit float rounding. math-verify's timeouts are off
+    Constants are compared exactly (60 significant digits, and sympy simplification when
+    those cannot tell), never with math-verify's 6-digit float rounding; polynomials with
+    rational coefficients by expanding their difference. math-verify's timeouts are off
     (parsing_timeout=None, timeout_seconds=None): they use SIGALRM, and our caller
     enforces a wall-clock limit by killing the worker process instead.
 
