@@ -16,12 +16,14 @@ MAX_SYMBOLIC_DEPTH = 24
 MAX_EXPONENT = 10_000
 MAX_FACTORIAL = 1_000
 MAX_DIGIT_RUN = 400
+MAX_WORDS = 10
 
 _CARET = re.compile(r"\^|\*\*")
 _PLAIN_EXPONENT = re.compile(r"\s*([-+]?\d+(?:\.\d+)?)")
 _SMALL_POWER = re.compile(r"\s*(\d+)\s*\^\s*\{?\s*(\d+)\s*\}?\s*")
 _FACTORIAL = re.compile(r"(\d+)\s*!")
 _DIGIT_RUN = re.compile(rf"\d{{{MAX_DIGIT_RUN + 1},}}")
+_WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}")
 _HYPER = re.compile(r"\\uparrow|↑")
 
 
@@ -29,6 +31,8 @@ def blocked_reason(text: str) -> str | None:
     """ "too large" / "too complex" when `text` must not reach sympy, else None."""
     if len(text) > MAX_SYMBOLIC_CHARS or max_depth(text) > MAX_SYMBOLIC_DEPTH:
         return "too complex"
+    if len(_WORD.findall(text)) > MAX_WORDS:
+        return "prose, not a value"  # the parser would multiply every letter of it
     if _HYPER.search(text) or _DIGIT_RUN.search(text):
         return "too large"
     if any(int(m.group(1)) > MAX_FACTORIAL for m in _FACTORIAL.finditer(text)):

@@ -39,10 +39,11 @@ _COMMENT = re.compile(
     r"(?<=\S)\s*(?:\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:\(\s*[A-Za-z]{2,}|(?:for|where|when"
     r"|if|since|because|as|which|with|provided|given|unless|except|in all|at)\b)"
     r"|,?\s*\\forall(?![a-zA-Z])|,\s*[A-Za-z]\s*\\in\s*\\mathbb\s*\{?[RZNQC]\}?)"
-    r"(?!.*(?:else|otherwise)).{0,40}$"
+    r"(?!.{0,40}?(?:else|otherwise)).{0,40}$"
 )
 # "2{,}74": a braced comma not followed by a group of three digits is a decimal comma.
 _DECIMAL_BRACE_COMMA = re.compile(r"(?<=\d)\{,\}(?=\d(?!\d\d(?!\d)))")
+_MAX_COMMENTED_CHARS = 2_000  # longer answers are compared as text only (guard.py)
 _EMPTY_SET = re.compile(r"\\varnothing(?![a-zA-Z])|\\\{\s*\\\}")
 _PYTHON_POWER = re.compile(r"(?<=[\w)}])\s*\*\*\s*(?=[\w({-])")
 _TEXT_JOINER = re.compile(r"\\(?:text|textrm|mbox|mathrm)\{\s*(or|and)\s*\}", re.IGNORECASE)
@@ -104,7 +105,8 @@ def basic(text: str) -> str:
     text = _SLANTED.sub(lambda m: "\\" + m.group(1)[:2], text)
     text = text.replace("\\leq", "\\le").replace("\\geq", "\\ge").replace("\\neq", "\\ne")
     text = _GLUED_OR.sub(" or ", text)
-    text = _COMMENT.sub("", text)
+    if len(text) <= _MAX_COMMENTED_CHARS:
+        text = _COMMENT.sub("", text)
     text = _EMPTY_SET.sub(r"\\emptyset", text)
     text = text.replace("\\lt", "<").replace("\\gt", ">")
     text = _TEXT_JOINER.sub(lambda m: f" {m.group(1).lower()} ", text)

@@ -196,8 +196,9 @@ Everything else: symbolic equivalence
 Robustness
     Nothing reaches sympy unless guard.py allows it: at most 400 characters, bracket depth
     at most 24, no power tower or exponent above 10^4, no factorial above 1000, no literal
-    of more than 400 digits. Other answers are compared as text only: equal text is
-    CORRECT ("exact"), anything else WRONG with detail "too large" / "too complex"
+    of more than 400 digits, no more than 10 words of prose. Other answers are compared as
+    text only: equal text is CORRECT ("exact"), anything else WRONG with detail "too
+    large" / "too complex" / "prose, not a value"
     (10^{10^{10}} vs 10^{10^{10}}+1 is WRONG, 5^{5^{5^{5^5}}} vs itself is CORRECT).
     Two numbers with only a blank between them ("4 2") never reach sympy, which adds them.
     Braces are matched iteratively (20,000 nested braces are fine). `verify` never raises:
