@@ -182,7 +182,7 @@ def optimizer_step(optimizer: torch.optim.Optimizer, max_grad_norm: float | None
 
 def _normalisers(
     minibatch: Mapping[str, Any], loss_config: LossConfig
-) -> tuple[float | Tensor, Tensor | None]:
+) -> tuple[float, Tensor | None]:
     """What this rank divides by: its rows for the row-weighted loss types, and the
     active-token count of the accumulated batch for ``dapo``/``cispo``.
 
@@ -190,7 +190,7 @@ def _normalisers(
     that averaging the ranks' gradients gives exactly the update of one process holding
     all their rows, however unevenly the rows (and tokens) are spread.
     """
-    rows: float | Tensor = minibatch["mask"].size(0)
+    rows: float = minibatch["mask"].size(0)
     num_items = None
     if loss_config.loss_type in GLOBAL_NORMALISED:
         mask = minibatch["mask"]
