@@ -67,10 +67,12 @@ def parse_answer(text: str) -> Node | None:
 def _parse(text: str) -> Node | None:
     if _REALS.fullmatch(text):
         text = "(-\\infty, \\infty)"  # the whole real line
-    if m := _MATRIX.fullmatch(text):
-        return _matrix(m.group(2))
-    if text[:1] in "([" and (m := _MATRIX.fullmatch(text[1:-1].strip())):
-        return _matrix(m.group(2))  # "\\left[\\begin{array}..\\end{array}\\right]"
+    # One matrix only: "A + B" also starts with \\begin and ends with \\end (compare.py
+    # evaluates such an expression).
+    for body in (text, text[1:-1].strip() if text[:1] in "([" else ""):
+        # The second: "\\left[\\begin{array}..\\end{array}\\right]".
+        if (m := _MATRIX.fullmatch(body)) and "\\end{" not in m.group(2):
+            return _matrix(m.group(2))
     if m := _MEMBERSHIP.fullmatch(text):
         return _parse(m.group(1))  # "x \in [1, 2]" is the interval
     if m := _SET_BUILDER.fullmatch(text):

@@ -200,6 +200,8 @@ def _as_items(matrix: Matrix) -> Items | None:
 
 
 def _matrices(gold: Node, answer: Node) -> Match:
+    if isinstance(gold, Matrix) and isinstance(answer, Scalar) and "\\begin" in answer.text:
+        return _matrix_expression(gold, answer)
     if isinstance(gold, Matrix) and not isinstance(answer, Matrix):
         vector = _as_items(gold)
         return _items(vector, answer) if vector else Match(False, "expected a matrix")
@@ -211,6 +213,23 @@ def _matrices(gold: Node, answer: Node) -> Match:
     matches = [equivalent(g, a) for g, a in cells]
     failed = next((m for m in matches if not m.ok), None)
     return failed or _worst(matches)
+
+
+def _matrix_expression(gold: Matrix, answer: Scalar) -> Match:
+    """Matrix arithmetic in the answer ("A + B", "2A", "AB"), evaluated, then cell by cell."""
+    if answer.blocked:
+        return Match(False, answer.blocked)
+    value = symbolic.matrix_value(answer.text)
+    if value is None:
+        return Match(False, "expected a matrix")
+    if value.shape != (len(gold.rows), len(gold.rows[0])):
+        return Match(False, "matrix shapes differ")
+    for cell, entry in zip(_cells(gold), value, strict=True):
+        if not isinstance(cell, Scalar) or (g := _sym_of(cell)) is None:
+            return Match(False, "matrix cell does not parse")
+        if not symbolic.values_equal(g, entry):
+            return Match(False, "matrix cells differ")
+    return Match(True, "symbolic")
 
 
 def _cells(matrix: Matrix) -> list[Node]:

@@ -50,8 +50,11 @@ _PHRASE = re.compile(r"[aA][nN][sS][wW][eE][rR]\s*(?:\*+\s*)?(?:[iI][sS]\b\s*:?|
 # may precede "####" (`^\s*` would rescan every following blank line from each line start).
 _GSM8K = re.compile(r"^[^\S\n]*####\s*(.*)$", re.MULTILINE)
 _MATH_SPAN = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
-# For a bare answer: inline math ("$..$", "\\(..\\)") stays on one line, display math may not.
-_BARE_SPAN = re.compile(r"\$\$(.+?)\$\$|\$([^\n$]+?)\$|\\\(([^\n]+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
+# For a bare answer: inline math ("$..$", "\\(..\\)") stays on one line, display math may not;
+# an escaped dollar ("\\$") inside inline math is a dollar sign, not its end.
+_BARE_SPAN = re.compile(
+    r"\$\$(.+?)\$\$|(?<!\\)\$((?:[^\n$\\]|\\[^\n])+?)\$|\\\(([^\n]+?)\\\)|\\\[(.+?)\\\]", re.DOTALL
+)
 _SENTENCE_END = re.compile(r"\.(?=\s+[A-Z(<]|\s*$)|\n")
 _JOINED_SPAN = re.compile(
     r"\s*(,?\s*\(?\s*(?:and|or)|,)\s*(?:maybe|perhaps|possibly|even|also)?\s*"

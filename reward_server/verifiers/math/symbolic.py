@@ -136,3 +136,15 @@ def rational_approximation(value: Any, digits: int) -> Fraction | None:
     if not approx.is_real or approx.has(sympy.nan, sympy.zoo):
         return None
     return Fraction(str(sympy.Float(approx, digits + 20)))
+
+
+def matrix_value(text: str) -> Any | None:
+    """The explicit matrix of an expression of matrices ("A + B", "2A", "AB"), else None."""
+    value = to_sympy(text)
+    if value is None:
+        return None
+    try:
+        value = value.doit() if hasattr(value, "doit") else value
+        return value if isinstance(value, sympy.MatrixBase) else None
+    except (TypeError, ValueError, sympy.ShapeError):
+        return None  # shapes that do not add or multiply

@@ -71,7 +71,8 @@ Hedging
 Sets, tuples, intervals, matrices
     A bare list ("1, 2", "x=1, x=2"), a set "\\{1,2\\}" and a list of solutions compare in
     any order; tuples/points "(1,2)" and vectors compare in order; matrices
-    (pmatrix/bmatrix/...) element-wise with equal shapes. Whether order matters is decided
+    (pmatrix/bmatrix/...) element-wise with equal shapes; matrix arithmetic in an answer
+    ("A + B", "2A", "AB") is evaluated first. Whether order matters is decided
     by the gold. A missing or an extra member is WRONG ("incomplete" / "too many values").
     "x=1, y=2" (different variables) is an ordered solution: variables must match.
     A solution set counts a member given twice once. "p=5, q=2; p=7, q=2" is a list of

@@ -7,6 +7,7 @@ from __future__ import annotations
 from reward_server.outcome import Verdict
 
 C, W, N = Verdict.CORRECT, Verdict.WRONG, Verdict.NO_ANSWER
+SUM = r"\begin{pmatrix}6&8\\10&12\end{pmatrix}"
 
 ANSWER_FORM_CASES: dict[str, list[tuple[str, str, Verdict]]] = {
     "labelled answers": [
@@ -120,6 +121,20 @@ ANSWER_FORM_CASES: dict[str, list[tuple[str, str, Verdict]]] = {
         ("7 = 11a + c", r"\boxed{11a + c = 7}", C),
         ("11a + c", r"\boxed{7 = 11a + c}", W),
     ],
+    "matrix arithmetic": [
+        (SUM, r"\boxed{2\begin{pmatrix}3&4\\5&6\end{pmatrix}}", C),
+        (SUM, r"\boxed{2\begin{pmatrix}3&4\\5&7\end{pmatrix}}", W),
+        (
+            SUM,
+            r"\boxed{\begin{pmatrix}1&2\\3&4\end{pmatrix}+\begin{pmatrix}5&6\\7&8\end{pmatrix}}",
+            C,
+        ),
+        (
+            SUM,
+            r"\boxed{\begin{pmatrix}1&2\end{pmatrix}+\begin{pmatrix}5&6\\7&8\end{pmatrix}}",
+            W,  # shapes that do not add
+        ),
+    ],
     "text and trailing comments": [
         ("5", r"\boxed{\text{5}}", C),
         ("5", r"\boxed{\text{6}}", W),
@@ -140,6 +155,7 @@ ANSWER_FORM_CASES: dict[str, list[tuple[str, str, Verdict]]] = {
         ("x = 3, y = 4", "The answer is $x = 3$ and $y = 5$.", W),
         ("9", "Answer \\[ \n 9 \n \\]", C),
         ("9", "Answer $ \n 9 \n $", N),  # inline math does not span lines
+        ("10/9", r"Answer $ \frac{1}{2} \$ = \frac{10}{9} $", C),  # \$ inside math is a dollar
         ("2", "The answer is $2$ or $3$.", W),  # alternatives in math spans are a hedge
         ("2, 3", "The answer is $2$ or $3$.", C),
         ("4", "Answer: $4$ (or maybe $5$ if the ends count)", W),
