@@ -78,10 +78,10 @@ class Counts:
 class Verdicts:
     """The verdicts of one worker process: the current group's, and an LRU across groups."""
 
-    size: int
-    _lru: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
-    _group: dict[Hashable, Any] = field(default_factory=dict)
-    _counts: Counts = field(default_factory=Counts)
+    size: int  # verdicts kept across groups; 0: none
+    _lru: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict, init=False)
+    _group: dict[Hashable, Any] = field(default_factory=dict, init=False)
+    _counts: Counts = field(default_factory=Counts, init=False)
 
     def __post_init__(self) -> None:
         if self.size < 0:
