@@ -37,7 +37,7 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.hard_math_groups import hard_group, hard_problem  # noqa: E402
+from bench.hard_math_groups import HardProblem, hard_group, hard_problem  # noqa: E402
 from reward_server.api import reward_pb2  # noqa: E402
 from reward_server.client.aio import AsyncRewardClient  # noqa: E402
 from reward_server.client.groups import math_group  # noqa: E402
@@ -81,10 +81,14 @@ def gsm8k_workload(args: argparse.Namespace) -> list[Group]:
 
 def hard_workload(args: argparse.Namespace) -> list[Group]:
     rng = random.Random(args.seed)
-    problems = [hard_problem(rng) for _ in range(max(1, args.groups // args.epochs))]
+    problems: dict[str, HardProblem] = {}  # by gold: a gold comes back only with --epochs
+    while len(problems) < max(1, args.groups // args.epochs):
+        problem = hard_problem(rng)
+        problems.setdefault(problem.gold, problem)
     workload = []
+    distinct = list(problems.values())
     for i in range(args.groups):
-        problem = problems[i % len(problems)]
+        problem = distinct[i % len(distinct)]
         samples = hard_group(problem, args.group_size, rng)
         workload.append(_group(problem.gold, f"${problem.gold}$", samples))
     return workload
