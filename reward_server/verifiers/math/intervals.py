@@ -15,6 +15,9 @@ from reward_server.verifiers.math.tree import Interval, Intervals, Items, Scalar
 RELATION = re.compile(r"\\le(?![a-zA-Z])|\\ge(?![a-zA-Z])|<|>")
 VARIABLE = re.compile(r"[A-Za-z](?:_\{?\w+\}?)?|\\[A-Za-z]+|[A-Za-z]\s*\(\s*[A-Za-z]\s*\)")
 _INFINITY = re.compile(r"([-+]?)\s*\\infty|([-+]?)\s*\\inf(?![a-z])|([-+]?)\s*inf(?:inity)?")
+_ABSOLUTE_BETWEEN = re.compile(
+    r"([^<>|\\]*|\\frac\{\d+\}\{\d+\})\s*(<|\\le)\s*\|\s*([A-Za-z])\s*\|\s*(<|\\le)\s*(.+)"
+)
 _ABSOLUTE = re.compile(
     r"\|\s*([A-Za-z])\s*(?:([-+])\s*(\d+(?:\.\d+)?))?\s*\|\s*(<|>|\\le|\\ge)\s*(\d+(?:\.\d+)?|\\frac\{\d+\}\{\d+\})"
 )
@@ -97,6 +100,8 @@ def _one_variable(text: str) -> str | None:
 
 def _absolute(text: str) -> Intervals | None:
     """ "|x| < 2" is (-2, 2) and "|x - 1| \\ge 3" is (-\\infty, -2] \\cup [4, \\infty)."""
+    if (m := _ABSOLUTE_BETWEEN.fullmatch(text)) is not None:
+        return _absolute_between(m)
     m = _ABSOLUTE.fullmatch(text)
     if m is None:
         return None
@@ -111,6 +116,17 @@ def _absolute(text: str) -> Intervals | None:
         return Intervals((Interval(lo, hi, closed, closed),))
     low = Interval(Scalar(text="-\\infty"), lo, False, closed)
     return Intervals((low, Interval(hi, Scalar(text="\\infty"), closed, False)))
+
+
+def _absolute_between(m: re.Match[str]) -> Intervals | None:
+    """ "1 \\le |z| \\le \\frac{3}{2}" is [-3/2, -1] \\cup [1, 3/2]."""
+    low, high = parse_number(m.group(1)), parse_number(m.group(5))
+    if low is None or high is None or not 0 < low.value < high.value:
+        return None
+    lo_closed, hi_closed = m.group(2) == "\\le", m.group(4) == "\\le"
+    a, b = low.value, high.value
+    negative = Interval(_value_scalar(-b), _value_scalar(-a), hi_closed, lo_closed)
+    return Intervals((negative, Interval(_value_scalar(a), _value_scalar(b), lo_closed, hi_closed)))
 
 
 def _value_scalar(value: Fraction) -> Scalar:

@@ -91,7 +91,8 @@ Sets, tuples, intervals, matrices
     of intervals (not merged: "[1,2]\\cup[2,3]" is not "[1,3]"). "x \\in [1,2]" is the
     interval and a set-builder "\\{x : x > 3\\}" (also "\\{x \\in \\mathbb{R} \\mid ...\\}") is its
     condition. "\\leqslant", "≤", "⩽" are "\\le"; "-x > -1" is "x < 1"; "|x| < 2" is (-2, 2)
-    and "|x - 1| \\ge 3" is (-\\infty, -2] \\cup [4, \\infty); "\\mathbb{R}" is (-\\infty, \\infty);
+    and "|x - 1| \\ge 3" is (-\\infty, -2] \\cup [4, \\infty),
+    "1 \\le |z| \\le 2" is [-2, -1] \\cup [1, 2]; "\\mathbb{R}" is (-\\infty, \\infty);
     "x \\ge 1 and x \\le 3" (or with a comma) is [1, 3] (intervals.py).
 
 Labelled answers (labels.py)

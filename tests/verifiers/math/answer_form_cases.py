@@ -67,6 +67,8 @@ ANSWER_FORM_CASES: dict[str, list[tuple[str, str, Verdict]]] = {
         (r"(0, \infty)", r"\boxed{\{x \in \mathbb{R} : x \ge 0\}}", W),
         (r"(-\infty, -1) \cup (1, \infty)", r"\boxed{|x| > 1}", C),
         (r"(-\infty, -1) \cup (1, \infty)", r"\boxed{|x| < 1}", W),
+        (r"[-3, -1] \cup [1, 3]", r"\boxed{1 \le |x| \le 3}", C),
+        (r"[-3, -1] \cup [1, 3]", r"\boxed{1 < |x| \le 3}", W),
         (r"\mathbb{R}", r"\boxed{(-\infty, \infty)}", C),
         ("[1, 3]", r"\boxed{x \geq 1 \text{ and } x \leq 3}", C),  # both bounds of one variable
         ("[1, 3)", r"\boxed{x \geq 1 \text{ and } x \leq 3}", W),
