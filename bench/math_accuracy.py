@@ -10,13 +10,14 @@ Two sets, both in tests/fixtures/:
   answers, false-positive traps), about half equivalent. Accuracy and false positives
   (a non-equivalent pair judged correct) are printed per judge, overall and per class.
 
-Both judges run in this process on the same text: ours through `parse_gold` / `verify`
-(the code every math worker runs), Math-Verify through `parse` / `verify` (gold and answer
-parsed with its default extraction; on the hard pairs a gold without math delimiters is
-wrapped in "$...$", as its LaTeX extraction needs them; the suite's golds are as its tests
-give them). `--disagreements` lists the cases where ours differs.
+Both judges see the same text: ours through `parse_gold` / `verify` in this process (the
+code every math worker runs) or, with --target, through a running server's gRPC contract
+(one group per pair); Math-Verify through `parse` / `verify` (gold and answer parsed with
+its default extraction; on the hard pairs a gold without math delimiters is wrapped in
+"$...$", as its LaTeX extraction needs them; the suite's golds are as its tests give
+them). `--disagreements` lists the cases where ours differs.
 
-    python bench/math_accuracy.py [--disagreements]
+    python bench/math_accuracy.py [--disagreements] [--target HOST:PORT]
 """
 
 from __future__ import annotations
@@ -67,14 +68,36 @@ def delimited(gold: str) -> str:
     return gold if "$" in gold or "\\boxed" in gold else f"${gold}$"
 
 
-def judge_all(rows: list[dict], wrap_gold: bool) -> dict[str, list[bool]]:
+def through_server(address: str, rows: list[dict]) -> list[bool]:
+    """Our verdicts through a running server's gRPC contract: one group per pair, a gold
+    the server refuses (a group error) counts as not correct."""
+    from reward_server.client import RewardClient, math_group
+
+    with RewardClient(address, timeout=120) as client:
+        client.wait_ready(60)
+        groups = [
+            math_group(r["gold"], [r["answer"]], group_id=f"p{i}") for i, r in enumerate(rows)
+        ]
+        results = []
+        for start in range(0, len(groups), 32):
+            results += client.score(groups[start : start + 32])
+    return [
+        not result.HasField("error") and result.scores[0].components["correctness"] == 1.0
+        for result in results
+    ]
+
+
+def judge_all(rows: list[dict], wrap_gold: bool, target: str | None) -> dict[str, list[bool]]:
     verdicts: dict[str, list[bool]] = {}
     for name, judge in (("this server", ours), ("Math-Verify", math_verify)):
         start = time.perf_counter()
         wrap = wrap_gold and judge is math_verify
-        verdicts[name] = [
-            judge(delimited(r["gold"]) if wrap else r["gold"], r["answer"]) for r in rows
-        ]
+        if judge is ours and target:
+            verdicts[name] = through_server(target, rows)
+        else:
+            verdicts[name] = [
+                judge(delimited(r["gold"]) if wrap else r["gold"], r["answer"]) for r in rows
+            ]
         print(f"  {name}: judged {len(rows)} pairs in {time.perf_counter() - start:.1f} s")
     return verdicts
 
@@ -118,14 +141,15 @@ def hard_report(rows: list[dict], verdicts: dict[str, list[bool]], show: bool) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--disagreements", action="store_true", help="list our misses")
+    parser.add_argument("--target", help="HOST:PORT of a running server to judge ours through")
     args = parser.parse_args()
     logging.disable(logging.WARNING)  # Math-Verify warns on every unparsable answer
     suite = load(SUITE, "pred")
     print("Math-Verify's regression cases:")
-    suite_report(suite, judge_all(suite, wrap_gold=False), args.disagreements)
+    suite_report(suite, judge_all(suite, False, args.target), args.disagreements)
     hard = load(HARD, "answer")
     print("\nHard pairs:")
-    hard_report(hard, judge_all(hard, wrap_gold=True), args.disagreements)
+    hard_report(hard, judge_all(hard, True, args.target), args.disagreements)
 
 
 if __name__ == "__main__":
