@@ -5,7 +5,7 @@ costs ~1 ms. The zygote is a fresh exec that never runs candidate code or sees a
 data (only the pipe fds and limits, over a private socketpair); it runs as root like the
 supervisor, so a candidate (another uid) can neither signal it nor change its limits,
 and its children drop to the candidate uid (processes.child_setup). After every reset it
-must still be sleeping, answering and scheduled as it was started, else it is replaced.
+must still be alive (not stopped) and scheduled as it was started, else it is replaced.
 Its grandchildren are reparented to the supervisor, which waits for them like any other
 candidate.
 """
@@ -74,10 +74,13 @@ class Zygote:
         return (pid, *ours)
 
     def waiting(self) -> bool:
-        """Alive and asleep on its socket (checked before each fork)."""
+        """Alive and not stopped: asleep on its socket, or still runnable on its way back
+        to it after its last reply (on a loaded machine it may not have been scheduled
+        yet; replacing it then cost a whole interpreter start). Checked before each fork;
+        a zygote that stopped answering fails the fork by its socket timeout instead."""
         try:
             with open(f"/proc/{self.pid}/stat", "rb") as f:
-                return f.read().rsplit(b")", 1)[1].split()[0] == b"S"
+                return f.read().rsplit(b")", 1)[1].split()[0] in (b"S", b"R", b"D")
         except OSError:
             return False
 
