@@ -34,6 +34,10 @@ __all__ = [
 ]  # fmt: skip
 
 _MATRIX = re.compile(r"\\begin\{([pbBvV]?matrix|array)\}(?:\{[^{}]*\})?(.*?)\\end\{\1\}", re.DOTALL)
+_SYSTEM = re.compile(
+    r"\\begin\{(cases|aligned|align\*?|gathered|split|array)\}(?:\{[^{}]*\})?(.*?)\\end\{\1\}",
+    re.DOTALL,
+)
 _MEMBERSHIP = re.compile(r"[A-Za-z]\s*\\in\s*(.+)", re.DOTALL)
 _SET_BUILDER = re.compile(
     r"\\\{\s*[A-Za-z](?:\s*\\in\s*\\mathbb\s*\{?[RZNQ]\}?)?\s*(?::|\\mid|\|)\s*(.+)\\\}", re.DOTALL
@@ -67,6 +71,8 @@ def parse_answer(text: str) -> Node | None:
 def _parse(text: str) -> Node | None:
     if _REALS.fullmatch(text):
         text = "(-\\infty, \\infty)"  # the whole real line
+    if (rows := _system(text)) is not None:
+        return _items(rows, "")  # "\\begin{cases} x = 1 \\\\ y = 2 \\end{cases}": a solution
     # One matrix only: "A + B" also starts with \\begin and ends with \\end (compare.py
     # evaluates such an expression).
     for body in (text, text[1:-1].strip() if text[:1] in "([" else ""):
@@ -105,6 +111,24 @@ def _parse(text: str) -> Node | None:
             return replace(items, decimal=scalar(text.replace(",", ".")))
         return items
     return _relation_or_value(text)
+
+
+def _system(text: str) -> list[str] | None:
+    """The lines of a system of equations: a cases / aligned / gathered block (also an
+    array of equations after "\\{"), or lines broken by "\\\\" outside any block."""
+    body = text[2:].strip() if text.startswith("\\{") else text
+    body = body.removesuffix(".").strip()
+    m = _SYSTEM.fullmatch(body)
+    if m is not None and "\\end{" not in m.group(2):
+        lines = m.group(2)
+    elif "\\begin" not in text and "\\\\" in text:
+        lines = text
+    else:
+        return None
+    rows = [r.replace("&", "").strip() for r in split_top(lines, ("\\\\",))]
+    rows = [r.rstrip(",;").strip() for r in rows if r.strip()]
+    # Every line an equation: a piecewise definition or a matrix is not a system.
+    return rows if len(rows) > 1 and all("=" in r for r in rows) else None
 
 
 def _plus_minus(base: str, offset: str) -> Node | None:

@@ -75,6 +75,9 @@ Sets, tuples, intervals, matrices
     ("A + B", "2A", "AB") is evaluated first. Whether order matters is decided
     by the gold. A missing or an extra member is WRONG ("incomplete" / "too many values").
     "x=1, y=2" (different variables) is an ordered solution: variables must match.
+    A system written as a block ("\\begin{cases} x = 1 \\\\ y = 2 \\end{cases}", aligned,
+    gathered, an array after "\\{") or as lines broken by "\\\\" is that list, when every line
+    is an equation.
     A solution set counts a member given twice once. "p=5, q=2; p=7, q=2" is a list of
     solutions; "(11,7) or (7,11)" and "21, 16 or 11" in a gold are lists. Indexed names of
     one unknown ("x_1 = 2, x_2 = 3"; x, y, z, t) list its roots in any order; other

@@ -33,6 +33,9 @@ ANSWER_FORM_CASES: dict[str, list[tuple[str, str, Verdict]]] = {
         ("a_1 = 3, a_2 = 5", r"\boxed{5, 3}", W),  # terms of a sequence: in order
         ("p=5, q=2; p=7, q=2", r"\boxed{(7, 2), (5, 2)}", C),
         ("p=5, q=2; p=7, q=2", r"\boxed{(5, 2)}", W),
+        ("x = 1, y = 2", r"\boxed{\begin{cases} x = 1 \\ y = 2 \end{cases}}", C),  # a system
+        ("x = 1, y = 2", r"\boxed{\begin{aligned} x &= 2 \\ y &= 1 \end{aligned}}", W),
+        ("x = 1, y = 2", r"\boxed{\left\{\begin{array}{l} x = 1 \\ y = 2 \end{array}\right.}", C),
     ],
     "solution sets and lists": [
         ("(1, 2), (2, 1), (3, 3)", r"\boxed{(3,3),\ (2,1),\ (1,2)}", C),
