@@ -177,7 +177,8 @@ def _equality(text: str) -> Node | None:
     if (names := labels.tuple_names(lhs)) is not None:
         return _named_tuple(names, value)  # "(p, q) = (3, 2)"
     if (name := labels.label_name(lhs)) is not None:
-        return _named(_equality(value), name)  # "x = 5", "AB = 4", "T(10) = 2"
+        # "x = 5", "AB = 4", "T(10) = 2"; "S = \\{1, 2\\}" names a set.
+        return _named(_equality(value) if len(sides) > 2 else _parse(value), name)
     if len(sides) == 2 and not _has_variable(lhs) and _has_variable(value):
         # "7 = 11a + c" states an equation, not the value 11a + c.
         return Equation(lhs=lhs, rhs=value)

@@ -124,7 +124,7 @@ def _items(gold: Items, answer: Node) -> Match:
             return _intervals(Intervals((interval,)), answer)
     if isinstance(answer, Matrix):
         answer = _as_items(answer) or answer
-    members = answer.members if isinstance(answer, Items) else (answer,)
+    members = _members(gold, answer)
     if not gold.ordered:
         # A solution set: a member given twice is still one member.
         members = tuple(m for i, m in enumerate(members) if m not in members[:i])
@@ -140,6 +140,20 @@ def _items(gold: Items, answer: Node) -> Match:
         failed = next((m for m in matches if not m.ok), None)
         return failed or _worst(matches)
     return _unordered(list(gold.members), list(members))
+
+
+def _members(gold: Items, answer: Node) -> tuple[Node, ...]:
+    """The answer's members as the gold counts them: a set of one tuple "\\{(1, 2)\\}" and
+    the tuple "(1, 2)" are one member each way."""
+    if not isinstance(answer, Items):
+        return (answer,)
+    gold_tuples = bool(gold.members) and all(isinstance(m, Items) for m in gold.members)
+    answer_tuples = any(isinstance(m, Items) for m in answer.members)
+    if gold_tuples and not answer_tuples and answer.bracket == "(":
+        return (answer,)
+    if not gold_tuples and len(answer.members) == 1 and isinstance(answer.members[0], Items):
+        return answer.members[0].members
+    return answer.members
 
 
 def _distinct_vars(items: Items) -> bool:

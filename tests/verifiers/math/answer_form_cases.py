@@ -29,6 +29,10 @@ ANSWER_FORM_CASES: dict[str, list[tuple[str, str, Verdict]]] = {
         ("a = 2", r"\boxed{b = 2}", W),  # both name it: the names must agree
         (r"\frac{NO}{BO} = \frac{1}{\sqrt{6}}", r"\boxed{\frac{\sqrt{6}}{6}}", C),
         ("|AB| = 1", r"\boxed{2}", W),
+        (r"S = \{1, 2, 3\}", r"\boxed{\{3, 2, 1\}}", C),  # a label may name a set
+        (r"S = \{1, 2, 3\}", r"\boxed{\{3, 2\}}", W),
+        (r"\{(1, 2)\}", r"\boxed{(x, y) = (1, 2)}", C),  # a set of one tuple and the tuple
+        (r"\{(1, 2)\}", r"\boxed{(2, 1)}", W),
         ("x_1 = 3, x_2 = 5", r"\boxed{5, 3}", C),  # roots of one unknown: any order
         ("a_1 = 3, a_2 = 5", r"\boxed{5, 3}", W),  # terms of a sequence: in order
         ("p=5, q=2; p=7, q=2", r"\boxed{(7, 2), (5, 2)}", C),
