@@ -20,10 +20,10 @@ _UNICODE = {
 _UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
 
 # Pure layout commands that never change a value.
-_LAYOUT = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg|displaystyle|textstyle|!)(?![a-zA-Z])")
+_LAYOUT = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg|displaystyle|textstyle)(?![a-zA-Z])|\\!")
 _FRAC_ALIASES = re.compile(r"\\[dt]frac(?![a-zA-Z])")
 # "\\quad" may run into the next word ("\\quadx_2"): no command starts with "quad".
-_SPACING = re.compile(r"\\q?quad|\\(?:;|:|,|enspace|thinspace)(?![a-zA-Z])|(?<!\\)\\ |~")
+_SPACING = re.compile(r"\\q?quad|\\(?:enspace|thinspace)(?![a-zA-Z])|\\[;:,]|(?<!\\)\\ |~")
 # "11,\\!111": a comma then a negative thin space is a thousands separator.
 _GROUP_COMMA = re.compile(r"(?<=\d)(?:,|\{,\})\s*\\!\s*(?=\d{3}(?!\d))")
 # "\\\\frac" outside a matrix is a command escaped twice (JSON, Python strings), not a line

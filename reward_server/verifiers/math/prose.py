@@ -6,7 +6,8 @@ read, so that a sentence listing candidates still has no answer:
 - "... is X" / "... it's X" / "... equals X": X, the text after the last such verb, when it
   is one value (a math span, or one number with at most a unit word after it);
 - a sentence without any of them that holds exactly one number and no math span
-  ("Jane started growing Sphere 3 hours ago": 3).
+  ("Jane started growing Sphere 3 hours ago": 3), or one math span and no number
+  ("the $15^{th}$ day").
 A number inside a word ("AZYUK2A") is no number.
 """
 
@@ -37,7 +38,12 @@ def stated_value(sentence: str) -> str | None:
     verbs = list(_VERB.finditer(sentence))
     if verbs:
         return _one_value(sentence[verbs[-1].end() :])
-    if _SPAN.search(sentence):
+    spans = list(_SPAN.finditer(sentence))
+    if spans:
+        # "the $15^{th}$ day": one math span and no number beside it.
+        outside = _SPAN.sub(" ", sentence)
+        if len(spans) == 1 and not _NUMBER.search(outside):
+            return next(g for g in spans[0].groups() if g is not None)
         return None
     numbers = _NUMBER.findall(sentence)
     return numbers[0] if len(numbers) == 1 else None

@@ -24,6 +24,7 @@ ANSWER_FORM_CASES: dict[str, list[tuple[str, str, Verdict]]] = {
         (r"\text{Maximum} = 2, \text{Minimum} = 1", r"\boxed{1, 2}", W),
         ("T(10) = 2, T(11) = 4", r"\boxed{2, 4}", C),
         ("T(10) = 2, T(11) = 4", r"\boxed{T(11) = 2, T(10) = 4}", W),
+        ("T(10) = 2, T(11) = 4", r"\boxed{T(10)=2,\;T(11)=4}", C),  # "\;" before a letter
         ("a = 2", r"\boxed{2}", C),
         ("2", r"\boxed{a = 2}", C),
         ("a = 2", r"\boxed{b = 2}", W),  # both name it: the names must agree
@@ -94,6 +95,7 @@ ANSWER_FORM_CASES: dict[str, list[tuple[str, str, Verdict]]] = {
         ("12", r"\boxed{13^{th}}", W),
         ("15", "It happens on the 15th day.", C),
         ("15", r"\boxed{15\text{th day}}", C),
+        ("15", "The answer is the $15^{\\text{th}}$ day.", C),
         ("40", r"\boxed{40 \text{ candies}}", C),
         ("40", r"\boxed{4 \text{ candies}}", W),
         ("40", r"\boxed{40 \text{ km/h}}", C),
