@@ -31,6 +31,8 @@ _GROUP_COMMA = re.compile(r"(?<=\d)(?:,|\{,\})\s*\\!\s*(?=\d{3}(?!\d))")
 _DOUBLE_ESCAPE = re.compile(r"\\\\(?=[a-zA-Z])")
 # Math delimiters inside an answer ("$21,16$ or $11$"); "\\$" is a dollar sign.
 _INNER_DOLLAR = re.compile(r"(?<!\\)\$")
+_BRACKETS = {"lbrace": "\\{", "rbrace": "\\}", "lbrack": "[", "rbrack": "]"}
+_BRACKET_NAMES = re.compile(r"\\(lbrace|rbrace|lbrack|rbrack)(?![a-zA-Z])")
 _SLANTED = re.compile(r"\\(leqslant|geqslant|leqq|geqq)(?![a-zA-Z])")
 # "(11,7)or(7,11)": an "or" between two brackets even without blanks.
 _GLUED_OR = re.compile(r"(?<=[)\]])\s*or\s*(?=[(\[])")
@@ -102,6 +104,7 @@ def basic(text: str) -> str:
     text = _SPACING.sub(" ", text)
     text = _PYTHON_POWER.sub("^", text)
     text = text.replace("<=", "\\le ").replace(">=", "\\ge ").replace("!=", "\\ne ")
+    text = _BRACKET_NAMES.sub(lambda m: _BRACKETS[m.group(1)], text)
     text = _SLANTED.sub(lambda m: "\\" + m.group(1)[:2], text)
     text = text.replace("\\leq", "\\le").replace("\\geq", "\\ge").replace("\\neq", "\\ne")
     text = _GLUED_OR.sub(" or ", text)

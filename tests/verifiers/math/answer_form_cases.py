@@ -50,6 +50,7 @@ ANSWER_FORM_CASES: dict[str, list[tuple[str, str, Verdict]]] = {
         ("(11,7)or(7,11)", r"\boxed{(7,11),\ (11,7)}", C),
         (r"\{2, 3, 5, 7, 11, 13\}", r"\boxed{13, 11, 7, 5, 3, 2}", C),
         (r"\{2, 3, 5, 7, 11, 13\}", r"\boxed{13, 11, 7, 5, 3, 1}", W),
+        (r"\{2, 3, 5\}", r"\boxed{\left\lbrace 5, 3, 2 \right\rbrace}", C),
         (r"\left( \frac{1}{2}, 3 \right)", r"\boxed{\left(\dfrac12,\,3\right)}", C),
         (r"\left( \frac{1}{2}, 3 \right)", r"\boxed{\left(\tfrac13,\;3\right)}", W),
         ("11111", r"\boxed{11,\!111}", C),
