@@ -84,7 +84,8 @@ Sets, tuples, intervals, matrices
     indexed names ("a_1, a_2") keep their order. "2,74" with no blank is a list, or the
     decimal 2.74 against a gold of one value (and gold "1,22" accepts 1.22); "0,111" has
     no thousands separator; "2{,}74" is 2.74 ("1{,}000" stays 1000). LaTeX spacing
-    ("\\ ", "\\,", "\\!", "\\;", "\\quad", "~"), "\\left( \\right)", "\\dfrac" / "\\tfrac",
+    ("\\ ", "\\,", "\\!", "\\;", "\\quad", "~"), "\\left( \\right)", "\\lbrace \\rbrace",
+    "\\dfrac" / "\\tfrac",
     "11,\\!111", inner "$" and commands escaped twice ("\\\\frac" outside a matrix) are
     spelling only.
     "\\pm 2" is the list {2, -2} and "1 \\pm \\sqrt{2}" is {1+\\sqrt{2}, 1-\\sqrt{2}}.
