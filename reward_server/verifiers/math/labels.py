@@ -70,6 +70,7 @@ def tuple_names(text: str) -> list[str] | None:
 
 
 def normalise(name: str) -> str:
+    """A label's name as compared (see the module's docstring)."""
     name = _WRAPPER.sub(r"\1", name)
     name = re.sub(r"_\s*\{\s*([^{}\s]*)\s*\}", r"_\1", name)
     name = re.sub(r"\s+", "", name)
