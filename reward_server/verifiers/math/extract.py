@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from reward_server.verifiers.math.normalize import strip_wrappers
 from reward_server.verifiers.math.numbers import NUMBER_WORDS
-from reward_server.verifiers.math.prose import stated_value
+from reward_server.verifiers.math.prose import stated_labels, stated_value
 from reward_server.verifiers.math.scan import group_at, matching_braces
 
 FALLBACK_MAX_CHARS = 100
@@ -203,7 +203,7 @@ def _phrase_answer(text: str, start: int) -> str:
     answer = strip_wrappers(_BOLD.sub(r"\1", answer).strip().strip("*"))
     if answer[:1].isalpha() and _has_prose(answer):
         # "Final Answer: The largest $n$ is 34." states 34 (prose.py).
-        return stated_value(answer) or answer
+        return stated_labels(answer) or stated_value(answer) or answer
     return answer
 
 
@@ -241,14 +241,17 @@ def _fallback(text: str) -> list[str]:
     if spans:
         # "So $x = 1$ and $y = 2$.": spans joined one to the next are one answer.
         joined, end = _joined_spans(line, spans[0])
-        return [joined] if not line[end:].strip(" .;!") else []
+        if not line[end:].strip(" .;!"):
+            return [joined]
+        labelled = stated_labels(line)  # "The maximum is $2$ and the minimum is $1$."
+        return [labelled] if labelled else []
     bare = strip_wrappers(line)
     if _is_math(bare):
         return [bare]  # "x = 1, y = 2", "-5 \le a \le -5/2": judged whole, nothing picked
     numbers = _NUMBER.findall(bare)
     if len(numbers) == 1:
         return numbers
-    if (stated := stated_value(bare)) is not None:
+    if (stated := stated_labels(bare) or stated_value(bare)) is not None:
         return [stated]  # "so the number is 10 which is 1,000.99"
     # A short bare expression is judged whole ("\frac{1}{2}", "x = 5", "1, 2"): a list
     # here can only score if the whole list is the gold, so nothing is picked out of it.

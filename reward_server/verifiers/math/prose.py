@@ -8,7 +8,8 @@ read, so that a sentence listing candidates still has no answer:
 - a sentence without any of them that holds exactly one number and no math span
   ("Jane started growing Sphere 3 hours ago": 3), or one math span and no number
   ("the $15^{th}$ day").
-A number inside a word ("AZYUK2A") is no number.
+A number inside a word ("AZYUK2A") is no number. Several clauses "<name> is <value>"
+state a labelled list (`stated_labels`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,12 @@ _NUMBER = re.compile(
 )
 _UNIT_TAIL = re.compile(r"\s*(?:[A-Za-z€$£²³%]+\.?\s*){0,3}$")
 MAX_SENTENCE_CHARS = 200
+_CLAUSE_SPLIT = re.compile(r",?\s+and\s+|,\s+|;\s+")
+_CLAUSE = re.compile(
+    r"(?:(?:so|thus|hence|therefore|then|and),?\s+)?(?:the\s+)?"
+    r"([A-Za-z]+(?:\s+[A-Za-z]+){0,2}|\$[^$]{1,20}\$)\s+(?:is|equals)\s+(.+)",
+    re.IGNORECASE,
+)
 
 
 def stated_value(sentence: str) -> str | None:
@@ -47,6 +54,26 @@ def stated_value(sentence: str) -> str | None:
         return None
     numbers = _NUMBER.findall(sentence)
     return numbers[0] if len(numbers) == 1 else None
+
+
+def stated_labels(sentence: str) -> str | None:
+    """ "The maximum is $2$ and the minimum is $1$" states "maximum = 2, minimum = 1": two or
+    more clauses "<name> is <one value>" joined by "and" or commas, each name at most three
+    words."""
+    sentence = sentence.strip().rstrip(".;!")
+    if len(sentence) > MAX_SENTENCE_CHARS or "\n" in sentence:
+        return None
+    clauses = [c for c in _CLAUSE_SPLIT.split(sentence) if c.strip()]
+    if len(clauses) < 2:
+        return None
+    stated = []
+    for clause in clauses:
+        m = _CLAUSE.fullmatch(clause.strip())
+        value = _one_value(m.group(2)) if m else None
+        if m is None or value is None:
+            return None
+        stated.append(f"{m.group(1).strip('$')} = {value}")
+    return ", ".join(stated)
 
 
 def _one_value(tail: str) -> str | None:

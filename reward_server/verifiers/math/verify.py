@@ -49,7 +49,9 @@ Which text is judged (extract.py)
     Answer phrases: "Final Answer: The final answer is 5" is one answer (a phrase followed
     by only words and another phrase is a heading); a phrase whose text is a sentence
     states the value after its last "is" ("The largest $n$ is 34") or its only number
-    ("Jane started it 3 hours ago"); math spans joined by "and" or commas ("$x = 3$ and
+    ("Jane started it 3 hours ago"); clauses "<name> is <value>" joined by "and" or commas
+    state a labelled list ("The maximum is 2 and the minimum is 1", also as a bare
+    answer); math spans joined by "and" or commas ("$x = 3$ and
     $y = 4$") are one list, joined by "or" ("$2$ or $3$", "$4$ (or $5$)") alternatives.
     Later answers (later.py): an answer phrase or "#### n" line after the last box, or a
     "#### n" line after the last answer phrase, is judged as well; if it differs, the answer

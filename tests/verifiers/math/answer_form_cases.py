@@ -165,6 +165,9 @@ ANSWER_FORM_CASES: dict[str, list[tuple[str, str, Verdict]]] = {
         ("3", "Final Answer: Jane started growing Sphere 3 hours ago.", C),
         ("x = 3, y = 4", "The answer is $x = 3$ and $y = 4$.", C),
         ("x = 3, y = 4", "The answer is $x = 3$ and $y = 5$.", W),
+        ("Maximum = 2, Minimum = 1", "The maximum is $2$ and the minimum is $1$.", C),
+        ("Maximum = 2, Minimum = 1", "The maximum is 1 and the minimum is 2.", W),
+        ("1", "the maximum is 2 and the minimum is 1", W),  # not the last value of the two
         ("9", "Answer \\[ \n 9 \n \\]", C),
         ("9", "Answer $ \n 9 \n $", N),  # inline math does not span lines
         ("10/9", r"Answer $ \frac{1}{2} \$ = \frac{10}{9} $", C),  # \$ inside math is a dollar
