@@ -87,9 +87,8 @@ Sets, tuples, intervals, matrices
     decimal 2.74 against a gold of one value (and gold "1,22" accepts 1.22); "0,111" has
     no thousands separator; "2{,}74" is 2.74 ("1{,}000" stays 1000). LaTeX spacing
     ("\\ ", "\\,", "\\!", "\\;", "\\quad", "~"), "\\left( \\right)", "\\lbrace \\rbrace",
-    "\\dfrac" / "\\tfrac",
-    "11,\\!111", inner "$" and commands escaped twice ("\\\\frac" outside a matrix) are
-    spelling only.
+    "\\dfrac" / "\\tfrac", "11,\\!111", inner "$" and commands escaped twice ("\\\\frac"
+    outside a matrix) are spelling only.
     "\\pm 2" is the list {2, -2} and "1 \\pm \\sqrt{2}" is {1+\\sqrt{2}, 1-\\sqrt{2}}.
     Intervals: open/closed ends must match exactly; "(a,b)" may be a point or an open
     interval and matches either reading. Inequalities are intervals: gold "[2,5)" matches
