@@ -50,6 +50,8 @@ _OTHER_PROCESS = (
 RUNSC_GAPS = {
     "fork_bomb.py": _FORK_BOMB,
     "cpp_fork_bomb.cpp": _FORK_BOMB,
+    "c_fork_bomb.c": _FORK_BOMB,
+    "js_fork_bomb.js": _FORK_BOMB,
     "ctypes_ptrace_mount.py": _OTHER_PROCESS,
     "proc_snooping.py": _OTHER_PROCESS,
     "renice_supervisor.py": _OTHER_PROCESS,
