@@ -14,6 +14,7 @@ Modules, one job each:
   assert_calls.py   a proxy call's data: arguments, exceptions, arguments changed in place
   assert_predict.py the calls a test will make, known before it runs (one round trip)
   assert_lookahead.py the calls a test decides at run time, from a forked copy of the judge
+  assert_judge_start.py the judge process's arguments, memory limit and uid
   assert_judges.py  the pool of assert_judge processes
   extract.py        the code block to judge
   verifier.py       CodeVerifier, the public entry

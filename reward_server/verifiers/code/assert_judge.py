@@ -36,10 +36,11 @@ import sys
 import time
 
 if __package__:
-    from . import assert_calls, assert_lookahead, assert_predict
+    from . import assert_calls, assert_judge_start, assert_lookahead, assert_predict
 else:  # run as a script with -I: its own folder is not on sys.path
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import assert_calls
+    import assert_judge_start
     import assert_lookahead
     import assert_predict
 
@@ -305,6 +306,7 @@ def run_job(job: dict, channel: Channel, codec) -> dict:
         ns["candidate"] = ns[entry]
     results: list[dict] = []
     index = 0
+    made = job.get("made")
     tree = ast.parse(job["test_code"])
     _fetch_values(names, tree, ns, channel, state, codec)
     for kind, code in plan_tests(job["test_code"]):
@@ -314,7 +316,9 @@ def run_job(job: dict, channel: Channel, codec) -> dict:
         state.pop("raised", None)
         if kind == "test" and "candidate" in ns and not state.get("failure"):
             predicted = assert_predict.predict_calls(code, tree, ns, Proxy)
-            _call_ahead(predicted, channel, state, codec)
+            _call_ahead(predicted, channel, state, codec, made)
+        if kind == "test":
+            made = None  # only the first test's calls come with the program's start
         try:
             if "candidate" not in ns:
                 raise NameError(f"the program does not define {entry!r}")
@@ -356,19 +360,52 @@ def _error_outcome(exc: BaseException, state: dict) -> dict:
     return out("error", f"{type(exc).__name__}: {exc}")
 
 
-def _call_ahead(predicted: list, channel: Channel, state: dict, codec) -> None:
-    """Makes the predicted calls in one round trip and queues their replies."""
+def _encoded(predicted: list, codec) -> list[dict]:
     calls = []
     for name, args in predicted:
         try:
             calls.append(assert_calls.encode_call(name, args, {}, codec))
         except (TypeError, ValueError, RecursionError):
             break
-    if not calls:
-        return
-    replies = _replies(channel.call(calls), len(calls))
+    return calls
+
+
+def _call_ahead(predicted: list, channel: Channel, state: dict, codec, made=None) -> None:
+    """Makes the predicted calls in one round trip and queues their replies; `made`: the
+    ones the server made with the program's start (first_calls), if they lead them."""
+    calls = _encoded(predicted, codec)
     keys = [assert_calls.call_key(c) for c in calls]
-    state["ahead"] = collections.deque(zip(keys, replies, strict=False))
+    replies: list[dict] = []
+    if made and made.get("calls"):
+        made_keys = [assert_calls.call_key(c) for c in made["calls"]]
+        if keys[: len(made_keys)] == made_keys:
+            replies = _replies(made, len(made_keys))
+    rest = calls[len(replies) :]
+    if rest and not (replies and "fail" in replies[-1]):  # else the process is gone
+        replies += _replies(channel.call(rest), len(rest))
+    if replies:
+        state["ahead"] = collections.deque(zip(keys, replies, strict=False))
+
+
+def first_calls(job: dict, codec) -> list[dict]:
+    """The first test's first calls, known from the test code alone (which must name
+    nothing of the program's but its entry point), for the server to make with the
+    program's start; [] if unknown. Setup runs here with an uncallable entry point."""
+    entry = str(job.get("entry_point", ""))
+    try:
+        tree = ast.parse(job["test_code"])
+        if not _bindable(entry) or assert_predict.free_names(tree) - {entry, "candidate"}:
+            return []
+        proxy = Proxy(entry, None, {"failure": JudgeError("no calls before the run")}, codec)
+        ns = _namespace({}, None, {}, codec)
+        ns[entry] = ns["candidate"] = proxy
+        for kind, code in plan_tests(job["test_code"]):
+            if kind == "test":
+                return _encoded(assert_predict.predict_calls(code, tree, ns, Proxy), codec)
+            exec(assert_lookahead.compile_step(code), ns)  # trusted: the task's test code
+    except BaseException:  # setup that needs the program (or fails): no first calls
+        return []
+    return []
 
 
 def predict_calls(code: str, tree: ast.Module, ns: dict) -> list[tuple[str, list]]:
@@ -385,45 +422,10 @@ def _failure(exc: CandidateFailure) -> dict:
     }
 
 
-def parse_args(argv: list[str]) -> tuple[str, int | None, int]:
-    """(codec folder, uid to become or None, address-space limit in MiB or 0)."""
-    options = dict(zip(argv[2::2], argv[3::2], strict=False))
-    uid = int(options["--uid"]) if "--uid" in options else None
-    return argv[1], uid, int(options.get("--memory-mb", 0))
-
-
-def limit_memory(memory_mb: int) -> None:
-    """Test code that allocates wildly gets a MemoryError here instead of taking memory
-    from the server's machine."""
-    if memory_mb <= 0:
-        return
-    import resource
-
-    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    limit = memory_mb << 20
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-
-def drop_privileges(uid: int | None) -> None:
-    """`--uid N` (given when the server runs as root): become N, with no groups, before
-    reading anything. The judge drops privileges itself so that the server can start it
-    with vfork: a fork() of the gRPC server runs gRPC's fork handlers, which can crash
-    the child before it execs."""
-    if uid is None:
-        return
-    os.setgroups([])
-    os.setgid(uid)
-    os.setuid(uid)
-    if os.getuid() != uid or os.geteuid() != uid:
-        sys.exit("could not drop privileges")
-
-
 def main() -> None:
-    codec_dir, uid, memory_mb = parse_args(sys.argv)
-    limit_memory(memory_mb)
-    drop_privileges(uid)
+    codec_dir, uid, memory_mb = assert_judge_start.parse_args(sys.argv)
+    assert_judge_start.limit_memory(memory_mb)
+    assert_judge_start.drop_privileges(uid)
     sys.path.insert(0, codec_dir)
     import valuecodec
 
@@ -433,7 +435,11 @@ def main() -> None:
         sys.set_int_max_str_digits(valuecodec.MAX_INT_DIGITS)
     channel = Channel()
     while True:
-        channel.send(run_job(channel.recv(), channel, valuecodec))
+        job = channel.recv()
+        if job.get("op") == "plan":
+            channel.send({"op": "plan", "calls": first_calls(job, valuecodec)})
+        else:
+            channel.send(run_job(job, channel, valuecodec))
 
 
 if __name__ == "__main__":

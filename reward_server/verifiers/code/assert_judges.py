@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import queue
@@ -16,6 +17,7 @@ from pathlib import Path
 
 WORKER = Path(__file__).with_name("assert_judge.py")
 MAX_JOBS_PER_WORKER = 500
+MAX_PLANS = 1024  # test codes whose first calls are remembered (one group's task each)
 NOBODY = 65534
 DEFAULT_MEMORY_MB = 1024
 
@@ -109,6 +111,34 @@ class JudgePool:
         self._all: set[JudgeProcess] = set()
         self._lock = threading.Lock()
         self._closed = False
+        self._plans: dict[bytes, list[dict]] = {}  # oldest first
+
+    def first_calls(self, spec, timeout: float) -> list[dict]:
+        """The calls the first test of these AssertTests makes first, known before the
+        program runs (assert_judge.first_calls); asked of a judge once per test code,
+        so the samples of a group after the first cost nothing. [] when unknown."""
+        test_code, entry_point = spec.test_code, spec.entry_point
+        key = hashlib.sha256(f"{entry_point}\0{test_code}".encode(errors="replace")).digest()
+        with self._lock:
+            if key in self._plans:
+                return self._plans[key]
+        proc, healthy, calls = self.acquire(), False, []
+        try:
+            proc.send({"op": "plan", "test_code": test_code, "entry_point": entry_point})
+            msg = proc.recv(time.monotonic() + timeout)
+            if msg.get("op") == "plan" and isinstance(msg.get("calls"), list):
+                healthy = True
+                calls = [c for c in msg["calls"] if isinstance(c, dict)]
+        except (TimeoutError, ConnectionError, ValueError):
+            pass
+        finally:
+            self.release(proc, healthy)
+        if healthy:  # a judge that failed to answer says nothing about the test code
+            with self._lock:
+                self._plans[key] = calls
+                while len(self._plans) > MAX_PLANS:
+                    del self._plans[next(iter(self._plans))]
+        return calls
 
     def acquire(self) -> JudgeProcess:
         try:

@@ -177,3 +177,24 @@ def _expr_calls(node: ast.AST, scope: _Scope) -> list:
     for part in parts:
         out += _expr_calls(part, scope)
     return out
+
+
+def free_names(tree: ast.Module) -> set[str]:
+    """Names the test code reads but never binds anywhere (nor are builtins): what it
+    needs from the program. Scopes are not told apart, so a name bound in one function
+    counts as bound everywhere."""
+    loaded, bound = set(), set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name):
+            (loaded if isinstance(n.ctx, ast.Load) else bound).add(n.id)
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(n.name)
+        elif isinstance(n, ast.arg):
+            bound.add(n.arg)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in n.names)
+        elif isinstance(n, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and n.name:
+            bound.add(n.name)
+        elif isinstance(n, ast.MatchMapping) and n.rest:
+            bound.add(n.rest)
+    return {name for name in loaded - bound if not hasattr(builtins, name)}

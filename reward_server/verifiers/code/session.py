@@ -180,13 +180,16 @@ def _run(ctx: Context, job: Job) -> list[TestResult]:
 
 
 def _run_calls(ctx: Context, job: Job, write: dict | None, kind: str) -> list[TestResult]:
-    """Function and assert tests: (write the source and) start the call server, then test."""
-    names, bad = _spawn(ctx, job, write)
+    """Function and assert tests: (write the source and) start the call server, then test;
+    the first calls of assert tests, when known in advance, go with the start."""
+    asserts, wait = job.task.asserts, ctx.config.judge_time_limit_s
+    first = ctx.judges.first_calls(asserts, wait) if kind == "asserts" else []
+    names, bad, made = _spawn(ctx, job, write, first)
     if bad is not None:
         return [bad]
     if kind == "function":
         return _run_function(ctx, job, names)
-    return _run_asserts(ctx, job, names)
+    return _run_asserts(ctx, job, names, (first, made) if made else None)
 
 
 def _stop(ctx: Context, job: Job, result: TestResult) -> bool:
@@ -239,30 +242,41 @@ def _judge_output(
     return failed(Verdict.WRONG, "output differs from the expected output")
 
 
-def _spawn(ctx: Context, job: Job, write: dict | None) -> tuple[dict | None, TestResult | None]:
-    """Starts the candidate's call server (after writing its source, in the same round
-    trip, when `write` is given); returns its top-level names or a failure."""
+def _spawn(
+    ctx: Context, job: Job, write: dict | None, first: list[dict] | None = None
+) -> tuple[dict | None, TestResult | None, dict | None]:
+    """Starts the candidate's call server (after writing its source, and then making the
+    `first` calls, in the same round trip when given); returns its top-level names or a
+    failure, and the reply to the calls (None if none were made)."""
     req = {
         "op": "spawn",
         **ctx.run_args(job, ctx.runtime.serve, job.time_limit_s, job.memory_mb),
         **ctx.zygote_args("serve"),
     }
-    if write is None:
-        res = ctx.op(req, job.time_limit_s)
-    else:
-        res = ctx.ops([write, req], job.time_limit_s + 5.0)[1]
+    ops, limit = [req], job.time_limit_s
+    if write is not None:
+        ops, limit = [write, req], limit + 5.0
+    if first:
+        ops.append(_calls_op(ctx, [_call_line(c) for c in first], job.time_limit_s, True))
+        limit += job.time_limit_s
+    replies = ctx.box.requests(ops, timeout=limit + PROTOCOL_SLACK_S)
+    res = replies[ops.index(req)]
+    for r in replies[: ops.index(req) + 1]:
+        ctx._check(r)
     if res["reason"] != "ok":
-        return None, verdicts.run_failure(res, job.memory_mb) or failed(
-            Verdict.RUNTIME_ERROR, "the program stopped while loading"
-        )
+        lost = failed(Verdict.RUNTIME_ERROR, "the program stopped while loading")
+        return None, verdicts.run_failure(res, job.memory_mb) or lost, None
     try:
         hello = json.loads(res["line"])
         if hello.get("loaded") is True and isinstance(hello.get("names"), dict):
-            return hello["names"], None
+            made = replies[-1] if first else None
+            if made is not None:  # only a loaded program's calls say anything about it
+                ctx._check(made)
+            return hello["names"], None, made
         detail = str(hello.get("error", "the program failed to load"))
     except (ValueError, AttributeError):
         detail = "the program wrote over the harness channel while loading"
-    return None, failed(Verdict.RUNTIME_ERROR, detail)
+    return None, failed(Verdict.RUNTIME_ERROR, detail), None
 
 
 def _call_line(call: dict) -> str:
@@ -275,16 +289,17 @@ def _call_line(call: dict) -> str:
 def _calls(ctx: Context, lines: list[str], limit: float, shared: bool) -> dict:
     """Runs call lines in the call server in one round trip (see supervisor `calls`):
     the reply has "replies" (one line per answered call) and the reason it stopped."""
-    return ctx.op(
-        {
-            "op": "calls",
-            "lines": lines,
-            "time_limit": limit,
-            "shared": shared,
-            "max_output": ctx.config.max_output_bytes,
-        },
-        limit if shared else limit * len(lines),
-    )
+    return ctx.op(_calls_op(ctx, lines, limit, shared), limit if shared else limit * len(lines))
+
+
+def _calls_op(ctx: Context, lines: list[str], limit: float, shared: bool) -> dict:
+    return {
+        "op": "calls",
+        "lines": lines,
+        "time_limit": limit,
+        "shared": shared,
+        "max_output": ctx.config.max_output_bytes,
+    }
 
 
 def _run_function(ctx: Context, job: Job, names: dict) -> list[TestResult]:
@@ -344,47 +359,47 @@ def _short(value: object) -> str:
 FAIL_VERDICTS = {"timeout": Verdict.TIME_LIMIT, "output_limit": Verdict.OUTPUT_LIMIT}
 
 
-def _run_asserts(ctx: Context, job: Job, names: dict) -> list[TestResult]:
+def _run_asserts(
+    ctx: Context, job: Job, names: dict, made: tuple[list[dict], dict] | None = None
+) -> list[TestResult]:
     """The judge process runs the test code; its proxy calls are forwarded to the call
-    server, several per round trip when the judge can tell them in advance."""
+    server, several per round trip when the judge can tell them in advance. `made`: the
+    calls made with the program's start and their reply (see _run_calls)."""
     spec = job.task.asserts
     proc = ctx.judges.acquire()
     healthy = False
     limit = job.time_limit_s
     failures: list[TestResult] = []  # boundary failures seen by the host, in order
     spent: list[float] = []  # the candidate's wall time in each test so far
+    run = {
+        "op": "run",
+        "test_code": spec.test_code,
+        "entry_point": spec.entry_point,
+        "names": names,
+        "stop_on_fail": not (ctx.config.partial_credit or job.task.report_tests),
+    }
+    carry = 0.0  # the candidate's time in the calls made with the start: the first test's
+    if made is not None:
+        run["made"] = {"calls": made[0], **_judge_reply(made[1], job, failures)}
+        carry = float(made[1].get("wall", 0.0))
     try:
-        proc.send(
-            {
-                "op": "run",
-                "test_code": spec.test_code,
-                "entry_point": spec.entry_point,
-                "names": names,
-                "stop_on_fail": not (ctx.config.partial_credit or job.task.report_tests),
-            }
-        )
+        proc.send(run)
         budget = limit
         deadline = time.monotonic() + limit + ctx.config.judge_time_limit_s
         while True:
             msg = proc.recv(deadline)
             if msg["op"] == "begin":
-                budget = limit
+                budget = limit - carry
                 deadline = time.monotonic() + limit + ctx.config.judge_time_limit_s
-                spent.append(0.0)
+                spent.append(carry)
+                carry = 0.0
             elif msg["op"] == "calls":
                 lines = [_call_line(c) for c in msg["calls"]]
                 res = _calls(ctx, lines, max(budget, 0.001), shared=True)
                 budget -= float(res.get("wall", 0.0))
                 if spent:
                     spent[-1] += float(res.get("wall", 0.0))
-                reply: dict = {"replies": res.get("replies", [])}
-                if res["reason"] != "ok":
-                    failures.append(
-                        verdicts.run_failure(res, job.memory_mb)
-                        or failed(Verdict.RUNTIME_ERROR, "the program died")
-                    )
-                    reply.update(fail=res["reason"], detail=failures[-1].detail)
-                proc.send(reply)
+                proc.send(_judge_reply(res, job, failures))
             elif msg["op"] == "done":
                 healthy = not msg.get("retire")  # a judge that ran out of memory is replaced
                 results = _assert_results(msg["results"], failures, ctx.config.judge_memory_mb)
@@ -396,6 +411,18 @@ def _run_asserts(ctx: Context, job: Job, names: dict) -> list[TestResult]:
         return [failed(Verdict.INFRA_ERROR, f"the judge failed: {exc}")]
     finally:
         ctx.judges.release(proc, healthy)
+
+
+def _judge_reply(res: dict, job: Job, failures: list[TestResult]) -> dict:
+    """A calls reply for the judge; a call that did not answer is kept for the verdict."""
+    reply: dict = {"replies": res.get("replies", [])}
+    if res["reason"] != "ok":
+        failures.append(
+            verdicts.run_failure(res, job.memory_mb)
+            or failed(Verdict.RUNTIME_ERROR, "the program died")
+        )
+        reply.update(fail=res["reason"], detail=failures[-1].detail)
+    return reply
 
 
 def _assert_results(
