@@ -133,11 +133,10 @@ class JudgePool:
             pass
         finally:
             self.release(proc, healthy)
-        if healthy:  # a judge that failed to answer says nothing about the test code
-            with self._lock:
-                self._plans[key] = calls
-                while len(self._plans) > MAX_PLANS:
-                    del self._plans[next(iter(self._plans))]
+        with self._lock:  # a failed answer too: setup that hangs is not waited for again
+            self._plans[key] = calls
+            while len(self._plans) > MAX_PLANS:
+                del self._plans[next(iter(self._plans))]
         return calls
 
     def acquire(self) -> JudgeProcess:
