@@ -72,6 +72,9 @@ def tuple_names(text: str) -> list[str] | None:
 def normalise(name: str) -> str:
     """A label's name as compared (see the module's docstring)."""
     name = _WRAPPER.sub(r"\1", name)
+    # "\\overline{AB}" and "AB" name one segment, "\\angle A" and "A" one angle.
+    name = _DECORATION.sub("", name)
+    name = re.sub(r"(?<![A-Za-z}])\{([A-Za-z]+)\}", r"\1", name)
     name = re.sub(r"_\s*\{\s*([^{}\s]*)\s*\}", r"_\1", name)
     name = re.sub(r"\s+", "", name)
     # "T(10)" and "T_{10}" name the same term of a sequence.

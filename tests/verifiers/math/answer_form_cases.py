@@ -30,6 +30,8 @@ ANSWER_FORM_CASES: dict[str, list[tuple[str, str, Verdict]]] = {
         ("a = 2", r"\boxed{b = 2}", W),  # both name it: the names must agree
         (r"\frac{NO}{BO} = \frac{1}{\sqrt{6}}", r"\boxed{\frac{\sqrt{6}}{6}}", C),
         ("|AB| = 1", r"\boxed{2}", W),
+        (r"\overline{AB} = 4", r"\boxed{AB = 4}", C),  # decorations do not rename
+        (r"\overline{AB} = 4", r"\boxed{CD = 4}", W),
         (r"S = \{1, 2, 3\}", r"\boxed{\{3, 2, 1\}}", C),  # a label may name a set
         (r"S = \{1, 2, 3\}", r"\boxed{\{3, 2\}}", W),
         (r"\{(1, 2)\}", r"\boxed{(x, y) = (1, 2)}", C),  # a set of one tuple and the tuple
