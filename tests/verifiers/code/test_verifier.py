@@ -172,7 +172,7 @@ def test_output_up_to_a_mebibyte_is_captured(verifier):
         (assert_task("f", "x = 1\n"), "check\\(candidate\\)"),
         (
             reward_pb2.CodeTask(language="cpp", function=fn_task("f", [("[1]", "2")]).function),
-            "Python-only",
+            "cpp supports io tests, not function tests; this server runs function tests for: py",
         ),
         (py_task_io([("", "")], time_limit_s=1000), "time_limit_s"),
         (py_task_io([("", "")], memory_mb=1 << 20), "memory_mb"),
