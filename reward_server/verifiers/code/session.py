@@ -18,6 +18,7 @@ from reward_server.outcome import Outcome, Verdict
 from reward_server.verifiers.code import verdicts
 from reward_server.verifiers.code.assert_judge import step_kinds
 from reward_server.verifiers.code.assert_judges import JudgePool
+from reward_server.verifiers.code.compile_step import compile_detail, compile_limits
 from reward_server.verifiers.code.config import SandboxConfig
 from reward_server.verifiers.code.container import PROTOCOL_SLACK_S, Sandbox
 from reward_server.verifiers.code.extract import PARSE_LOCK
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
     from reward_server.verifiers.code.checkers import Checker
 
 BREAKS_CONTAINER = ("timeout", "output_limit", "died")
-COMPILE_DETAIL_LINES = 20  # of the compiler's diagnostics, from the first
 LIMIT_VERDICTS = (Verdict.TIME_LIMIT, Verdict.MEMORY_LIMIT, Verdict.OUTPUT_LIMIT)
 
 
@@ -103,27 +103,6 @@ class Context:
                 "SANDBOX_TIME_LIMIT_S": f"{limit:g}",
             },
         }
-
-
-def compile_limits(rt: Runtime, config: SandboxConfig) -> tuple[float, int]:
-    """The compile step's (wall-clock s, memory MiB): the language's own, else the
-    server's defaults."""
-    return (
-        rt.compile_time_limit_s or config.compile_time_limit_s,
-        rt.compile_memory_mb or config.compile_memory_mb,
-    )
-
-
-def compile_detail(res: dict) -> str:
-    """What a failed compile reports: the first lines of its diagnostics (the first error
-    is the one that explains the rest)."""
-    if res["reason"] == "timeout":
-        return f"compilation exceeded its time limit ({res.get('wall')}s wall)"
-    if res.get("out_of_memory") or (res.get("signal") == 9 and not res.get("killed")):
-        return "compilation ran out of memory"
-    lines = res.get("stderr", "").strip().splitlines()[:COMPILE_DETAIL_LINES]
-    text = "\n".join(lines) or res.get("stdout", "").strip()[:500]
-    return text or f"compilation failed (exit code {res.get('exit_code')})"
 
 
 def count_tests(task: reward_pb2.CodeTask) -> int:

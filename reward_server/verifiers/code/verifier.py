@@ -28,6 +28,7 @@ from reward_server.verifiers.code.assert_judges import JudgePool
 from reward_server.verifiers.code.build import build_all
 from reward_server.verifiers.code.checker_cache import CheckerCache
 from reward_server.verifiers.code.checkers import Checker, CheckerUnusable
+from reward_server.verifiers.code.compile_step import compile_limits
 from reward_server.verifiers.code.config import SandboxConfig
 from reward_server.verifiers.code.container import SandboxDied
 from reward_server.verifiers.code.extract import PARSE_LOCK, extract_code, syntax_error
@@ -35,13 +36,7 @@ from reward_server.verifiers.code.images import image_tag, missing_images
 from reward_server.verifiers.code.io_options import validate_io_options
 from reward_server.verifiers.code.pool import LanguagePool
 from reward_server.verifiers.code.runtimes import Runtime, load_runtimes
-from reward_server.verifiers.code.session import (
-    Context,
-    Job,
-    compile_limits,
-    count_tests,
-    judge_completion,
-)
+from reward_server.verifiers.code.session import Context, Job, count_tests, judge_completion
 from reward_server.verifiers.code.valuecodec_loader import CODEC_DIR, valuecodec
 
 log = logging.getLogger(__name__)

@@ -15,9 +15,9 @@ import pytest
 
 from reward_server.api import reward_pb2
 from reward_server.outcome import Verdict
+from reward_server.verifiers.code.compile_step import compile_detail, compile_limits
 from reward_server.verifiers.code.config import SandboxConfig
 from reward_server.verifiers.code.runtimes import expand, load_runtimes
-from reward_server.verifiers.code.session import compile_detail, compile_limits
 
 from .conftest import SyncVerifier, fenced, py_task_io, start_verifier
 
