@@ -79,7 +79,8 @@ class ServerConfig:
     sandbox_languages: str = _opt(
         ",".join(DEFAULT_LANGUAGES),
         "Comma-separated languages served with --code (folders under "
-        "reward_server/verifiers/code/in_sandbox/); each needs its image on the engine.",
+        "reward_server/verifiers/code/in_sandbox/: python, cpp, c, java, javascript, go, "
+        "rust), or 'all' for every folder; missing images are built at start.",
     )
     sandbox_infra_retries: int = _opt(
         1,
