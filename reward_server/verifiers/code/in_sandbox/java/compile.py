@@ -105,6 +105,8 @@ def jvm_flags(prefix: str) -> list[str]:
         "-XX:-UsePerfData",
         "-Xshare:auto",
         "-XX:+DisplayVMOutputToStderr",
+        "-Xlog:disable",
+        "-Xlog:all=warning:stderr",
         "-XX:ErrorFile=/tmp/hs_err_%p.log",
     ]
     return [prefix + f for f in flags]
