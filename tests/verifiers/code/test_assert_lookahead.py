@@ -145,6 +145,21 @@ def test_a_candidate_failing_mid_batch_fails_its_test(verifier):
     assert [o.verdict for o in out] == [Verdict.TIME_LIMIT, Verdict.CORRECT]
 
 
+def test_a_copy_that_takes_too_long_is_stopped_and_changes_nothing(verifier, monkeypatch):
+    # After each call the test sleeps past the look-ahead's wait: the copy is killed,
+    # reports nothing, and the judge stops looking ahead from that proxy.
+    trips = RoundTrips(monkeypatch)
+    test = (
+        "def check(candidate):\n"
+        "    import time\n"
+        "    for i in range(3):\n"
+        f"        assert candidate(i) == i\n        time.sleep({la.WAIT_S + 0.15})\n"
+    )
+    out = verifier.score(asserts(test), [fenced("def f(x):\n    return x")])
+    assert out[0].verdict == Verdict.CORRECT, out[0].detail
+    assert (trips.trips, trips.lines) == (3, 3)
+
+
 # The pieces, in this process.
 
 
