@@ -35,6 +35,7 @@ from typing import Any
 
 from reward_server.api import reward_pb2
 from reward_server.client import AsyncRewardClient, RewardClient
+from reward_server.client.records import CODE_OPTIONS
 from reward_server.integrations.common import (
     Outcome,
     TaskRef,
@@ -121,7 +122,13 @@ class _Base:
                     if self.language_column
                     else self.language
                 )
-                return TaskRef.code(tests, language)
+                # A dataset's compare / checker / report_tests columns, where it has them.
+                options = {
+                    k: columns[k][i]
+                    for k in CODE_OPTIONS
+                    if columns.get(k) is not None and columns[k][i] is not None
+                }
+                return TaskRef.code(tests, language, options)
         if self.gold_column is None:
             raise ValueError(f"row {i} has no tests in column {self.tests_column!r}")
         return TaskRef.math(self._column(columns, self.gold_column)[i])

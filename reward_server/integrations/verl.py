@@ -68,9 +68,10 @@ def _client(targets: str | Sequence[str] | None) -> RewardClient:
 
 
 def task_for(ground_truth: Any, extra_info: Any = None) -> TaskRef:
-    """The task of one sample: ``extra_info["tests"]`` if present, else ``ground_truth``."""
+    """The task of one sample: ``extra_info["tests"]`` if present (with its ``compare``,
+    ``checker`` and ``report_tests``, if any), else ``ground_truth``."""
     if isinstance(extra_info, dict) and extra_info.get("tests") not in (None, "", {}):
-        return TaskRef.code(extra_info["tests"], extra_info.get("language"))
+        return TaskRef.code(extra_info["tests"], extra_info.get("language"), extra_info)
     return TaskRef.from_label(ground_truth)
 
 

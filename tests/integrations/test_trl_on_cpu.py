@@ -210,6 +210,23 @@ def test_code_rows_use_the_tests_column_and_bad_columns_say_what_exists():
     )
     assert groups[0].task.code.function.entry_point == "f"
     assert groups[1].task.math.gold == "3"
+    # compare / checker / report_tests columns reach the rows that have them.
+    io = '{"io": [["1 2", "3"]]}'
+    groups, _ = reward._groups(
+        ["a", "b"],
+        ["print(3)", "print(3)"],
+        None,
+        {
+            "tests": [io, io],
+            "answer": [None, None],
+            "compare": [{"rel_tolerance": 1e-6}, None],
+            "report_tests": [True, None],
+        },
+    )
+    assert groups[0].task.code.io.compare.rel_tolerance == 1e-6
+    assert groups[0].task.code.report_tests
+    assert not groups[1].task.code.io.HasField("compare")
+    assert not groups[1].task.code.report_tests
     with pytest.raises(KeyError, match=r"'answer'.*columns passed: \['gold'\]"):
         RewardServerReward("127.0.0.1:1")._groups(["p"], ["x"], None, {"gold": ["1"]})
 

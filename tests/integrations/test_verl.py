@@ -66,6 +66,15 @@ def test_code_tasks_come_from_extra_info_or_the_label(server):
     assert task_for({"tests": tests, "language": "cpp"}).language == "cpp"
     assert task_for('{"tests": {"io": [["1", "2"]]}}').kind == "code"
     assert task_for("{1, 2}").gold == "{1, 2}"  # a set in LaTeX is a gold answer
+    # A row's comparison options, checker and report_tests travel with its tests.
+    io = {"io": [["1 2", "3.0"]]}
+    checker = {"language": "python", "source": "import sys; sys.exit(0)"}
+    extra = {"tests": io, "compare": {"abs_tolerance": 1e-6}, "report_tests": True}
+    code = task_for("ignored", extra).record
+    assert code["compare"]["abs_tolerance"] == 1e-6 and code["report_tests"] is True
+    assert task_for("x", {"tests": io, "checker": checker}).record["checker"] == checker
+    with pytest.raises(ValueError, match="'compare' applies to io tests only"):
+        task_for("", {"tests": tests, "compare": {"abs_tolerance": 1e-6}})
     with pytest.raises(ValueError, match="exactly one of function, io, asserts"):
         task_for("", {"tests": {"nope": 1}})
     # A server without --code cannot judge code tasks: that group is not judged (flagged,
