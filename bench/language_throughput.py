@@ -31,6 +31,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from docker_reference import run_hardened  # noqa: E402
+
 from reward_server.api import reward_pb2  # noqa: E402
 from reward_server.client import RewardClient, code_group  # noqa: E402
 from reward_server.verifiers.code.config import DEFAULT_SANDBOXES_DIR, SandboxConfig  # noqa: E402
@@ -112,7 +114,6 @@ def docker_env(rt: Runtime) -> dict[str, str]:
 def docker_runs(rt: Runtime, image: str, runs: int, workers: int) -> float:
     """runs/s of a fresh hardened container per program (compiled once beforehand)."""
     import docker
-    from docker.types import Ulimit
 
     config = SandboxConfig()
     client = docker.from_env()
@@ -123,23 +124,15 @@ def docker_runs(rt: Runtime, image: str, runs: int, workers: int) -> float:
         (work / "input.txt").write_text("20 22\n")
 
         def container(argv: list[str]) -> bytes:
-            return client.containers.run(
+            return run_hardened(
+                client,
                 image,
                 ["sh", "-c", f"exec {shlex.join(argv)} < /work/input.txt"],
-                remove=True,
-                user="10001:10001",
-                network_mode="none",
-                read_only=True,
-                cap_drop=["ALL"],
-                security_opt=["no-new-privileges"],
-                mem_limit=f"{MEMORY_MB * 2 + 256}m",
-                pids_limit=config.pids_limit,
-                nano_cpus=int(config.cpus * 1e9),
-                tmpfs={"/tmp": "size=64m"},
+                config=config,
+                memory_mb=MEMORY_MB * 2 + 256,
                 volumes={str(work): {"bind": "/work", "mode": "rw"}},
                 working_dir="/work",
                 environment=docker_env(rt),
-                ulimits=[Ulimit(name="nofile", soft=256, hard=256)],
             )
 
         if rt.compile:

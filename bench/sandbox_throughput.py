@@ -162,7 +162,7 @@ def run_grpc(args, problems: list[dict]) -> tuple[float, int, int]:
 def run_docker_per_program(args, problems: list[dict]) -> tuple[float, int, int]:
     """Reference (a): a new hardened container per program, same limits as the pool."""
     import docker
-    from docker.types import Ulimit
+    from docker_reference import run_hardened
 
     from reward_server.verifiers.code.config import SandboxConfig
     from reward_server.verifiers.code.images import image_tag
@@ -179,21 +179,13 @@ def run_docker_per_program(args, problems: list[dict]) -> tuple[float, int, int]
             Path(tmp, "main.py").write_text(standalone(problem))
             Path(tmp, "main.py").chmod(0o644)
             try:
-                client.containers.run(
+                run_hardened(
+                    client,
                     image,
                     ["python3", "-I", "/src/main.py"],
-                    remove=True,
-                    user="10001:10001",
-                    network_mode="none",
-                    read_only=True,
-                    cap_drop=["ALL"],
-                    security_opt=["no-new-privileges"],
-                    mem_limit="512m",
-                    pids_limit=config.pids_limit,
-                    nano_cpus=int(config.cpus * 1e9),
-                    tmpfs={"/tmp": "size=64m"},
+                    config=config,
+                    memory_mb=512,
                     volumes={tmp: {"bind": "/src", "mode": "ro"}},
-                    ulimits=[Ulimit(name="nofile", soft=256, hard=256)],
                 )
                 return True
             except docker.errors.ContainerError:
