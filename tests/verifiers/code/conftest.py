@@ -22,7 +22,7 @@ import pytest
 
 from reward_server.api import reward_pb2
 from reward_server.outcome import Outcome
-from reward_server.verifiers.code import owners
+from reward_server.verifiers.code import container, owners
 from reward_server.verifiers.code.config import SandboxConfig
 from reward_server.verifiers.code.verifier import CodeVerifier
 
@@ -136,3 +136,32 @@ def require_runsc(client: docker.DockerClient) -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"CI=true: {reason}")
     pytest.skip(reason)
+
+
+def asserts_task(test_code: str, entry: str = "f") -> reward_pb2.CodeTask:
+    """A Python task of assert tests."""
+    return reward_pb2.CodeTask(
+        language="python",
+        asserts=reward_pb2.AssertTests(entry_point=entry, test_code=test_code),
+    )
+
+
+class SandboxTraffic:
+    """Counts what the verifier sends to its sandboxes: `requests` (round trips),
+    `calls_ops` (the `calls` ops among them) and `lines` (call lines in those ops)."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.requests = self.calls_ops = self.lines = 0
+        self._lock = threading.Lock()
+        real = container.Sandbox.requests
+
+        def counted(box, msgs, timeout):
+            with self._lock:
+                self.requests += 1
+                for m in msgs:
+                    if m.get("op") == "calls":
+                        self.calls_ops += 1
+                        self.lines += len(m["lines"])
+            return real(box, msgs, timeout)
+
+        monkeypatch.setattr(container.Sandbox, "requests", counted)

@@ -8,44 +8,18 @@ real channel to the sandbox.
 from __future__ import annotations
 
 import ast
-import threading
 
 import pytest
 
 from reward_server.api import reward_pb2
 from reward_server.outcome import Verdict
-from reward_server.verifiers.code import container
 from reward_server.verifiers.code.assert_judges import JudgePool
 from reward_server.verifiers.code.assert_predict import free_names
 from reward_server.verifiers.code.valuecodec_loader import CODEC_DIR
 
-from .conftest import fenced
+from .conftest import SandboxTraffic, asserts_task, fenced
 
 pytestmark = [pytest.mark.docker]
-
-
-def asserts(test_code: str, entry: str = "f") -> reward_pb2.CodeTask:
-    return reward_pb2.CodeTask(
-        language="python",
-        asserts=reward_pb2.AssertTests(entry_point=entry, test_code=test_code),
-    )
-
-
-class Trips:
-    """Counts round trips to the sandboxes, and call lines sent in them."""
-
-    def __init__(self, monkeypatch) -> None:
-        self.trips = self.lines = 0
-        self._lock = threading.Lock()
-        real = container.Sandbox.requests
-
-        def counted(box, msgs, timeout):
-            with self._lock:
-                self.trips += 1
-                self.lines += sum(len(m["lines"]) for m in msgs if m.get("op") == "calls")
-            return real(box, msgs, timeout)
-
-        monkeypatch.setattr(container.Sandbox, "requests", counted)
 
 
 CHECK = (
@@ -58,15 +32,15 @@ CHECK = (
 
 
 def test_a_straight_line_check_takes_two_round_trips(verifier, monkeypatch):
-    verifier.score(asserts(CHECK), [fenced("def f(a, b):\n    return a + b")])  # learns it
-    trips = Trips(monkeypatch)
-    out = verifier.score(asserts(CHECK), [fenced("def f(a, b):\n    return a + b")])
+    verifier.score(asserts_task(CHECK), [fenced("def f(a, b):\n    return a + b")])  # learns it
+    trips = SandboxTraffic(monkeypatch)
+    out = verifier.score(asserts_task(CHECK), [fenced("def f(a, b):\n    return a + b")])
     assert out[0].verdict == Verdict.CORRECT, out[0].detail
-    assert (trips.trips, trips.lines) == (2, 3)  # start + calls, then the reset
+    assert (trips.requests, trips.lines) == (2, 3)  # start + calls, then the reset
 
 
 def test_verdicts_of_calls_made_with_the_start(verifier):
-    task = asserts(CHECK)
+    task = asserts_task(CHECK)
     task.limits.time_limit_s = 1.0
     programs = {
         "def f(a, b):\n    return a + b": Verdict.CORRECT,
@@ -88,8 +62,8 @@ def test_each_call_reaches_the_candidate_once_in_order(verifier, monkeypatch):
     test = "def check(candidate):\n" + "".join(
         f"    assert candidate({i}) == {i + 1}\n" for i in range(12)
     )
-    trips = Trips(monkeypatch)
-    out = verifier.score(asserts(test), [fenced(counter)] * 3)
+    trips = SandboxTraffic(monkeypatch)
+    out = verifier.score(asserts_task(test), [fenced(counter)] * 3)
     assert [o.verdict for o in out] == [Verdict.CORRECT] * 3
     assert trips.lines == 3 * 12
 
@@ -98,15 +72,15 @@ def test_test_code_naming_other_program_names_waits_for_the_start(verifier, monk
     # `helper` is the program's: its calls need the program's names first.
     test = "def check(candidate):\n    assert candidate(2) == 4\n    assert helper(3) == 6\n"
     code = "def helper(x):\n    return 2 * x\ndef f(x):\n    return helper(x)"
-    trips = Trips(monkeypatch)
-    out = verifier.score(asserts(test), [fenced(code)])
+    trips = SandboxTraffic(monkeypatch)
+    out = verifier.score(asserts_task(test), [fenced(code)])
     assert out[0].verdict == Verdict.CORRECT, out[0].detail
-    assert trips.trips == 3  # start, calls, reset
+    assert trips.requests == 3  # start, calls, reset
 
 
 def test_top_level_asserts_per_test_results(verifier):
     test = "assert f(1) == 1\nassert f(2) == 5\nassert f(3) == 3\n"
-    task = asserts(test)
+    task = asserts_task(test)
     task.report_tests = True
     out = verifier.score(task, [fenced("def f(x):\n    return x")])
     assert out[0].verdict == Verdict.WRONG

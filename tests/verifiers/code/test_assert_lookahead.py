@@ -8,44 +8,15 @@ The module-level tests run the look-ahead's pieces in this process (a real fork)
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
 
-from reward_server.api import reward_pb2
 from reward_server.outcome import Verdict
 from reward_server.verifiers.code import assert_lookahead as la
-from reward_server.verifiers.code import container
 
-from .conftest import fenced
+from .conftest import SandboxTraffic, asserts_task, fenced
 
 pytestmark = [pytest.mark.docker]
-
-
-def asserts(test_code: str, entry: str = "f") -> reward_pb2.CodeTask:
-    return reward_pb2.CodeTask(
-        language="python",
-        asserts=reward_pb2.AssertTests(entry_point=entry, test_code=test_code),
-    )
-
-
-class RoundTrips:
-    """Counts the `calls` ops (and the call lines in them) sent to the sandboxes."""
-
-    def __init__(self, monkeypatch) -> None:
-        self.trips = self.lines = 0
-        self._lock = threading.Lock()
-        real = container.Sandbox.requests
-
-        def counted(box, msgs, timeout):
-            with self._lock:
-                for m in msgs:
-                    if m.get("op") == "calls":
-                        self.trips += 1
-                        self.lines += len(m["lines"])
-            return real(box, msgs, timeout)
-
-        monkeypatch.setattr(container.Sandbox, "requests", counted)
 
 
 RANDOM_LOOP = (
@@ -58,33 +29,33 @@ RANDOM_LOOP = (
 
 
 def test_a_loop_over_random_inputs_takes_a_few_round_trips(verifier, monkeypatch):
-    trips = RoundTrips(monkeypatch)
-    out = verifier.score(asserts(RANDOM_LOOP), [fenced("def f(a, b):\n    return a + b")])
+    trips = SandboxTraffic(monkeypatch)
+    out = verifier.score(asserts_task(RANDOM_LOOP), [fenced("def f(a, b):\n    return a + b")])
     assert out[0].verdict == Verdict.CORRECT, out[0].detail
     assert trips.lines == 100  # every call made once: none wasted, none missing
-    assert trips.trips <= 100 // la.MAX_CALLS + 3
+    assert trips.calls_ops <= 100 // la.MAX_CALLS + 3
 
 
 def test_a_wrong_answer_deep_in_the_loop_is_found(verifier):
     wrong_late = "n = [0]\ndef f(a, b):\n    n[0] += 1\n    return a + b + (n[0] == 57)"
-    out = verifier.score(asserts(RANDOM_LOOP), [fenced(wrong_late)])
+    out = verifier.score(asserts_task(RANDOM_LOOP), [fenced(wrong_late)])
     assert out[0].verdict == Verdict.WRONG
 
 
 def test_calls_reach_the_candidate_once_each_in_order(verifier, monkeypatch):
-    trips = RoundTrips(monkeypatch)
+    trips = SandboxTraffic(monkeypatch)
     counter = "seen = []\ndef f(x):\n    seen.append(x)\n    return len(seen)"
     test = (
         "def check(candidate):\n    for i in range(80):\n        assert candidate(3 * i) == i + 1\n"
     )
-    out = verifier.score(asserts(test), [fenced(counter)])
+    out = verifier.score(asserts_task(test), [fenced(counter)])
     assert out[0].verdict == Verdict.CORRECT, out[0].detail
-    assert trips.lines == 80 and trips.trips < 10
+    assert trips.lines == 80 and trips.calls_ops < 10
 
 
 def test_a_chain_through_the_candidate_batches_what_it_can(verifier, monkeypatch):
     # HumanEval 38/50's shape: each check needs the result of the call before it.
-    trips = RoundTrips(monkeypatch)
+    trips = SandboxTraffic(monkeypatch)
     code = "def enc(s):\n    return s[::-1]\ndef f(s):\n    return s[::-1]"
     test = (
         "def check(candidate):\n"
@@ -93,14 +64,14 @@ def test_a_chain_through_the_candidate_batches_what_it_can(verifier, monkeypatch
         "        s = ''.join(random.choice(string.ascii_letters) for _ in range(8))\n"
         "        assert candidate(enc(s)) == s\n"
     )
-    out = verifier.score(asserts(test), [fenced(code), fenced(code.replace("[::-1]", "", 1))])
+    out = verifier.score(asserts_task(test), [fenced(code), fenced(code.replace("[::-1]", "", 1))])
     assert [o.verdict for o in out] == [Verdict.CORRECT, Verdict.WRONG]
     assert trips.lines <= 60 + 3  # the wrong one stops at its first check
-    assert trips.trips < 2 * 30  # one round trip per check, not two
+    assert trips.calls_ops < 2 * 30  # one round trip per check, not two
 
 
 def test_branches_on_results_and_changed_arguments_keep_their_meaning(verifier, monkeypatch):
-    trips = RoundTrips(monkeypatch)
+    trips = SandboxTraffic(monkeypatch)
     code = (
         "def f(x):\n    return x % 3\n"
         "def g(x):\n    return -x\n"
@@ -115,7 +86,7 @@ def test_branches_on_results_and_changed_arguments_keep_their_meaning(verifier, 
         "        srt(xs)\n"  # changes xs in place; the next call reads it
         "        assert candidate(xs[0]) == xs[0] % 3\n"
     )
-    out = verifier.score(asserts(test), [fenced(code)])
+    out = verifier.score(asserts_task(test), [fenced(code)])
     assert out[0].verdict == Verdict.CORRECT, out[0].detail
     assert trips.lines == 30 + 10 + 30 + 30  # exactly the calls of a one-by-one run
 
@@ -132,14 +103,14 @@ def test_test_code_that_is_not_deterministic_still_judges_right(verifier):
     )
     good = "def f(x):\n    return 2 * x"
     odd_wrong = "def f(x):\n    return 2 * x + x % 2"  # 40 even draws: 1 in 2**40
-    out = verifier.score(asserts(test), [fenced(good), fenced(odd_wrong), fenced(good)])
+    out = verifier.score(asserts_task(test), [fenced(good), fenced(odd_wrong), fenced(good)])
     assert [o.verdict for o in out] == [Verdict.CORRECT, Verdict.WRONG, Verdict.CORRECT]
 
 
 def test_a_candidate_failing_mid_batch_fails_its_test(verifier):
     code = "def f(x):\n    if x == 37:\n        while True:\n            pass\n    return x"
     test = "def check(candidate):\n    for i in range(60):\n        assert candidate(i) == i\n"
-    task = asserts(test)
+    task = asserts_task(test)
     task.limits.time_limit_s = 1.0
     out = verifier.score(task, [fenced(code), fenced(code.replace("== 37", "== -1"))])
     assert [o.verdict for o in out] == [Verdict.TIME_LIMIT, Verdict.CORRECT]
@@ -148,16 +119,16 @@ def test_a_candidate_failing_mid_batch_fails_its_test(verifier):
 def test_a_copy_that_takes_too_long_is_stopped_and_changes_nothing(verifier, monkeypatch):
     # After each call the test sleeps past the look-ahead's wait: the copy is killed,
     # reports nothing, and the judge stops looking ahead from that proxy.
-    trips = RoundTrips(monkeypatch)
+    trips = SandboxTraffic(monkeypatch)
     test = (
         "def check(candidate):\n"
         "    import time\n"
         "    for i in range(3):\n"
         f"        assert candidate(i) == i\n        time.sleep({la.WAIT_S + 0.15})\n"
     )
-    out = verifier.score(asserts(test), [fenced("def f(x):\n    return x")])
+    out = verifier.score(asserts_task(test), [fenced("def f(x):\n    return x")])
     assert out[0].verdict == Verdict.CORRECT, out[0].detail
-    assert (trips.trips, trips.lines) == (3, 3)
+    assert (trips.calls_ops, trips.lines) == (3, 3)
 
 
 # The pieces, in this process.
