@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from reward_server.verifiers.math import bases, labels, relations
 from reward_server.verifiers.math.guard import blocked_reason
-from reward_server.verifiers.math.intervals import VARIABLE, inequality, interval, open_interval
+from reward_server.verifiers.math.intervals import VARIABLE, inequality, interval
 from reward_server.verifiers.math.markup import Interpreted, interpret
 from reward_server.verifiers.math.normalize import basic
 from reward_server.verifiers.math.numbers import parse_number, words_to_int
@@ -18,7 +18,6 @@ from reward_server.verifiers.math.scan import is_enclosed, split_top
 from reward_server.verifiers.math.tree import (
     Chain,
     Equation,
-    Interval,
     Intervals,
     Items,
     Matrix,
@@ -26,12 +25,6 @@ from reward_server.verifiers.math.tree import (
     Scalar,
     scalar,
 )
-
-# Re-exported: the comparison and the verifier take the tree's types from here.
-__all__ = [
-    "Chain", "Equation", "Interval", "Intervals", "Items", "Matrix", "Node", "Scalar",
-    "open_interval", "parse_answer", "scalar", "shown",
-]  # fmt: skip
 
 _MATRIX = re.compile(r"\\begin\{([pbBvV]?matrix|array)\}(?:\{[^{}]*\})?(.*?)\\end\{\1\}", re.DOTALL)
 _SYSTEM = re.compile(

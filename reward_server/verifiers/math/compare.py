@@ -10,7 +10,9 @@ from fractions import Fraction
 from typing import Any
 
 from reward_server.verifiers.math import bases, labels, symbolic
-from reward_server.verifiers.math.answer import (
+from reward_server.verifiers.math.intervals import open_interval
+from reward_server.verifiers.math.numbers import Number, approximates, decimal_matches, rounds_to
+from reward_server.verifiers.math.tree import (
     Chain,
     Equation,
     Interval,
@@ -19,9 +21,7 @@ from reward_server.verifiers.math.answer import (
     Matrix,
     Node,
     Scalar,
-    open_interval,
 )
-from reward_server.verifiers.math.numbers import Number, approximates, decimal_matches, rounds_to
 
 # How a match was decided, cheapest first; a structure reports its most expensive part.
 _COST = {"exact": 0, "numeric": 1, "symbolic": 2}

@@ -227,7 +227,7 @@ from reward_server.outcome import Outcome, Verdict
 from reward_server.quoting import quote
 from reward_server.reasoning import ReasoningPair, split_reasoning
 from reward_server.verifiers.math import relations
-from reward_server.verifiers.math.answer import Items, Node, parse_answer, shown
+from reward_server.verifiers.math.answer import parse_answer, shown
 from reward_server.verifiers.math.compare import equivalent, prepare_gold
 from reward_server.verifiers.math.extract import (
     BOX,
@@ -241,6 +241,7 @@ from reward_server.verifiers.math.internal_error import describe_error
 from reward_server.verifiers.math.later import later_answers
 from reward_server.verifiers.math.normalize import basic
 from reward_server.verifiers.math.scan import matching_braces, split_top
+from reward_server.verifiers.math.tree import Items, Node
 from reward_server.verifiers.math.verdict_cache import shared_verdicts
 
 MAX_SHOWN_CHARS = 200
