@@ -29,6 +29,21 @@ ADD_CASES = [("1 2", "3"), ("40 2", "42"), ("-5 5", "0")]
 LIMITS = reward_pb2.Limits(time_limit_s=2.0, memory_mb=128)
 
 
+def _inc_function(language: str) -> reward_pb2.CodeTask:
+    """Function tests of inc(x) = x + 1, for any language that runs them."""
+    return reward_pb2.CodeTask(
+        language=language,
+        limits=LIMITS,
+        function=reward_pb2.FunctionTests(
+            entry_point="inc",
+            cases=[
+                reward_pb2.FunctionCase(args_json="[1]", expected_json="2"),
+                reward_pb2.FunctionCase(args_json="[41]", expected_json="42"),
+            ],
+        ),
+    )
+
+
 def _asserts(entry: str, test_code: str) -> reward_pb2.CodeTask:
     return reward_pb2.CodeTask(
         language="python",
@@ -78,28 +93,8 @@ TASKS: dict[str, reward_pb2.CodeTask] = {
         "    assert abs(candidate(2.0) - 1.0) < 1e-9\n"
         "    assert isinstance(candidate(4.0), float)\n",
     ),
-    "javascript_inc_function": reward_pb2.CodeTask(
-        language="javascript",
-        limits=LIMITS,
-        function=reward_pb2.FunctionTests(
-            entry_point="inc",
-            cases=[
-                reward_pb2.FunctionCase(args_json="[1]", expected_json="2"),
-                reward_pb2.FunctionCase(args_json="[41]", expected_json="42"),
-            ],
-        ),
-    ),
-    "inc_function": reward_pb2.CodeTask(
-        language="python",
-        limits=LIMITS,
-        function=reward_pb2.FunctionTests(
-            entry_point="inc",
-            cases=[
-                reward_pb2.FunctionCase(args_json="[1]", expected_json="2"),
-                reward_pb2.FunctionCase(args_json="[41]", expected_json="42"),
-            ],
-        ),
-    ),
+    "javascript_inc_function": _inc_function("javascript"),
+    "inc_function": _inc_function("python"),
     # Test shapes in which an exception of the candidate could steer the test's own
     # control flow (end an iteration early) instead of failing it.
     "sq_map_asserts": _asserts(
