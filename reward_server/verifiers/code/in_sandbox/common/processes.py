@@ -51,7 +51,8 @@ def limits(req: dict) -> list[tuple[int, int]]:
     runtimes (V8, the JVM, Go) that reserve far more address space than they use
     ("memory_rlimit": "data"); the container's cgroup bounds both."""
     mem = int(req.get("memory_mb", 256)) << 20
-    cpu = math.ceil(float(req.get("time_limit", 5.0))) + 1
+    # A process that runs several tests (a warm io runner) gets their summed CPU budget.
+    cpu = math.ceil(float(req.get("cpu_limit_s") or req.get("time_limit", 5.0))) + 1
     kind = resource.RLIMIT_DATA if req.get("memory_rlimit") == "data" else resource.RLIMIT_AS
     return [
         (kind, mem),
