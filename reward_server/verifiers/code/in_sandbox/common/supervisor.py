@@ -11,7 +11,8 @@ as another uid (processes.py), so no candidate can signal, renice, re-limit or p
 it also ignores the terminating signals a candidate might try, and is non-dumpable.
 
 Ops (field "op"): ping, write, exec (run to completion), spawn + call / calls (a
-long-lived process answering one line per request; used for function calls), reset (kill every
+long-lived process answering one line per request; used for function calls and warm io
+runs), stop (end that process, e.g. before a one-off exec), reset (kill every
 process, wipe the writable dirs, report whether anything was left behind).
 """
 
@@ -116,6 +117,9 @@ class Supervisor:
             return self._call(req["line"], float(req.get("time_limit", 5.0)), req)
         if op == "calls":
             return self._calls(req)
+        if op == "stop":
+            self._stop_server()
+            return {"reason": "ok"}
         if op == "reset":
             return self._reset()
         return {"reason": "bad_request", "error": f"unknown op {op!r}"}
