@@ -82,6 +82,14 @@ class SandboxConfig:
             "container (~1 ms) instead of starting Python per completion (~15 ms)."
         },
     )
+    warm_io: bool = field(
+        default=True,
+        metadata={
+            "help": "Run a completion's io tests in one warm runtime process, each test in a "
+            "fresh program state, for languages with an io_serve runner (Java, JavaScript: "
+            "no JVM or Node start per test); a failure it reports is re-run the old way."
+        },
+    )
     compile_time_limit_s: float = field(
         default=30.0, metadata={"help": "Wall-clock limit for compiling one completion."}
     )

@@ -21,6 +21,11 @@ code names a language. The runtime.json fields:
 - serve (optional): argv of a call server for function tests (see python/harness.py for
   the line protocol); zygote (optional): argv of a warm process that forks call servers
   and runs instead of starting a process per run.
+- io_serve (optional): argv of a warm io runner, for runtimes that cannot fork from a
+  warm process (the JVM, Node.js): one runner per completion runs each of its io tests in
+  a fresh program state, answering a line protocol (warm_io.py); io_serve_compiles: the
+  runner's hello does the compile step itself (a syntax check), so the warm path skips
+  the compile argv.
 - test_kinds: which CodeTask tests it supports, of "io", "function", "asserts".
 - memory_rlimit: "as" (RLIMIT_AS, the default) or "data" (RLIMIT_DATA: for runtimes such
   as V8, the JVM and Go that reserve far more address space than they use).
@@ -73,6 +78,8 @@ class Runtime:
     memory_rlimit: str = "as"
     heap_percent: int = 75
     memory_markers: tuple[str, ...] = ()
+    io_serve: tuple[str, ...] | None = None  # argv of the warm io runner (warm_io.py)
+    io_serve_compiles: bool = False  # its hello does the compile step (a syntax check)
 
 
 def _argv(spec: dict, key: str) -> tuple[str, ...] | None:
@@ -108,6 +115,8 @@ def load_runtime(folder: Path) -> Runtime:
             memory_rlimit=spec.get("memory_rlimit", "as"),
             heap_percent=int(spec.get("heap_percent", 75)),
             memory_markers=tuple(spec.get("memory_markers", ())),
+            io_serve=_argv(spec, "io_serve"),
+            io_serve_compiles=bool(spec.get("io_serve_compiles", False)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{path}: bad or missing field: {exc}") from None
@@ -129,6 +138,10 @@ def _check(rt: Runtime, path: Path) -> None:
         problems.append(f"test_kinds {list(rt.test_kinds)} must be some of {list(TEST_KINDS)}")
     if set(rt.test_kinds) & {"function", "asserts"} and not rt.serve:
         problems.append("function or assert tests need a serve argv")
+    if rt.io_serve_compiles and not (rt.io_serve and rt.compile):
+        problems.append("io_serve_compiles needs an io_serve argv and a compile argv")
+    if rt.io_serve and "io" not in rt.test_kinds:
+        problems.append("io_serve is only for io tests, which test_kinds does not list")
     if rt.memory_rlimit not in MEMORY_RLIMITS:
         problems.append(f"memory_rlimit {rt.memory_rlimit!r}; use one of {list(MEMORY_RLIMITS)}")
     if not 10 <= rt.heap_percent <= 100:

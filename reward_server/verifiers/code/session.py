@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from reward_server.api import reward_pb2
 from reward_server.outcome import Outcome, Verdict
-from reward_server.verifiers.code import verdicts
+from reward_server.verifiers.code import io_tests, verdicts, warm_io
 from reward_server.verifiers.code.assert_judge import step_kinds
 from reward_server.verifiers.code.assert_judges import JudgePool
 from reward_server.verifiers.code.compile_step import compile_detail, compile_limits
@@ -68,6 +68,12 @@ class Context:
         if res.get("reason") == "bad_request":
             self.box.broken = f"supervisor rejected a request: {res.get('error')}"
             raise RuntimeError(self.box.broken)
+
+    def stops_after(self, job: Job, result: TestResult) -> bool:
+        """After a failure: stop, unless every test counts (partial credit, or the task
+        asks for per-test results) and the container is still fit to run the next one."""
+        go_on = self.config.partial_credit or job.task.report_tests
+        return not result.passed and (not go_on or self.box.broken is not None)
 
     def zygote_args(self, mode: str) -> dict:
         """Asks the supervisor to fork from the language's warm interpreter, if it has one
@@ -141,21 +147,37 @@ def _run(ctx: Context, job: Job) -> list[TestResult]:
     rt = ctx.runtime
     kind = job.task.WhichOneof("tests")
     write = {"op": "write", "name": rt.source_file, "data": job.code}
-    if not rt.compile:  # the source goes in the same round trip as the first run
-        return _run_io(ctx, job, write) if kind == "io" else _run_calls(ctx, job, write, kind)
+    warm = kind == "io" and warm_io.enabled(ctx)
+    if not rt.compile or (warm and rt.io_serve_compiles):
+        # The source goes in the same round trip as the first run (or the warm runner,
+        # whose hello then stands for the compile step).
+        if warm:
+            return io_tests.run_io_warm(ctx, job, write, lambda: _compile(ctx, job))
+        if kind == "io":
+            return io_tests.run_io(ctx, job, write)
+        return _run_calls(ctx, job, write, kind)
     ctx.op(write, 5.0)
-    if rt.compile:
-        # Before any test input is in the container; temporary files go to /work, which
-        # the reset wipes, like everything the candidate uid can write.
-        limit, memory_mb = compile_limits(rt, ctx.config)
-        req = ctx.run_args(job, rt.compile, limit, memory_mb)
-        req["env"]["TMPDIR"] = "/work"
-        res = ctx.op({"op": "exec", **req}, limit)
-        if res["reason"] != "exited" or res.get("exit_code") != 0 or res.get("signal"):
-            return [failed(Verdict.COMPILE_ERROR, compile_detail(res))]
+    bad = _compile(ctx, job)
+    if bad is not None:
+        return [bad]
+    if warm:
+        return io_tests.run_io_warm(ctx, job, None, lambda: _compile(ctx, job))
     if kind == "io":
-        return _run_io(ctx, job, None)
+        return io_tests.run_io(ctx, job, None)
     return _run_calls(ctx, job, None, kind)
+
+
+def _compile(ctx: Context, job: Job) -> TestResult | None:
+    """The compile step, before any test input is in the container; temporary files go
+    to /work, which the reset wipes, like everything the candidate uid can write."""
+    rt = ctx.runtime
+    limit, memory_mb = compile_limits(rt, ctx.config)
+    req = ctx.run_args(job, rt.compile, limit, memory_mb)
+    req["env"]["TMPDIR"] = "/work"
+    res = ctx.op({"op": "exec", **req}, limit)
+    if res["reason"] != "exited" or res.get("exit_code") != 0 or res.get("signal"):
+        return failed(Verdict.COMPILE_ERROR, compile_detail(res))
+    return None
 
 
 def _run_calls(ctx: Context, job: Job, write: dict | None, kind: str) -> list[TestResult]:
@@ -169,56 +191,6 @@ def _run_calls(ctx: Context, job: Job, write: dict | None, kind: str) -> list[Te
     if kind == "function":
         return _run_function(ctx, job, names)
     return _run_asserts(ctx, job, names, (first, made) if made else None)
-
-
-def _stop(ctx: Context, job: Job, result: TestResult) -> bool:
-    """After a failure: stop, unless every test counts (partial credit, or the task asks
-    for per-test results) and the container is still fit to run the next one."""
-    go_on = ctx.config.partial_credit or job.task.report_tests
-    return not result.passed and (not go_on or ctx.box.broken is not None)
-
-
-def _run_io(ctx: Context, job: Job, write: dict | None) -> list[TestResult]:
-    io = job.task.io
-    rule = verdicts.compare_rule(
-        io.compare if io.HasField("compare") else None, ctx.config.float_tolerance
-    )
-    results = []
-    for case in io.cases:
-        req = {
-            "op": "exec",
-            "stdin": case.stdin,
-            **ctx.run_args(job, ctx.runtime.run, job.time_limit_s, job.memory_mb),
-            **ctx.zygote_args("run"),
-        }
-        if write is None:
-            res = ctx.op(req, job.time_limit_s)
-        else:
-            res = ctx.ops([write, req], job.time_limit_s + 5.0)[1]
-            write = None
-        bad = verdicts.run_failure(res, job.memory_mb)
-        if bad is None:
-            bad = _judge_output(ctx, job, case, res["stdout"], rule)
-        results.append(verdicts.timed(bad or passed(), res))
-        if _stop(ctx, job, results[-1]):
-            break
-    return results
-
-
-def _judge_output(
-    ctx: Context, job: Job, case: reward_pb2.IoCase, output: str, rule: verdicts.CompareRule
-) -> TestResult | None:
-    """The failure of a clean run's output, or None: by the task's checker (in its own
-    container) when it has one, else by comparison under the task's rule."""
-    if job.checker is not None:
-        memory_mb = max(job.memory_mb, ctx.config.default_memory_mb)
-        res = job.checker.check(
-            case.stdin, output, case.expected_stdout, job.time_limit_s, memory_mb
-        )
-        return None if res.passed else res
-    if verdicts.output_matches(output, case.expected_stdout, rule):
-        return None
-    return failed(Verdict.WRONG, "output differs from the expected output")
 
 
 def _spawn(
@@ -307,7 +279,7 @@ def _run_function(ctx: Context, job: Job, names: dict) -> list[TestResult]:
         else:  # the call that did not answer: the process is gone, later cases never ran
             results.append(verdicts.timed(_function_result(ctx, job, res, expected), wall))
             break
-        if _stop(ctx, job, results[-1]):
+        if ctx.stops_after(job, results[-1]):
             break
     return results
 

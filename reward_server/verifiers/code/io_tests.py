@@ -1,0 +1,86 @@
+"""Io tests (stdin in, stdout judged in the server): each in a fresh process, or through
+the language's warm runner (warm_io.py) where it has one; the output judged by the task's
+comparison rule or its checker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from reward_server.api import reward_pb2
+from reward_server.outcome import Verdict
+from reward_server.verifiers.code import verdicts, warm_io
+from reward_server.verifiers.code.verdicts import TestResult, failed, passed
+
+if TYPE_CHECKING:
+    from reward_server.verifiers.code.session import Context, Job
+
+
+def run_io(ctx: Context, job: Job, write: dict | None) -> list[TestResult]:
+    """Each io test in a fresh process (after the source `write`, in the first round
+    trip, when given)."""
+    results = []
+    for case in job.task.io.cases:
+        res = _run_case(ctx, job, case, write)
+        write = None
+        results.append(verdicts.timed(_io_result(ctx, job, case, res), res))
+        if ctx.stops_after(job, results[-1]):
+            break
+    return results
+
+
+def run_io_warm(
+    ctx: Context, job: Job, write: dict | None, compile_step: Callable[[], TestResult | None]
+) -> list[TestResult]:
+    """The io tests through the language's warm runner (warm_io.py); each failure it
+    reports is run again in a fresh process, as run_io runs every test."""
+    return warm_io.run_io(
+        ctx,
+        job,
+        write,
+        cold_run=lambda case: _run_case(ctx, job, case, None),
+        judge=lambda case, res: _io_result(ctx, job, case, res),
+        compile_step=compile_step,
+        stop=lambda result: ctx.stops_after(job, result),
+    )
+
+
+def _run_case(ctx: Context, job: Job, case: reward_pb2.IoCase, write: dict | None) -> dict:
+    """One io test in a fresh process: the supervisor's run report."""
+    req = {
+        "op": "exec",
+        "stdin": case.stdin,
+        **ctx.run_args(job, ctx.runtime.run, job.time_limit_s, job.memory_mb),
+        **ctx.zygote_args("run"),
+    }
+    if write is None:
+        return ctx.op(req, job.time_limit_s)
+    return ctx.ops([write, req], job.time_limit_s + 5.0)[1]
+
+
+def _io_result(ctx: Context, job: Job, case: reward_pb2.IoCase, res: dict) -> TestResult:
+    """The result of one io test's run report: its failure, or the output's judgement."""
+    io = job.task.io
+    rule = verdicts.compare_rule(
+        io.compare if io.HasField("compare") else None, ctx.config.float_tolerance
+    )
+    bad = verdicts.run_failure(res, job.memory_mb)
+    if bad is None:
+        bad = _judge_output(ctx, job, case, res["stdout"], rule)
+    return bad or passed()
+
+
+def _judge_output(
+    ctx: Context, job: Job, case: reward_pb2.IoCase, output: str, rule: verdicts.CompareRule
+) -> TestResult | None:
+    """The failure of a clean run's output, or None: by the task's checker (in its own
+    container) when it has one, else by comparison under the task's rule."""
+    if job.checker is not None:
+        memory_mb = max(job.memory_mb, ctx.config.default_memory_mb)
+        res = job.checker.check(
+            case.stdin, output, case.expected_stdout, job.time_limit_s, memory_mb
+        )
+        return None if res.passed else res
+    if verdicts.output_matches(output, case.expected_stdout, rule):
+        return None
+    return failed(Verdict.WRONG, "output differs from the expected output")
