@@ -10,6 +10,7 @@ assert tests, which only Python runs, are a clear INVALID_ARGUMENT group error e
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,6 +38,14 @@ EXPECTED = {
     "network": V.WRONG,
 }
 CASES = [("1 2", "3"), ("40 2", "42")]
+# What each image's version_argv prints, as GetServerInfo shows it after "; installed: ".
+INSTALLED = {
+    "python": r"Python 3\.\d+\.\d+",
+    "c": r"gcc \(Debian [\d.]+-\S+\) 12\.\d+\.\d+",
+    "cpp": r"g\+\+ \(Debian [\d.]+-\S+\) 12\.\d+\.\d+",
+    "go": r"compile version go1\.19\.\d+",
+    "rust": r"rustc 1\.\d+\.\d+",
+}
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +73,10 @@ def test_server_info_describes_every_language(all_languages_server):
     assert {"python", "cpp", "c", "javascript"} <= set(LANGUAGES)
     for li in info.language_info:
         rt = RUNTIMES[li.name]
-        assert li.version == rt.version and li.image.startswith(f"reward-sandbox-{li.name}:")
+        assert li.version.startswith(rt.version)
+        assert li.image.startswith(f"reward-sandbox-{li.name}:")
+        if rt.version_argv:  # the version the built image reports, read at start
+            assert re.fullmatch(f"; installed: {INSTALLED[li.name]}", li.version[len(rt.version) :])
         assert list(li.test_kinds) == list(rt.test_kinds)
         assert list(li.fence_tags) == list(rt.fence_tags)
         if rt.compile:

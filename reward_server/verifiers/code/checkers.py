@@ -144,7 +144,7 @@ class Checker:
         """An exec request built as the candidates' are (the language's argv placeholders,
         limits and environment), so every sandbox language runs checkers too."""
         ctx = Context(box=box, runtime=self.runtime, config=self.config, judges=None)
-        return {"op": "exec", **ctx.run_args(None, argv, limit, memory_mb)}
+        return {"op": "exec", **ctx.run_args(argv, limit, memory_mb)}
 
     def _warm(self, args: list[str]) -> dict:
         """Fork the run from the language's warm interpreter, when it has one (a Python

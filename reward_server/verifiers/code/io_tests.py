@@ -50,7 +50,7 @@ def _run_case(ctx: Context, job: Job, case: reward_pb2.IoCase, write: dict | Non
     req = {
         "op": "exec",
         "stdin": case.stdin,
-        **ctx.run_args(job, ctx.runtime.run, job.time_limit_s, job.memory_mb),
+        **ctx.run_args(ctx.runtime.run, job.time_limit_s, job.memory_mb),
         **ctx.zygote_args("run"),
     }
     if write is None:

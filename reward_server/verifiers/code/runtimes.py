@@ -4,7 +4,9 @@ Adding a language is one folder (a Dockerfile and a runtime.json); nothing in th
 code names a language. The runtime.json fields:
 
 - name: the folder's name, what `CodeTask.language` says.
-- version: the toolchain (and its flags), shown in `ServerInfo.language_info`.
+- version: the toolchain (and its flags), shown in `ServerInfo.language_info`;
+  version_argv (optional): a command whose first output line names the toolchain the
+  built image really has (e.g. `gcc --version`), added to it at start (toolchain.py).
 - fence_tags: the code-fence tags that mark an answer in this language (lower case).
 - looks_like (optional): regular expressions; an answer without any fence is taken as a
   program when one of them matches it (and it passes `syntax_check`, if named).
@@ -80,6 +82,7 @@ class Runtime:
     memory_markers: tuple[str, ...] = ()
     io_serve: tuple[str, ...] | None = None  # argv of the warm io runner (warm_io.py)
     io_serve_compiles: bool = False  # its hello does the compile step (a syntax check)
+    version_argv: tuple[str, ...] | None = None  # prints the installed toolchain's version
 
 
 def _argv(spec: dict, key: str) -> tuple[str, ...] | None:
@@ -117,6 +120,7 @@ def load_runtime(folder: Path) -> Runtime:
             memory_markers=tuple(spec.get("memory_markers", ())),
             io_serve=_argv(spec, "io_serve"),
             io_serve_compiles=bool(spec.get("io_serve_compiles", False)),
+            version_argv=_argv(spec, "version_argv"),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{path}: bad or missing field: {exc}") from None

@@ -83,7 +83,7 @@ class Context:
             return {}
         return {"zygote": list(rt.zygote), "path": f"/work/{rt.source_file}", "mode": mode}
 
-    def run_args(self, job: Job, argv: tuple[str, ...], limit: float, memory_mb: int) -> dict:
+    def run_args(self, argv: tuple[str, ...], limit: float, memory_mb: int) -> dict:
         """A run request: argv with the limits filled in (see runtimes.expand); the same
         numbers in the environment, so a runtime can size its heap and threads from them."""
         rt = self.runtime
@@ -172,7 +172,7 @@ def _compile(ctx: Context, job: Job) -> TestResult | None:
     to /work, which the reset wipes, like everything the candidate uid can write."""
     rt = ctx.runtime
     limit, memory_mb = compile_limits(rt, ctx.config)
-    req = ctx.run_args(job, rt.compile, limit, memory_mb)
+    req = ctx.run_args(rt.compile, limit, memory_mb)
     req["env"]["TMPDIR"] = "/work"
     res = ctx.op({"op": "exec", **req}, limit)
     if res["reason"] != "exited" or res.get("exit_code") != 0 or res.get("signal"):
@@ -201,7 +201,7 @@ def _spawn(
     failure, and the reply to the calls (None if none were made)."""
     req = {
         "op": "spawn",
-        **ctx.run_args(job, ctx.runtime.serve, job.time_limit_s, job.memory_mb),
+        **ctx.run_args(ctx.runtime.serve, job.time_limit_s, job.memory_mb),
         **ctx.zygote_args("serve"),
     }
     ops, limit = [req], job.time_limit_s

@@ -22,7 +22,7 @@ from reward_server.outcome import Outcome, Verdict
 from reward_server.quoting import quote
 from reward_server.reasoning import ReasoningPair
 from reward_server.verifiers.base import UnusableTask
-from reward_server.verifiers.code import container, owners, verdicts
+from reward_server.verifiers.code import container, owners, toolchain, verdicts
 from reward_server.verifiers.code.assert_judge import step_kinds
 from reward_server.verifiers.code.assert_judges import JudgePool
 from reward_server.verifiers.code.build import build_all
@@ -90,6 +90,7 @@ class CodeVerifier:
             self._lifecycle,
         )
         self._reaper: asyncio.Task | None = None
+        self._installed: dict[str, str] = {}  # toolchain versions the images report
 
     @classmethod
     async def start(
@@ -135,6 +136,13 @@ class CodeVerifier:
                 *(p.start() for p in self._pools.values()),
                 asyncio.to_thread(self._judges.warm, config.pool_size),
             )
+            found = await asyncio.gather(
+                *(
+                    toolchain.probe(self._pools[n], rt, config, self._judges)
+                    for n, rt in runtimes.items()
+                )
+            )
+            self._installed = dict(zip(runtimes, found, strict=True))
         except BaseException:
             await self.close()
             raise
@@ -157,7 +165,12 @@ class CodeVerifier:
                 self._on_event("reaped", reaped)
 
     def languages(self) -> list[tuple[str, str, str]]:
-        return [(n, rt.version, self._images[n]) for n, rt in self._runtimes.items()]
+        """(name, toolchain, image) of each language; the toolchain as runtime.json
+        describes it, with the version the image reported at start."""
+        return [
+            (n, _version(rt.version, self._installed.get(n, "")), self._images[n])
+            for n, rt in self._runtimes.items()
+        ]
 
     def describe(self, info: reward_pb2.ServerInfo) -> None:
         """GetServerInfo: the code kind, each language with its toolchain, image, test
@@ -318,6 +331,10 @@ class CodeVerifier:
         await asyncio.to_thread(self._judges.close)
         self._runs.shutdown(wait=False, cancel_futures=True)
         self._lifecycle.shutdown(wait=False, cancel_futures=True)
+
+
+def _version(described: str, installed: str) -> str:
+    return f"{described}; installed: {installed}" if installed else described
 
 
 def _prepare(rt: Runtime, text: str, pair: ReasoningPair | None) -> tuple[str | None, str | None]:

@@ -74,7 +74,7 @@ class Runner:
         the compile diagnostics of a `compile_error` hello, else None (`alive` says
         whether warm runs may follow, `off` why not)."""
         ctx, job, rt = self.ctx, self.job, self.ctx.runtime
-        req = ctx.run_args(job, rt.io_serve, job.time_limit_s, job.memory_mb)
+        req = ctx.run_args(rt.io_serve, job.time_limit_s, job.memory_mb)
         wait = max(job.time_limit_s, HELLO_WAIT_S)
         req.update(
             op="spawn",
