@@ -53,6 +53,8 @@ def _run_case(ctx: Context, job: Job, case: reward_pb2.IoCase, write: dict | Non
         **ctx.run_args(ctx.runtime.run, job.time_limit_s, job.memory_mb),
         **ctx.zygote_args("run"),
     }
+    if _under_minimum(ctx, job):  # the rlimit it can start under; see _io_result
+        req["memory_mb"] = ctx.runtime.min_memory_mb
     if write is None:
         return ctx.op(req, job.time_limit_s)
     return ctx.ops([write, req], job.time_limit_s + 5.0)[1]
@@ -65,9 +67,21 @@ def _io_result(ctx: Context, job: Job, case: reward_pb2.IoCase, res: dict) -> Te
         io.compare if io.HasField("compare") else None, ctx.config.float_tolerance
     )
     bad = verdicts.run_failure(res, job.memory_mb)
+    peak_kb = res.get("maxrss_kb", 0)  # one-off runs report it; warm runs do not
+    if bad is None and _under_minimum(ctx, job) and peak_kb > job.memory_mb * 1024:
+        detail = f"peak memory {peak_kb >> 10} MiB, over the limit ({job.memory_mb} MiB)"
+        bad = failed(Verdict.MEMORY_LIMIT, detail)
     if bad is None:
         bad = _judge_output(ctx, job, case, res["stdout"], rule)
     return bad or passed()
+
+
+def _under_minimum(ctx: Context, job: Job) -> bool:
+    """The task's memory limit is below what the runtime can start under (runtime.json
+    min_memory_mb: Go maps its heap in 64 MiB arenas). Such a run gets the minimum as its
+    rlimit, the task's limit in SANDBOX_MEMORY_MB (for the runtime's own soft limit), and
+    its peak resident memory is held to the task's limit."""
+    return job.memory_mb < ctx.runtime.min_memory_mb
 
 
 def _judge_output(

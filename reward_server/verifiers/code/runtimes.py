@@ -34,6 +34,9 @@ code names a language. The runtime.json fields:
 - heap_percent (default 75): share of the task's memory limit given as {heap_mb}.
 - memory_markers (optional): texts in stderr by which the runtime says it ran out of
   memory (reported as MEMORY_LIMIT).
+- min_memory_mb (default 0): the smallest rlimit the runtime starts under; an io run of
+  a task with a lower limit gets this much, and its peak resident memory must stay
+  within the task's limit (else MEMORY_LIMIT).
 - stack_mb: RLIMIT_STACK of every process; env: extra environment of compile and run.
 - packages: notable libraries the image ships (for GetServerInfo readers).
 - default_base: the registry base image; debootstrap_include: Debian packages of the
@@ -83,6 +86,7 @@ class Runtime:
     io_serve: tuple[str, ...] | None = None  # argv of the warm io runner (warm_io.py)
     io_serve_compiles: bool = False  # its hello does the compile step (a syntax check)
     version_argv: tuple[str, ...] | None = None  # prints the installed toolchain's version
+    min_memory_mb: int = 0  # the smallest rlimit it starts under (see io_tests.py)
 
 
 def _argv(spec: dict, key: str) -> tuple[str, ...] | None:
@@ -121,6 +125,7 @@ def load_runtime(folder: Path) -> Runtime:
             io_serve=_argv(spec, "io_serve"),
             io_serve_compiles=bool(spec.get("io_serve_compiles", False)),
             version_argv=_argv(spec, "version_argv"),
+            min_memory_mb=int(spec.get("min_memory_mb", 0)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{path}: bad or missing field: {exc}") from None

@@ -226,6 +226,38 @@ def test_a_small_memory_limit_is_still_the_programs_limit(jgr_verifier, language
     assert [o.verdict for o in outs] == [Verdict.CORRECT, Verdict.MEMORY_LIMIT], outs
 
 
+GO_USES_20MB = """package main
+
+import "fmt"
+
+func main() {
+	var a, b int64
+	fmt.Scan(&a, &b)
+	keep := make([][]byte, 20)
+	for i := range keep {
+		keep[i] = make([]byte, 1<<20)
+		for j := range keep[i] {
+			keep[i][j] = byte(j)
+		}
+	}
+	fmt.Println(a + b + int64(len(keep)) - 20)
+}"""
+
+
+@pytest.mark.parametrize("memory_mb", [16, 32, 48])
+def test_go_under_its_runtimes_minimum_is_held_to_the_tasks_limit(jgr_verifier, memory_mb):
+    """Go maps its heap in 64 MiB arenas, so it cannot start under a smaller rlimit: such
+    a task runs under 64 MiB and the program's peak resident memory is held to the task's
+    limit, so a small program passes and one over the limit is MEMORY_LIMIT."""
+    small = task("go", memory_mb=memory_mb)
+    programs = [PROGRAMS["go"]["right"], GO_USES_20MB, PROGRAMS["go"]["uses_160mb"]]
+    outs = jgr_verifier.score(small, [fenced(p, "go") for p in programs])
+    fits = memory_mb > 24  # 20 MiB of data plus the runtime's own
+    want = [Verdict.CORRECT, Verdict.CORRECT if fits else Verdict.MEMORY_LIMIT]
+    assert [o.verdict for o in outs] == [*want, Verdict.MEMORY_LIMIT], outs
+    assert f"({memory_mb} MiB)" in outs[2].detail, outs[2].detail
+
+
 @pytest.mark.parametrize("tag", ["java", "go", "golang", "rust", "rs"])
 def test_every_fence_tag_reaches_its_language(jgr_verifier, tag):
     language = {"golang": "go", "rs": "rust"}.get(tag, tag)
