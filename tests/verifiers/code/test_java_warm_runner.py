@@ -33,8 +33,10 @@ MAX_OUTPUT = 4096
 
 # Behaves by its first number: 7 exits with 3, 8 throws, 9 exits with 0 mid-output,
 # 11 leaves a non-daemon thread that prints later, 12 changes JDK-wide settings, 13 shows
-# them, 20 leaves a daemon thread running. The static counter must be 1 in every test.
+# them, 14 uses the common fork-join pool, 20 leaves a daemon thread running. The static
+# counter must be 1 in every test.
 BEHAVIOUR = """import java.util.*;
+import java.util.stream.*;
 public class Main {
     static int calls = 0;
     public static void main(String[] args) throws Exception {
@@ -53,6 +55,7 @@ public class Main {
         }).start();
         if (a == 12) { Locale.setDefault(Locale.GERMANY); System.setProperty("seen", "yes"); }
         if (a == 13) System.out.println(String.format("%.1f %s", 1.5, System.getProperty("seen")));
+        if (a == 14) System.out.println(LongStream.range(0, 1000).parallel().sum());
         if (a == 20) { Thread t = new Thread(() -> {
             while (true) { try { Thread.sleep(1000); } catch (InterruptedException e) { } } });
             t.setDaemon(true); t.start(); }
@@ -155,6 +158,8 @@ def test_each_test_gets_fresh_statics_streams_and_jdk_settings(image):
         assert s.run("13 0") == (0, "-", "13 1 main\n1.5 null\n", "note\n")
         # The JVM waits for a non-daemon thread before it exits.
         assert s.run("11 0") == (0, "-", "11 1 main\nlate\n", "note\n")
+        # The pool's idle workers stay: they run nothing of the program's.
+        assert s.run("14 0") == (0, "-", "14 1 main\n499500\n", "note\n")
         assert s.run("1 1") == (0, "-", "2 1 main\n", "note\n")
 
 
@@ -167,7 +172,7 @@ def test_exit_and_uncaught_exceptions_end_a_test_as_they_end_a_jvm(image):
         assert (code, flags, out) == (1, "-", "9 1 main\n")
         first, *frames = err.splitlines()[1:]
         assert first == 'Exception in thread "main" java.lang.IllegalStateException: boom'
-        assert frames == ["\tat Main.main(Main.java:11)"]  # no runner or reflection frames
+        assert frames == ["\tat Main.main(Main.java:12)"]  # no runner or reflection frames
         assert s.run("1 2") == (0, "-", "3 1 main\n", "note\n")
 
 

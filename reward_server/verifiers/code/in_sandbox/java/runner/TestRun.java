@@ -11,6 +11,8 @@ import java.nio.charset.Charset;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
 
 /**
  * One io test: the program's main class loaded by a fresh class loader (so no static state
@@ -119,7 +121,7 @@ final class TestRun {
             if (!outputLimit && anyAlive(group)) { // the runner exits after output_limit
                 awaitAll(group, EXIT_GRACE_MS);
             }
-            tainted = anyAlive(group) || !before.containsAll(liveThreads());
+            tainted = anyAlive(group) || leftThreads(before);
         }
         if (!tainted) {
             try {
@@ -245,6 +247,24 @@ final class TestRun {
         Thread[] all = new Thread[group.activeCount() + 8];
         int n = group.enumerate(all, true);
         return Arrays.copyOf(all, n);
+    }
+
+    /** Whether threads the program started outside its group still run. The common
+     * fork-join pool's idle workers (a parallel stream's) run none of its code. */
+    private static boolean leftThreads(Set<Thread> before) {
+        ForkJoinPool common = ForkJoinPool.commonPool();
+        for (Thread t : liveThreads()) {
+            if (before.contains(t)) {
+                continue;
+            }
+            boolean idleCommonWorker = t instanceof ForkJoinWorkerThread
+                    && ((ForkJoinWorkerThread) t).getPool() == common
+                    && common.isQuiescent();
+            if (!idleCommonWorker) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Every live thread of the JVM (a program may start one outside its group). */
