@@ -1,0 +1,18 @@
+// expect: RUNTIME_ERROR
+import java.util.*;
+
+public class Main {
+    public static void main(String[] args) {
+        Scanner sc = new Scanner(System.in);
+        int n = sc.nextInt();
+        long sum = 0;
+        long[] a = new long[n];
+        for (int i = 0; i < n; i++) { a[i] = sc.nextLong(); sum += a[i]; }
+        Arrays.sort(a);
+        System.out.println(sum);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < n; i++) sb.append(i > 0 ? " " : "").append(a[i]);
+        System.out.println(sb);
+        throw new IllegalStateException("after the output");
+    }
+}

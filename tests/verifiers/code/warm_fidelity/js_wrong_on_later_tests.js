@@ -1,0 +1,4 @@
+// expect: WRONG
+const a = require('fs').readFileSync(0, 'utf8').trim().split(/\s+/).map(Number).slice(1);
+console.log(a.reduce((s, x) => s + x, 0) + (a.length === 3 ? 0 : 1));
+console.log(a.sort((x, y) => x - y).join(' '));
