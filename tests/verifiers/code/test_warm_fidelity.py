@@ -4,7 +4,8 @@ verdict with the warm runner as without it, and the ones that pass never needed 
 outside the runner (so the fast path really was the one taken).
 
 Each program reads `n` and `n` numbers and prints their sum and the sorted numbers; its
-first line may say `expect: VERDICT` (default CORRECT).
+first lines may say `expect: VERDICT` (default CORRECT), `time_limit_s: S` (10) and
+`declined` (the runner declines it in its hello: it runs a process per test).
 """
 
 from __future__ import annotations
@@ -35,8 +36,17 @@ CASES = [
 
 
 def expected(text: str) -> Verdict:
-    m = re.search(r"expect: (\w+)", text.splitlines()[0])
+    m = re.search(r"expect: (\w+)", "\n".join(text.splitlines()[:2]))
     return Verdict[m.group(1)] if m else Verdict.CORRECT
+
+
+def declined(text: str) -> bool:
+    return "declined" in "\n".join(text.splitlines()[:3])
+
+
+def time_limit(text: str) -> float:
+    m = re.search(r"time_limit_s: ([\d.]+)", "\n".join(text.splitlines()[:2]))
+    return float(m.group(1)) if m else 10.0
 
 
 @pytest.fixture(scope="module")
@@ -51,13 +61,13 @@ def cold(docker_client) -> Iterator[SyncVerifier]:
     )
 
 
-def task(language: str) -> reward_pb2.CodeTask:
+def task(language: str, time_limit_s: float = 10.0) -> reward_pb2.CodeTask:
     return reward_pb2.CodeTask(
         language=language,
         io=reward_pb2.IoTests(
             cases=[reward_pb2.IoCase(stdin=i, expected_stdout=o) for i, o in CASES]
         ),
-        limits=reward_pb2.Limits(time_limit_s=10.0, memory_mb=256),
+        limits=reward_pb2.Limits(time_limit_s=time_limit_s, memory_mb=256),
         report_tests=True,
     )
 
@@ -77,13 +87,15 @@ def test_same_verdict_warm_and_cold(warm, cold, monkeypatch, path):
         return real(box, msgs, timeout)
 
     monkeypatch.setattr(container.Sandbox, "requests", counted)
-    got = warm.score(task(language), [fenced(text, language)])[0]
+    got = warm.score(task(language, time_limit(text)), [fenced(text, language)])[0]
     warm_ops = dict(ops)
     monkeypatch.undo()
-    ref = cold.score(task(language), [fenced(text, language)])[0]
+    ref = cold.score(task(language, time_limit(text)), [fenced(text, language)])[0]
     assert ref.verdict == want, ref.detail
     assert got.verdict == want, (got.detail, warm_ops)
     assert [t.verdict for t in got.tests] == [t.verdict for t in ref.tests]
-    if want == Verdict.CORRECT:  # every test in the runner, none run again
-        outside = warm_ops.get("exec", 0) - (1 if language == "java" else 0)  # javac's
+    outside = warm_ops.get("exec", 0) - (1 if language == "java" else 0)  # javac's
+    if declined(text):
+        assert (warm_ops.get("call", 0), outside) == (0, len(CASES)), warm_ops
+    elif want == Verdict.CORRECT:  # every test in the runner, none run again
         assert (warm_ops.get("call"), outside) == (len(CASES), 0), warm_ops
