@@ -1,7 +1,8 @@
 // The `fs` one io test of the warm runner sees (iorunner.js): node's own, except where
 // the test's standard streams live. Reads of fd 0, /dev/stdin, /proc/self/fd/0 get the
 // test's input (the runner's own fd 0 is not the program's); writes to fd 1 and 2,
-// /dev/stdout and /dev/stderr land in the test's captures.
+// /dev/stdout and /dev/stderr land in the test's captures. The paths only where a real
+// run could open them (see iorunner.js).
 "use strict";
 
 const fs = require("fs");
@@ -35,7 +36,9 @@ function makeFs(test) {
       if (target === 0 || target === 1 || target === 2) return target;
       return fakeFds.has(target) ? fakeFds.get(target) : -1;
     }
-    if (typeof target === "string") return PATHS.has(target) ? PATHS.get(target) : -1;
+    if (typeof target === "string") {
+      return PATHS.has(target) && test.hooks.stdioPaths ? PATHS.get(target) : -1;
+    }
     if (Buffer.isBuffer(target)) return stdio(target.toString());
     if (target instanceof URL && target.protocol === "file:") return stdio(target.pathname);
     return -1;

@@ -39,7 +39,9 @@ const CWD = process.cwd();
 // uid: the supervisor makes them world-accessible), and fd 0 and 1 then pointed at
 // /dev/null, so a program reaching the real fd 0 or 1 around the shims reads an empty
 // input or writes nowhere (a failure the host re-runs) instead of reading or garbling
-// the protocol. Where the pipes cannot be reopened the protocol stays on fd 0 and 1.
+// the protocol. Where the pipes cannot be reopened (gVisor keeps them private) the
+// protocol stays on fd 0 and 1, and so do /dev/stdin and /dev/stdout: a program cannot
+// open those there in a real run either.
 function channel() {
   try {
     const input = openSync("/proc/self/fd/0", "r");
@@ -48,9 +50,9 @@ function channel() {
     openSync("/dev/null", "r");
     closeSync(1);
     openSync("/dev/null", "w");
-    return { input, output };
+    return { input, output, reopened: true };
   } catch {
-    return { input: 0, output: 1 };
+    return { input: 0, output: 1, reopened: false };
   }
 }
 
@@ -126,6 +128,7 @@ let ending = false;
 // pending ticks run); the test's end waits for it to have run, else it would look like work.
 let afterUncaught = false;
 const hooks = {
+  stdioPaths: proto.reopened, // whether /dev/stdin and the like name the test's streams
   // Whether the program still has work that keeps node's event loop alive.
   busy: () => activeResources().length - baseline - (pumpQueued ? 1 : 0) > 0,
   ended: () => ending || queuePump(),
