@@ -53,8 +53,6 @@ def _run_case(ctx: Context, job: Job, case: reward_pb2.IoCase, write: dict | Non
         **ctx.run_args(ctx.runtime.run, job.time_limit_s, job.memory_mb),
         **ctx.zygote_args("run"),
     }
-    if _under_minimum(ctx, job):  # the rlimit it can start under; see _io_result
-        req["memory_mb"] = ctx.runtime.min_memory_mb
     if write is None:
         return ctx.op(req, job.time_limit_s)
     return ctx.ops([write, req], job.time_limit_s + 5.0)[1]
@@ -68,7 +66,7 @@ def _io_result(ctx: Context, job: Job, case: reward_pb2.IoCase, res: dict) -> Te
     )
     bad = verdicts.run_failure(res, job.memory_mb)
     peak_kb = res.get("maxrss_kb", 0)  # one-off runs report it; warm runs do not
-    if bad is None and _under_minimum(ctx, job) and peak_kb > job.memory_mb * 1024:
+    if bad is None and _held_by_peak_rss(ctx, job) and peak_kb > job.memory_mb * 1024:
         detail = f"peak memory {peak_kb >> 10} MiB, over the limit ({job.memory_mb} MiB)"
         bad = failed(Verdict.MEMORY_LIMIT, detail)
     if bad is None:
@@ -76,12 +74,13 @@ def _io_result(ctx: Context, job: Job, case: reward_pb2.IoCase, res: dict) -> Te
     return bad or passed()
 
 
-def _under_minimum(ctx: Context, job: Job) -> bool:
+def _held_by_peak_rss(ctx: Context, job: Job) -> bool:
     """The task's memory limit is below what the runtime can start under (runtime.json
-    min_memory_mb: Go maps its heap in 64 MiB arenas). Such a run gets the minimum as its
-    rlimit, the task's limit in SANDBOX_MEMORY_MB (for the runtime's own soft limit), and
-    its peak resident memory is held to the task's limit."""
-    return job.memory_mb < ctx.runtime.min_memory_mb
+    min_memory_mb), so the run's rlimit is the minimum (Context.run_args), and the runtime
+    only has a soft limit of its own (Go's GOMEMLIMIT, min_memory_check "rss"): its peak
+    resident memory is held to the task's limit instead."""
+    rt = ctx.runtime
+    return job.memory_mb < rt.min_memory_mb and rt.min_memory_check == "rss"
 
 
 def _judge_output(

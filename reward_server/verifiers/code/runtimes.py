@@ -34,9 +34,12 @@ code names a language. The runtime.json fields:
 - heap_percent (default 75): share of the task's memory limit given as {heap_mb}.
 - memory_markers (optional): texts in stderr by which the runtime says it ran out of
   memory (reported as MEMORY_LIMIT).
-- min_memory_mb (default 0): the smallest rlimit the runtime starts under; an io run of
-  a task with a lower limit gets this much, and its peak resident memory must stay
-  within the task's limit (else MEMORY_LIMIT).
+- min_memory_mb (default 0): the smallest rlimit the runtime starts under (the JVM,
+  Node.js and Go need 48-64 MiB). Every process gets at least this rlimit, while the
+  runtime still sizes its heap from the task's limit ({memory_mb}, SANDBOX_MEMORY_MB);
+  min_memory_check "heap" (the default: the runtime's heap limit is hard, as -Xmx and
+  --max-old-space-size are) or "rss" (it is soft, as GOMEMLIMIT is: an io run's peak
+  resident memory is then held to the task's limit, else MEMORY_LIMIT).
 - stack_mb: RLIMIT_STACK of every process; env: extra environment of compile and run.
 - packages: notable libraries the image ships (for GetServerInfo readers).
 - default_base: the registry base image; debootstrap_include: Debian packages of the
@@ -86,7 +89,8 @@ class Runtime:
     io_serve: tuple[str, ...] | None = None  # argv of the warm io runner (warm_io.py)
     io_serve_compiles: bool = False  # its hello does the compile step (a syntax check)
     version_argv: tuple[str, ...] | None = None  # prints the installed toolchain's version
-    min_memory_mb: int = 0  # the smallest rlimit it starts under (see io_tests.py)
+    min_memory_mb: int = 0  # the smallest rlimit it starts under (session.run_args)
+    min_memory_check: str = "heap"  # or "rss": how a smaller task limit is held (io_tests)
 
 
 def _argv(spec: dict, key: str) -> tuple[str, ...] | None:
@@ -126,6 +130,7 @@ def load_runtime(folder: Path) -> Runtime:
             io_serve_compiles=bool(spec.get("io_serve_compiles", False)),
             version_argv=_argv(spec, "version_argv"),
             min_memory_mb=int(spec.get("min_memory_mb", 0)),
+            min_memory_check=spec.get("min_memory_check", "heap"),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{path}: bad or missing field: {exc}") from None
@@ -151,6 +156,8 @@ def _check(rt: Runtime, path: Path) -> None:
         problems.append("io_serve_compiles needs an io_serve argv and a compile argv")
     if rt.io_serve and "io" not in rt.test_kinds:
         problems.append("io_serve is only for io tests, which test_kinds does not list")
+    if rt.min_memory_check not in ("heap", "rss"):
+        problems.append(f"min_memory_check {rt.min_memory_check!r}; use 'heap' or 'rss'")
     if rt.memory_rlimit not in MEMORY_RLIMITS:
         problems.append(f"memory_rlimit {rt.memory_rlimit!r}; use one of {list(MEMORY_RLIMITS)}")
     if not 10 <= rt.heap_percent <= 100:

@@ -85,13 +85,15 @@ class Context:
 
     def run_args(self, argv: tuple[str, ...], limit: float, memory_mb: int) -> dict:
         """A run request: argv with the limits filled in (see runtimes.expand); the same
-        numbers in the environment, so a runtime can size its heap and threads from them."""
+        numbers in the environment, so a runtime can size its heap and threads from them.
+        The rlimit is at least the runtime's min_memory_mb (the JVM, Node.js and Go cannot
+        start under less); the runtime still sizes its heap from the task's limit."""
         rt = self.runtime
         heap_mb = max(memory_mb * rt.heap_percent // 100, 16)
         return {
             "argv": expand(argv, memory_mb, rt.heap_percent, limit),
             "time_limit": limit,
-            "memory_mb": memory_mb,
+            "memory_mb": max(memory_mb, rt.min_memory_mb),
             "memory_rlimit": rt.memory_rlimit,
             "memory_markers": list(rt.memory_markers),
             "max_output": self.config.max_output_bytes,

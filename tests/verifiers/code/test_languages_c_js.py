@@ -126,6 +126,18 @@ def test_javascript_receives_the_task_memory_limit_and_stays_inside_it(c_js):
     assert out.verdict == Verdict.CORRECT, out
 
 
+@pytest.mark.parametrize("memory_mb", [16, 32])
+def test_javascript_under_nodes_minimum_still_runs_and_holds_the_heap(c_js, memory_mb):
+    """Node.js cannot start under a 48 MiB rlimit (runtime.json min_memory_mb): a smaller
+    task runs under 48 MiB with the heap sized from the task's limit, so a small program
+    passes and filling the heap is MEMORY_LIMIT."""
+    add = "const [a, b] = require('fs').readFileSync(0, 'utf8').split(' ').map(Number);"
+    hog = "const keep = [];\nfor (;;) keep.push(new Array(1 << 16).fill(1.5));"
+    task = io_task("javascript", memory_mb=memory_mb)
+    outs = c_js.score(task, [fenced(add + "\nconsole.log(a + b);", "js"), fenced(hog, "js")])
+    assert [o.verdict for o in outs] == [Verdict.CORRECT, Verdict.MEMORY_LIMIT], outs
+
+
 def test_javascript_function_tests_cross_values_as_json(c_js):
     code = (
         "function f(x) {\n"

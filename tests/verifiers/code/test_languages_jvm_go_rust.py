@@ -258,6 +258,18 @@ def test_go_under_its_runtimes_minimum_is_held_to_the_tasks_limit(jgr_verifier, 
     assert f"({memory_mb} MiB)" in outs[2].detail, outs[2].detail
 
 
+@pytest.mark.parametrize("memory_mb", [16, 32])
+def test_java_under_the_jvms_minimum_still_runs_and_holds_the_heap(jgr_verifier, memory_mb):
+    """The JVM cannot start under a 48 MiB rlimit (runtime.json min_memory_mb): a smaller
+    task runs under 64 MiB with the heap sized from the task's limit (16 MiB at least), so
+    a small program passes and filling the heap is MEMORY_LIMIT."""
+    small = task("java", memory_mb=memory_mb)
+    outs = jgr_verifier.score(
+        small, [fenced(PROGRAMS["java"][k], "java") for k in ("right", "hog")]
+    )
+    assert [o.verdict for o in outs] == [Verdict.CORRECT, Verdict.MEMORY_LIMIT], outs
+
+
 @pytest.mark.parametrize("tag", ["java", "go", "golang", "rust", "rs"])
 def test_every_fence_tag_reaches_its_language(jgr_verifier, tag):
     language = {"golang": "go", "rs": "rust"}.get(tag, tag)
