@@ -28,12 +28,12 @@ import ast
 import builtins
 import collections
 import contextlib
+import functools
 import importlib
 import json
 import os
 import re
 import sys
-import time
 
 if __package__:
     from . import assert_calls, assert_judge_start, assert_lookahead, assert_predict
@@ -45,13 +45,6 @@ else:  # run as a script with -I: its own folder is not on sys.path
     import assert_predict
 
     sys.path.pop(0)
-
-# Wall time one job may spend waiting for look-aheads (see assert_lookahead) before it
-# makes its remaining calls one round trip at a time.
-LOOK_BUDGET_S = 1.0
-# A proxy whose calls were followed by nothing the look-ahead could report this many times
-# in a row is not looked ahead from again in the job.
-LOOK_MISSES = 2
 
 # Modules a candidate program may have imported that test code may use by name; the judge
 # imports its own copy (never the candidate's object) and only from this list.
@@ -80,7 +73,8 @@ SAFE_MODULES = frozenset(
 )
 
 
-def plan_tests(test_code: str) -> list[tuple[str, str]]:
+@functools.lru_cache(maxsize=256)  # every sample of a group runs the same test code
+def plan_tests(test_code: str) -> tuple[tuple[str, str], ...]:
     """Splits test code into steps: ("setup", code) and ("test", code).
 
     With a top-level `check` function the whole code is setup and `check(candidate)` is
@@ -88,12 +82,11 @@ def plan_tests(test_code: str) -> list[tuple[str, str]]:
     """
     tree = ast.parse(test_code)
     if any(isinstance(n, ast.FunctionDef) and n.name == "check" for n in tree.body):
-        return [("setup", test_code), ("test", "check(candidate)")]
-    steps = []
-    for node in tree.body:
-        kind = "test" if isinstance(node, ast.Assert) else "setup"
-        steps.append((kind, ast.unparse(node)))
-    return steps
+        return (("setup", test_code), ("test", "check(candidate)"))
+    return tuple(
+        ("test" if isinstance(node, ast.Assert) else "setup", ast.unparse(node))
+        for node in tree.body
+    )
 
 
 def step_kinds(test_code: str) -> list[str]:
@@ -172,9 +165,12 @@ class Proxy:
             call = assert_calls.encode_call(self._name, args, kwargs, self._codec)
         except (TypeError, ValueError, RecursionError) as exc:
             raise JudgeError(f"the test's arguments cannot be sent: {exc}") from None
-        reply = self._ahead(call)
+        key = assert_calls.call_key(call)
+        reply = self._ahead(key)
         if reply is None:
-            ahead = self._look_ahead(args, kwargs)
+            ahead = assert_lookahead.ahead_of(
+                self._state, self._name, (*args, *kwargs.values()), key
+            )
             if ahead is None:  # in the look-ahead copy: this call's result is not known
                 return assert_lookahead.PENDING
             calls = [call, *(json.loads(line) for line in ahead)]
@@ -182,6 +178,10 @@ class Proxy:
             reply = replies[0]
             if ahead:
                 self._state["ahead"] = collections.deque(zip(ahead, replies[1:], strict=False))
+        # Everything the test has seen so far, for the kept look-aheads (state_key).
+        self._state["trace"] = hash(
+            (self._state.get("trace"), key, reply.get("line"), reply.get("fail"))
+        )
         if "fail" in reply:
             raise self._fail(str(reply["fail"]), str(reply.get("detail", "")))
         try:
@@ -202,40 +202,21 @@ class Proxy:
     def _encode(self, name: str, args: tuple, kwargs: dict) -> str:
         return assert_calls.call_key(assert_calls.encode_call(name, args, kwargs, self._codec))
 
-    def _look_ahead(self, args: tuple, kwargs: dict) -> list[str] | None:
-        """The calls that come after this one (call_key lines), [] when not looked for;
-        None in the look-ahead copy itself."""
-        state = self._state
-        misses = state.setdefault("look_misses", {})
-        if state.get("no_look") or misses.get(self._name, 0) >= LOOK_MISSES:
-            return []
-        if not hasattr(os, "fork") or not assert_lookahead.plain((*args, *kwargs.values())):
-            return []  # the call may change an argument: what follows may depend on it
-        t0 = time.monotonic()
-        ahead = assert_lookahead.look_ahead()
-        if ahead is None:
-            return None
-        state["look_s"] = state.get("look_s", 0.0) + time.monotonic() - t0
-        state["no_look"] = state["look_s"] > LOOK_BUDGET_S
-        misses[self._name] = 0 if ahead else misses.get(self._name, 0) + 1
-        return ahead
-
     def _fail(self, reason: str, detail: str) -> CandidateFailure:
         failure = CandidateFailure(reason, detail)
         self._state["failure"] = failure
         return failure
 
-    def _ahead(self, call: dict) -> dict | None:
+    def _ahead(self, key: str) -> dict | None:
         ahead = self._state.get("ahead")
         if not ahead:
             return None
-        key, reply = ahead[0]
-        if key != assert_calls.call_key(call):
+        if key != ahead[0][0]:
             ahead.clear()  # the test went another way: make the remaining calls one by one
             self._state["no_look"] = True  # and look no further ahead in this job
+            assert_lookahead.forget(self._state.get("ahead_key"))
             return None
-        ahead.popleft()
-        return reply
+        return ahead.popleft()[1]
 
 
 def _replies(msg: dict, n: int) -> list[dict]:
@@ -276,16 +257,18 @@ def _namespace(names: dict, channel: Channel, state: dict, codec) -> dict:
 def _fetch_values(names: dict, tree: ast.Module, ns: dict, channel, state: dict, codec) -> None:
     """Top-level values the candidate only named (big ones) that the test code names
     itself, read from its process in one round trip; the others cost nothing."""
-    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    wanted = [
+    lazy = [
         name
         for name, info in names.items()
-        if info.get("kind") == "value" and info.get("lazy") and name in used
+        if info.get("kind") == "value" and info.get("lazy")
         if _bindable(name) and name not in SAFE_MODULES
     ]
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} if lazy else set()
+    wanted = [name for name in lazy if name in used]
     if not wanted:
         return
     replies = _replies(channel.call([{"get": n} for n in wanted]), len(wanted))
+    state["trace"] = hash((state.get("trace"), *(str(r) for r in replies)))
     for name, reply in zip(wanted, replies, strict=False):
         if "fail" in reply:
             state["failure"] = CandidateFailure(str(reply["fail"]), str(reply.get("detail", "")))
@@ -307,7 +290,13 @@ def run_job(job: dict, channel: Channel, codec) -> dict:
     results: list[dict] = []
     index = 0
     made = job.get("made")
-    tree = ast.parse(job["test_code"])
+    tree = assert_predict.parse(job["test_code"])
+    state["trace"] = hash((job["test_code"], entry, json.dumps(names, sort_keys=True)))
+    # Test code that never names it cannot draw from `random` (a module the program
+    # imported reaches the test only under the name the program gave it).
+    state["random"] = "random" in job["test_code"] or any(
+        info.get("module") == "random" for info in names.values()
+    )
     _fetch_values(names, tree, ns, channel, state, codec)
     for kind, code in plan_tests(job["test_code"]):
         if kind == "test":
@@ -380,6 +369,7 @@ def _call_ahead(predicted: list, channel: Channel, state: dict, codec, made=None
         made_keys = [assert_calls.call_key(c) for c in made["calls"]]
         if keys[: len(made_keys)] == made_keys:
             replies = _replies(made, len(made_keys))
+    state.pop("ahead_key", None)  # these were predicted, not looked ahead for
     rest = calls[len(replies) :]
     if rest and not (replies and "fail" in replies[-1]):  # else the process is gone
         replies += _replies(channel.call(rest), len(rest))
@@ -393,7 +383,7 @@ def first_calls(job: dict, codec) -> list[dict]:
     program's start; [] if unknown. Setup runs here with an uncallable entry point."""
     entry = str(job.get("entry_point", ""))
     try:
-        tree = ast.parse(job["test_code"])
+        tree = assert_predict.parse(job["test_code"])
         if not _bindable(entry) or assert_predict.free_names(tree) - {entry, "candidate"}:
             return []
         proxy = Proxy(entry, None, {"failure": JudgeError("no calls before the run")}, codec)

@@ -17,13 +17,17 @@ when WAIT_S is up. The judge (assert_judge.Proxy) still compares every actual ca
 the reported one and drops the rest of the replies at the first difference; then this job
 looks ahead no further, so a wrong look-ahead costs at most MAX_CALLS calls the candidate
 need not have answered, once per job. No candidate code or data runs here: the copy is
-the judge's own process image, as the uid the judge runs as.
+the judge's own process image, as the uid the judge runs as. A copy's report is kept,
+keyed by everything it depends on (state_key), so the other samples of a group that
+reach the same state reuse it without a copy; one the actual calls did not follow is
+forgotten.
 """
 
 from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import os
 import select
 import signal
@@ -32,12 +36,23 @@ import time
 from collections.abc import Callable
 
 MAX_CALLS = 64  # calls reported by one look-ahead
+# Wall time one job may spend waiting for look-aheads before it makes its remaining calls
+# one round trip at a time.
+LOOK_BUDGET_S = 1.0
+# A proxy whose look-aheads reported fewer than LOOK_USEFUL calls this many times in a row
+# is not looked ahead from again in the job: a copy (a fork of the judge) costs more CPU
+# than the one round trip it would save (HumanEval 38/50 chain each call on the last).
+LOOK_MISSES = 2
+LOOK_USEFUL = 2
+MAX_KEPT = 1024  # look-ahead results kept (see recall)
+MAX_KEPT_CHARS = 1 << 16  # a bigger result is not kept
 WAIT_S = 0.25  # how long the judge waits for them; the copy usually needs well under 1 ms
 COPY_ALARM_S = 2  # the copy's own wall-clock bound, should the judge die first
 ASSERT_HOOK = "__judge_assert__"  # the name instrumented asserts call (see compile_step)
 _PLAIN = (int, float, complex, str, bytes, bool, type(None))
 
 _copy = {"fd": -1, "calls": 0}
+_kept: dict[int, list[str]] = {}  # oldest first
 
 
 def in_copy() -> bool:
@@ -89,9 +104,11 @@ class _AssertHook(ast.NodeTransformer):
         return node
 
 
+@functools.lru_cache(maxsize=512)
 def compile_step(code: str) -> object:
     """Compiles test code with every `assert X` as `assert __judge_assert__(X)`: the same
-    test for every value (assert_value returns it), except PENDING in the copy."""
+    test for every value (assert_value returns it), except PENDING in the copy. Kept:
+    every sample of a group runs the same test code."""
     tree = _AssertHook().visit(ast.parse(code))
     return compile(ast.fix_missing_locations(tree), "<test>", "exec")
 
@@ -113,6 +130,30 @@ def plain(values: object, budget: int = 256) -> bool:
             continue
         return False
     return True
+
+
+def ahead_of(state: dict, name: str, args: tuple, key: str) -> list[str] | None:
+    """For the judge's proxy `name` called with `args` (encoded as `key`) in a job whose
+    `state` this keeps: the calls that come after this one (call_key lines), [] when not
+    looked for, None in the look-ahead copy itself."""
+    misses = state.setdefault("look_misses", {})
+    if state.get("no_look") or misses.get(name, 0) >= LOOK_MISSES:
+        return []
+    if not hasattr(os, "fork") or not plain(args):
+        return []  # the call may change an argument: what follows may depend on it
+    seen = state_key(state.get("trace"), key, state.get("random", True))
+    state["ahead_key"] = seen
+    ahead = recall(seen)
+    if ahead is None:
+        t0 = time.monotonic()
+        ahead = look_ahead()
+        if ahead is None:
+            return None
+        remember(seen, ahead)
+        state["look_s"] = state.get("look_s", 0.0) + time.monotonic() - t0
+        state["no_look"] = state["look_s"] > LOOK_BUDGET_S
+    misses[name] = 0 if len(ahead) >= LOOK_USEFUL else misses.get(name, 0) + 1
+    return ahead
 
 
 def look_ahead() -> list[str] | None:
@@ -138,6 +179,34 @@ def look_ahead() -> list[str] | None:
             os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
+
+
+def state_key(trace: int, call: str, seeded: bool) -> int:
+    """What a look-ahead from this call reports depends on, for deterministic test code:
+    the job (test code and the program's names) and every reply the test saw so far (both
+    in `trace`), the call itself and, for test code that may use it (`seeded`), the state
+    of `random`'s global generator."""
+    rnd = sys.modules.get("random") if seeded else None
+    return hash((trace, call, hash(rnd.getstate()) if rnd is not None else 0))
+
+
+def recall(key: int) -> list[str] | None:
+    """A look-ahead's result from the same state before (the samples of a group run the
+    same test code against answers that mostly agree), or None: look ahead afresh."""
+    ahead = _kept.get(key)
+    return None if ahead is None else list(ahead)
+
+
+def remember(key: int, ahead: list[str]) -> None:
+    if sum(map(len, ahead)) <= MAX_KEPT_CHARS:
+        _kept[key] = list(ahead)
+        while len(_kept) > MAX_KEPT:
+            del _kept[next(iter(_kept))]
+
+
+def forget(key: int | None) -> None:
+    """A result the actual calls did not follow (test code that is not deterministic)."""
+    _kept.pop(key, None)
 
 
 def _collect(fd: int) -> list[str]:

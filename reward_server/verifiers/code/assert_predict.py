@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import sys
 from typing import NamedTuple
 
@@ -52,7 +53,7 @@ def predict_calls(
     a call into a helper the test defines, ...). A wrong prediction costs only speed:
     `Proxy` uses a reply made ahead only when the actual call matches it exactly."""
     try:
-        step = ast.parse(code).body
+        step = parse(code).body
     except SyntaxError:
         return []
     params: dict[str, object] = {}
@@ -95,6 +96,13 @@ def predict_calls(
         except _Unpredictable:
             break
     return calls
+
+
+@functools.lru_cache(maxsize=256)
+def parse(code: str) -> ast.Module:
+    """Test code's tree, parsed once (every sample of a group runs the same test code);
+    callers only ever read it."""
+    return ast.parse(code)
 
 
 def _statement_calls(st: ast.stmt, scope: _Scope) -> list:

@@ -53,8 +53,10 @@ def test_calls_reach_the_candidate_once_each_in_order(verifier, monkeypatch):
     assert trips.lines == 80 and trips.calls_ops < 10
 
 
-def test_a_chain_through_the_candidate_batches_what_it_can(verifier, monkeypatch):
-    # HumanEval 38/50's shape: each check needs the result of the call before it.
+def test_a_chain_through_the_candidate_makes_each_call_once(verifier, monkeypatch):
+    # HumanEval 38/50's shape: each check needs the result of the call before it, so a
+    # look-ahead could report one call at most; after LOOK_MISSES such copies the judge
+    # stops forking them (a copy costs more than the round trip it saves).
     trips = SandboxTraffic(monkeypatch)
     code = "def enc(s):\n    return s[::-1]\ndef f(s):\n    return s[::-1]"
     test = (
@@ -67,7 +69,7 @@ def test_a_chain_through_the_candidate_batches_what_it_can(verifier, monkeypatch
     out = verifier.score(asserts_task(test), [fenced(code), fenced(code.replace("[::-1]", "", 1))])
     assert [o.verdict for o in out] == [Verdict.CORRECT, Verdict.WRONG]
     assert trips.lines <= 60 + 3  # the wrong one stops at its first check
-    assert trips.calls_ops < 2 * 30  # one round trip per check, not two
+    assert trips.calls_ops <= 2 * 30 + 2  # never more round trips than calls
 
 
 def test_branches_on_results_and_changed_arguments_keep_their_meaning(verifier, monkeypatch):
