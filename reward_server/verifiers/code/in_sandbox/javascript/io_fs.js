@@ -137,7 +137,7 @@ function makeFs(test) {
     createReadStream(path, options) {
       const fd = options && typeof options === "object" ? options.fd : undefined;
       if (stdio(fd === undefined ? path : fd) !== 0) return fs.createReadStream(path, options);
-      const stream = inputStream(test.takeInput(Infinity));
+      const stream = inputStream((max) => test.takeInput(max));
       const encoding = encodingOf(options);
       if (encoding) stream.setEncoding(encoding);
       return stream;

@@ -99,14 +99,16 @@ class Capture extends Writable {
   }
 }
 
-// A readable stream of `data` (a Buffer), in pipe-sized chunks, then end of input.
-function inputStream(data) {
-  const stream = new Readable({ read() {} });
-  for (let i = 0; i < data.length; i += PIPE_CHUNK) {
-    stream.push(data.subarray(i, i + PIPE_CHUNK));
-  }
-  stream.push(null);
-  return stream;
+// A readable stream of a test's input: `take(max)` gives up to max bytes of what is not
+// read yet (none at the end). It takes only as the stream reads, in pipe-sized chunks, as
+// node's stdin reads its pipe: input read before another way is not read twice.
+function inputStream(take) {
+  return new Readable({
+    read() {
+      const data = take(PIPE_CHUNK);
+      this.push(data.length ? data : null);
+    },
+  });
 }
 
 module.exports = { Sink, Capture, inputStream, PIPE_CHUNK, UTF8 };

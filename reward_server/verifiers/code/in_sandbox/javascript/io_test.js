@@ -156,7 +156,7 @@ class Test {
       configurable: true,
       get() {
         if (test.stdin === null) {
-          test.stdin = inputStream(test.takeInput(Infinity));
+          test.stdin = inputStream((max) => test.takeInput(max));
           test.stdin.fd = 0;
         }
         return test.stdin;
