@@ -27,10 +27,11 @@ def uid_of(pid):
     return fields["Uid"].split()[0], int(fields["CapEff"].strip(), 16)
 
 mine, caps = uid_of("self")
-# The candidate was forked from the warm interpreter: same command line, other uid.
+# The candidate was the warm interpreter's active process: same command line, other uid;
+# the next active one and its spare run as root.
 zygote = [p for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()
           and b"zygote" in open(f"/proc/{p}/cmdline", "rb").read()]
-print(mine, caps, uid_of(1)[0], [uid_of(p)[0] for p in zygote])
+print(mine, caps, uid_of(1)[0], sorted({uid_of(p)[0] for p in zygote}))
 """
 
 CPP_WHO_AM_I = r"""

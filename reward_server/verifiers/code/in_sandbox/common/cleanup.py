@@ -20,21 +20,43 @@ from processes import drop_to_candidate
 WIPE_DIRS = ("/work", "/tmp", "/dev/shm")
 WIPE_BUDGET_S = 5.0  # a wipe slower than this leaves the container dirty (and retired)
 
-# Pids that survive a reset: the zygote, which never runs candidate code.
+# The zygote's active process, which never runs candidate code; it and its children (its
+# spare, see zygote.py) survive a reset. A candidate's process can never be a child of
+# it: orphans are reparented to PID 1, and the active process forks only its spare.
 KEEP: set[int] = set()
 
 
-def other_pids() -> list[int]:
-    skip = KEEP | {os.getpid()}
-    return [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in skip]
-
-
-def is_zombie(pid: int) -> bool:
+def read_proc(path: str) -> bytes:
+    """A small /proc file in three syscalls (open() adds a stat, an ioctl and seeks)."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X")
-    except OSError:
-        return True
+        return os.read(fd, 1 << 16)
+    finally:
+        os.close(fd)
+
+
+def scan() -> dict[int, tuple[bytes, int]]:
+    """Every process but this one: pid -> (state letter, parent pid), in one /proc pass."""
+    me = os.getpid()
+    procs = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == me:
+            continue
+        try:
+            fields = read_proc(f"/proc/{name}/stat").rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        procs[int(name)] = (fields[0], int(fields[1]))
+    return procs
+
+
+def strays(procs: dict[int, tuple[bytes, int]]) -> list[int]:
+    """The pids in a scan that are not the zygote's (zombies included)."""
+    return [p for p, (_, ppid) in procs.items() if p not in KEEP and ppid not in KEEP]
+
+
+def other_pids() -> list[int]:
+    return strays(scan())
 
 
 def reap_zombies() -> None:
@@ -47,14 +69,15 @@ def reap_zombies() -> None:
             return
 
 
-def kill_all() -> None:
-    """Kills every process but this one (and the zygote); kill(-1) from PID 1 reaches the
-    whole namespace, so it is used whenever there is no zygote to spare."""
+def kill_all() -> bool:
+    """Kills every process but this one (and the zygote's); kill(-1) from PID 1 reaches
+    the whole namespace, so it is used whenever there is no zygote to spare. False when
+    processes were still there after every pass."""
     for _ in range(500):
         reap_zombies()
         pids = other_pids()
         if not pids:
-            return
+            return True
         if not KEEP:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(-1, signal.SIGKILL)
@@ -62,6 +85,7 @@ def kill_all() -> None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         time.sleep(0.002)
+    return False
 
 
 def kill_strays() -> bool:
@@ -145,48 +169,52 @@ def wipe_as_candidate(dirs: tuple[str, ...] = WIPE_DIRS) -> bool:
     return False
 
 
-def wipe_own(dirs: tuple[str, ...] = WIPE_DIRS) -> None:
-    """Removes what root wrote (the sources): in a sticky dir only the owner may."""
+def sweep_own(dirs: tuple[str, ...] = WIPE_DIRS) -> bool:
+    """Removes what root wrote (the sources: in a sticky dir only the owner may) in one
+    pass over the dirs; True when anything else is there, which the candidate's wipe
+    must remove (a plain run leaves only its source behind, so usually no wipe runs)."""
+    others = False
+    me = os.getuid()
     for d in dirs:
         with contextlib.suppress(OSError), os.scandir(d) as it:
             for entry in it:
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    others = True
+                    continue
+                if st.st_uid != me:
+                    others = True
+                    continue
                 with contextlib.suppress(OSError):
                     if entry.is_dir(follow_symlinks=False):
                         os.rmdir(entry.path)
                     else:
                         os.unlink(entry.path)
-
-
-def needs_candidate_wipe(dirs: tuple[str, ...] = WIPE_DIRS) -> bool:
-    """Whether any entry is not root's own (a plain run leaves only the source behind)."""
-    for d in dirs:
-        with contextlib.suppress(OSError), os.scandir(d) as it:
-            for entry in it:
-                try:
-                    if entry.stat(follow_symlinks=False).st_uid != os.getuid():
-                        return True
-                except OSError:
-                    return True
-    return False
+    return others
 
 
 def leftovers(dirs: tuple[str, ...] = WIPE_DIRS) -> list[str]:
     """What survived the wipe: entries, or space or inodes still in use (a file can be
-    hidden from the listing but not from the filesystem's own counters)."""
+    hidden from the listing but not from the filesystem's own counters). An empty tmpfs
+    shows in its counters alone (its root is its only inode); a dir whose counters cannot
+    tell (not a mount of its own, or no inode accounting) is also listed."""
     found = []
     for d in dirs:
         try:
-            names = os.listdir(d)
             vfs = os.statvfs(d)
+            inodes = vfs.f_files - vfs.f_ffree - 1 if vfs.f_files else -1
+            blocks = vfs.f_blocks - vfs.f_bfree if vfs.f_blocks else 0
+            names = os.listdir(d) if inodes != 0 or blocks else []
         except OSError as exc:
             found.append(f"{d}: {exc.strerror}")
             continue
         if names:
             found.append(f"{d}: {len(names)} entries")
-        if vfs.f_blocks and vfs.f_bfree != vfs.f_blocks:
-            found.append(f"{d}: {vfs.f_blocks - vfs.f_bfree} blocks in use")
-        if vfs.f_files and vfs.f_files - vfs.f_ffree > 1:
-            found.append(f"{d}: {vfs.f_files - vfs.f_ffree - 1} inodes in use")
+        if blocks:
+            found.append(f"{d}: {blocks} blocks in use")
+        if inodes > 0:
+            found.append(f"{d}: {inodes} inodes in use")
     return found
 
 
@@ -194,11 +222,8 @@ def ipc_objects() -> int:
     """SysV IPC objects and POSIX queues outlive processes; a container holding any is dirty."""
     count = 0
     for name in ("shm", "msg", "sem"):
-        try:
-            with open(f"/proc/sysvipc/{name}") as f:
-                count += max(len(f.read().splitlines()) - 1, 0)
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):
+            count += max(read_proc(f"/proc/sysvipc/{name}").count(b"\n") - 1, 0)
     with contextlib.suppress(OSError):
         count += len(os.listdir("/dev/mqueue"))
     return count
@@ -208,8 +233,8 @@ def scheduling(pid: int) -> dict:
     """What a candidate could try to change in another process: its resource limits,
     priority and CPU affinity (all readable from here for any pid)."""
     state: dict = {}
-    with contextlib.suppress(OSError), open(f"/proc/{pid}/limits") as f:
-        state["limits"] = f.read()
+    with contextlib.suppress(OSError):
+        state["limits"] = read_proc(f"/proc/{pid}/limits")
     with contextlib.suppress(OSError):
         state["nice"] = os.getpriority(os.PRIO_PROCESS, pid)
     with contextlib.suppress(OSError):

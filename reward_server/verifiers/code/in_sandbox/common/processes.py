@@ -79,8 +79,8 @@ def child_setup(in_r: int, out_w: int, err_w: int, lims: list) -> None:
     """In a freshly forked candidate: own session, the given stdio, limits, the candidate
     uid, nothing else.
 
-    Shared with the Python zygote (in_sandbox/python/harness.py), whose children are set
-    up exactly like the ones forked here.
+    Shared with the Python zygote (in_sandbox/python/harness.py), whose active process
+    sets itself up exactly like the children forked here when it becomes a candidate.
     """
     os.setsid()
     os.dup2(in_r, 0)

@@ -155,13 +155,18 @@ class Supervisor:
         return {"reason": "ok", "replies": replies, "wall": round(wall, 4), "walls": walls}
 
     def _spawn(self, req: dict) -> tuple[int, int, int, int]:
-        """Forks from the zygote when the request names one, else forks and execs."""
+        """Takes the zygote's active process when the request names a zygote, else forks
+        and execs."""
         argv = req.get("zygote")
         if not argv:
             return processes.start(req)
         if self.zygote is not None and (self.zygote.argv != argv or not self.zygote.waiting()):
             self.zygote.close()
             self.zygote = None
+        if self.zygote is not None and not self.zygote.adopted():
+            # Its parent, the last candidate, still runs (a one-off exec beside a serving
+            # process): the candidate it would become could not be waited for.
+            return processes.start(req)
         try:
             if self.zygote is None:
                 self.zygote = Zygote([str(a) for a in argv])
@@ -180,18 +185,18 @@ class Supervisor:
     def _reset(self) -> dict:
         self._stop_server()
         cleanup.reap_zombies()
-        survivors = [p for p in cleanup.other_pids() if not cleanup.is_zombie(p)]
-        cleanup.kill_all()
-        if self.zygote is not None and not self.zygote.healthy():
+        procs = cleanup.scan()  # one /proc pass for the survivors and the zygote's health
+        if self.zygote is not None and not self.zygote.healthy(procs):
             self.zygote.close()  # stopped, killed or re-limited: start a fresh one later
             self.zygote = None
-        wiped = True
-        if cleanup.needs_candidate_wipe():
-            wiped = cleanup.wipe_as_candidate()
-        cleanup.wipe_own()
-        problems = cleanup.leftovers()
-        if not wiped:
+            procs = cleanup.scan()
+        strays = cleanup.strays(procs)
+        survivors = [p for p in strays if procs[p][0] not in (b"Z", b"X")]
+        gone = cleanup.kill_all() if strays else True
+        problems = []
+        if cleanup.sweep_own() and not cleanup.wipe_as_candidate():
             problems.append("the wipe failed or overran its budget")
+        problems[:0] = cleanup.leftovers()
         if cleanup.scheduling(os.getpid()) != self.started:
             problems.append("the supervisor's limits, priority or affinity changed")
         ipc = cleanup.ipc_objects()
@@ -200,7 +205,7 @@ class Supervisor:
             "leftover": len(survivors),
             "ipc": ipc,
             "files": problems,
-            "dirty": bool(ipc) or bool(problems) or bool(cleanup.other_pids()),
+            "dirty": bool(ipc) or bool(problems) or not gone,
         }
 
 

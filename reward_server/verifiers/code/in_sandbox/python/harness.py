@@ -204,13 +204,16 @@ def run_main(path: str) -> None:
 
 
 def zygote(fd: int) -> None:
-    """Forks one call server per request received on socket `fd` (see common/zygote.py).
+    """Becomes one candidate per request received on socket `fd` (see common/zygote.py).
 
-    This process never runs candidate code: it imports what serving needs once, then per
-    request forks a child that is set up exactly like the supervisor's own children
-    (processes.child_setup: limits, then the candidate uid) and serves the program; the
-    intermediate fork exits at once so the child is reparented to the supervisor, which
-    waits for it.
+    The process that reads the socket (the active one) never runs candidate code before
+    its request: it imports what serving needs once, forks a spare copy of itself, then
+    waits. A request turns the active process itself into the candidate, set up exactly
+    like the supervisor's own children (processes.child_setup: limits, then the candidate
+    uid), and hands the socket to the spare, which forks its own spare and waits in turn.
+    So the fork is never on a request's path and there is no intermediate process: the
+    candidate is the supervisor's child (the first active process) or was reparented to
+    it when its parent, the candidate before it, was stopped.
     """
     # Imported once here so forked programs do not pay for them: what serving needs, and
     # standard modules programs commonly import (pure code with no state of their own, so
@@ -241,37 +244,50 @@ def zygote(fd: int) -> None:
     gc.collect()
     gc.freeze()
     while True:
+        spare, handover = _fork_spare()
+        if spare == 0:
+            continue  # handed the socket: now the active process
         msg, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, 3)
         if not msg or len(fds) != 3:
-            return
+            return  # the supervisor closed the socket: the spare sees EOF and ends too
         job = json.loads(msg)
-        r, w = os.pipe()
+        if spare > 0 and os.waitpid(spare, os.WNOHANG)[0]:
+            spare = -1  # it died (e.g. the OOM killer): the supervisor starts a new zygote
+        code = 1
+        try:
+            sock.sendall(json.dumps({"pid": os.getpid(), "next": max(spare, 0)}).encode() + b"\n")
+            if spare > 0:
+                os.write(handover, b"go")
+            processes.child_setup(*fds, [tuple(x) for x in job["limits"]])
+            os.environ.clear()
+            os.environ.update({str(k): str(v) for k, v in job["env"].items()})
+            sys.argv = [job["path"], *map(str, job.get("args", ()))]
+            if job.get("mode") == "run":
+                run_main(job["path"])  # never returns
+            serve(job["path"])
+            code = 0
+        finally:
+            os._exit(code)
+
+
+def _fork_spare() -> tuple[int, int]:
+    """Forks the spare: (0, -1) in the spare once the socket is handed to it (it exits if
+    its parent dies without handing it over), (spare pid or -1 if the fork failed, the
+    write end of the hand-over pipe) in the parent."""
+    r, w = os.pipe()
+    try:
         pid = os.fork()
-        if pid == 0:
-            code = 1
-            try:
-                child = os.fork()
-                if child == 0:
-                    processes.child_setup(*fds, [tuple(x) for x in job["limits"]])
-                    os.environ.clear()
-                    os.environ.update({str(k): str(v) for k, v in job["env"].items()})
-                    sys.argv = [job["path"], *map(str, job.get("args", ()))]
-                    if job.get("mode") == "run":
-                        run_main(job["path"])  # never returns
-                    serve(job["path"])
-                    code = 0
-                else:
-                    os.write(w, str(child).encode())
-                    code = 0
-            finally:
-                os._exit(code)
-        os.close(w)
-        child = int(os.read(r, 64) or b"0")
+    except OSError:  # e.g. the pids limit: this request is served, the next needs a zygote
         os.close(r)
-        os.waitpid(pid, 0)
-        for x in fds:
-            os.close(x)
-        sock.sendall(json.dumps({"pid": child}).encode() + b"\n")
+        return -1, w
+    if pid:
+        os.close(r)
+        return pid, w
+    os.close(w)
+    if os.read(r, 2) != b"go":
+        os._exit(0)
+    os.close(r)
+    return 0, -1
 
 
 if __name__ == "__main__":
