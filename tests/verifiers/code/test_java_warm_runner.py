@@ -260,6 +260,19 @@ def test_exit_zero_early_passes_and_exit_three_fails(verifier, ops):
     assert three.verdict == Verdict.RUNTIME_ERROR and "exit code 3" in three.detail
 
 
+def test_an_exit_the_runner_did_not_see_coming_is_run_again_in_a_fresh_jvm(verifier, ops):
+    # No `exit` in the class file (the name is built at run time): the runner installs no
+    # exit guard, so the exit ends the runner; the host runs that test and the rest cold.
+    body = """System.out.println(a + b);
+        try {
+            Runtime.class.getMethod(new StringBuilder("tixe").reverse().toString(), int.class)
+                .invoke(Runtime.getRuntime(), 0);
+        } catch (ReflectiveOperationException e) { throw new RuntimeException(e); }"""
+    out = judge(verifier, body)
+    assert out.verdict == Verdict.CORRECT, out.detail
+    assert (ops.kinds["call"], ops.kinds["exec"]) == (1, 7)  # javac, then 6 JVMs
+
+
 def test_an_uncaught_exception_is_a_runtime_error(verifier):
     out = judge(verifier, 'if (a == 2) throw new IllegalStateException("boom"); '
                 "System.out.println(a + b);")  # fmt: skip

@@ -42,20 +42,25 @@ public final class WarmRunner {
         base.restore(); // from here on nothing but the replies reaches fd 1
         Charset charset = stdoutCharset();
         String mainClass;
-        String refusal;
+        ClassScan scan;
         try {
             mainClass = Files.readString(CLASSES.resolve("main-class")).trim();
-            refusal = ClassScan.refusal(CLASSES);
+            scan = ClassScan.of(CLASSES.toFile());
         } catch (IOException | RuntimeException e) {
             mainClass = null;
-            refusal = "cannot read the compiled classes: " + e;
+            scan = null;
         }
-        if (refusal != null) {
-            send(channelOut, "cold " + refusal.replaceAll("[^ -~]", "?"));
+        if (scan == null || scan.refusal != null) {
+            String why = scan == null ? "cannot read the compiled classes" : scan.refusal;
+            send(channelOut, "cold " + why.replaceAll("[^ -~]", "?"));
             halt(0);
         }
-        // Java 17 still lets a program install one; it prints a deprecation warning on fd 2.
-        System.setSecurityManager(new ExitGuard());
+        if (scan.mentionsExit) {
+            // Java 17 still lets a program install one; it prints a deprecation warning on
+            // fd 2. A program that reaches exit unseen (a name built at run time) ends the
+            // runner: the host then runs that test in a JVM of its own.
+            System.setSecurityManager(new ExitGuard());
+        }
         URL classes = CLASSES.toUri().toURL();
         int maxOutput = maxOutput();
         send(channelOut, "ready");
