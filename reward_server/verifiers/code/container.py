@@ -57,6 +57,7 @@ class Sandbox:
     broken: str | None = None  # why it must be destroyed instead of reused
     framed: bool = True  # Docker's 8-byte stream headers (attach) or a raw Unix socket
     channel_dir: str | None = None  # host folder of the Unix socket, removed on destroy
+    replaced: bool = False  # its replacement was made ahead of its retirement (pool.py)
     _buf: bytearray = field(default_factory=bytearray)
     _pending: bytearray = field(default_factory=bytearray)
 

@@ -320,3 +320,35 @@ def test_a_look_ahead_is_kept_per_state():
     assert la.recall(key) is None
     la.remember(key, ["x" * (la.MAX_KEPT_CHARS + 1)])
     assert la.recall(key) is None  # too big to keep
+
+
+@pytest.fixture()
+def recycled_box(docker_client):
+    yield from start_verifier(
+        docker_client, pool_size=1, max_runs_per_container=20, languages=("python",)
+    )
+
+
+@pytest.mark.docker
+def test_a_container_s_replacement_is_made_before_its_last_run(recycled_box, docker_client):
+    """max_runs_per_container=20: the replacement starts at run 18, and the old container
+    leaves only after its 20th, so the pool never waits for a container start."""
+    task, answer = py_task_io([("", "3")]), [fenced("print(3)")]
+
+    def boxes() -> set[str]:
+        return {c.id for c in owners.list_managed(docker_client, recycled_box.v.owner)}
+
+    (first,) = boxes()
+    for _ in range(18):
+        assert recycled_box.score(task, answer)[0].verdict == Verdict.CORRECT
+    deadline = time.monotonic() + 120
+    while len(boxes()) < 2:  # the replacement, made while the old one still serves
+        assert time.monotonic() < deadline, "no replacement was made"
+        time.sleep(0.1)
+    for _ in range(10):  # two containers take turns; the old one retires at 20 runs
+        assert recycled_box.score(task, answer)[0].verdict == Verdict.CORRECT
+    deadline = time.monotonic() + 60
+    while first in boxes():
+        assert time.monotonic() < deadline, "the old container was not retired"
+        time.sleep(0.1)
+    assert len(boxes()) == 1
