@@ -116,6 +116,32 @@ def test_globals_and_builtins_a_test_changes_do_not_reach_the_next(js, ops):
     assert warm_only(ops, len(cases)), ops.kinds
 
 
+def test_timers_a_test_leaves_never_fire_in_the_next(js, ops):
+    """An unref'ed timer does not keep node alive: the test ends without it, and it must
+    not fire (and print) during a later test of the same runner."""
+    code = (
+        "const input = require('fs').readFileSync(0, 'utf8');\n"
+        "setTimeout(() => console.log('late'), 60).unref();\n"
+        "setTimeout(() => {\n" + SUM.format("input") + "\n}, 30);"
+    )
+    out = judge(js, code)
+    assert out.verdict == Verdict.CORRECT, out
+    assert warm_only(ops, len(SUMS)), ops.kinds
+
+
+def test_work_cut_short_by_exit_gets_a_new_runner_for_the_next_test(js, ops):
+    """process.exit with a timer still pending: the runner reports itself tainted and the
+    host starts a new one for each next test (still no process per test)."""
+    code = (
+        "setTimeout(() => {}, 5000);\n"
+        + SUM.format("require('fs').readFileSync(0, 'utf8')")
+        + "\nprocess.exit(0);"
+    )
+    out = judge(js, code)
+    assert out.verdict == Verdict.CORRECT, out
+    assert (ops.kinds["spawn"], ops.kinds["call"], ops.kinds["exec"]) == (3, 3, 0), ops.kinds
+
+
 @pytest.mark.parametrize(
     "code",
     [
