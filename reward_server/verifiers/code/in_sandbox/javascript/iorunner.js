@@ -34,6 +34,11 @@ const { concat, from: bufferFrom, alloc, allocUnsafe } = {
 };
 const ReflectApply = Reflect.apply;
 const base64Slice = Buffer.prototype.base64Slice;
+const heapStatistics = require("v8").getHeapStatistics;
+// A test that leaves more of the heap in use than this (garbage not yet collected, most
+// likely) gets a new runner for the next test, so that no test runs slower for another's
+// garbage; a run of its own would start with an empty heap.
+const HEAP_LEFT = heapStatistics().heap_size_limit / 2;
 const MAX_OUTPUT = Number(process.env.SANDBOX_MAX_OUTPUT || 1 << 20);
 const CWD = process.cwd();
 
@@ -201,7 +206,7 @@ function pump(idle = false) {
 // at the next test and runs that test and the rest in fresh processes.
 function finish(test) {
   current = null;
-  let tainted = test.tainted || hooks.busy();
+  let tainted = test.tainted || hooks.busy() || heapStatistics().used_heap_size > HEAP_LEFT;
   if (realProcess.cwd() !== CWD) {
     try {
       realProcess.chdir(CWD);
