@@ -17,6 +17,7 @@ const realProcess = process;
 const realConsole = console;
 const BUILTINS = new Set(builtinModules);
 const mainRequire = createRequire(MAIN);
+const MODULE_PATHS = mainRequire.resolve.paths("x") || [];
 // Modules whose state outlives a test or reaches around the test's stdio; a program that
 // names one in its source is run the old way from its hello, one required under another
 // name ends its test as a failure the host runs again in a fresh process.
@@ -129,7 +130,7 @@ class Test {
       filename: MAIN,
       loaded: false,
       children: [],
-      paths: mainRequire.resolve.paths("x") || [],
+      paths: [...MODULE_PATHS],
     };
     this.process = this.makeProcess(env);
     this.fs = null;
@@ -189,6 +190,7 @@ class Test {
   makeRequire() {
     const test = this;
     const own = {
+      __proto__: null,
       fs: () => test.fs || (test.fs = makeFs(test)),
       "fs/promises": () => own.fs().promises,
       process: () => test.process,
