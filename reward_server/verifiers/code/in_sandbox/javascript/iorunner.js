@@ -237,6 +237,8 @@ function start() {
   queuePump();
 }
 
+// Ready before the realm is taken, which then overlaps the host's first request.
+send("ready");
 // Kept as they are now, and put back after every test.
 const realm = new Realm([Buffer, realProcess, require("util").inspect.defaultOptions]);
 // node's own stdout and stderr are made on first use, e.g. by the first console.log of a
@@ -244,5 +246,4 @@ const realm = new Realm([Buffer, realProcess, require("util").inspect.defaultOpt
 void realProcess.stdout;
 void realProcess.stderr;
 const baseline = activeResources().length;
-send("ready");
 start();
