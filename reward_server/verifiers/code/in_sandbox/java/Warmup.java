@@ -1,7 +1,8 @@
 // Not a candidate program: run once while the image is built, compiled by javac and then
 // executed, so the classes that javac and a typical contest program load (readers,
 // tokenizers, collections, streams, formatting, big numbers) are listed and put into the
-// JDK's class-data-sharing archive. Every later compile and run maps them ready-made.
+// JDK's class-data-sharing archive. Every later compile and run maps them ready-made. The
+// warm io runner (serve) runs it too, for its own archive.
 import java.io.*;
 import java.math.*;
 import java.util.*;
@@ -44,5 +45,8 @@ public class Warmup {
         out.println(sb);
         out.printf("%s%n", Math.max(pq.poll(), (long) Math.sqrt(sum)));
         out.flush();
+        // As many programs end; it also makes the warm runner install its exit guard, so
+        // the classes that takes are archived too.
+        System.exit(0);
     }
 }
