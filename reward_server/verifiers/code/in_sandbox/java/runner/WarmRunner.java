@@ -1,4 +1,5 @@
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
@@ -13,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.Permission;
 import java.util.Base64;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * The warm io runner (runtime.json `io_serve`): one JVM runs every io test of a compiled
@@ -73,7 +76,14 @@ public final class WarmRunner {
             byte[] input = Base64.getDecoder().decode(line.substring(4));
             TestRun test = new TestRun(maxOutput);
             current = test;
+            Set<String> processes = processes();
             TestRun.Result result = test.run(mainClass, classes, input, charset);
+            if (!processes.containsAll(processes())) {
+                // A one-off run that leaves a process fails; this runner cannot say so, so
+                // it gives no reply: the host runs the test again in a JVM of its own.
+                log.println("warm runner: a process of the program outlived its test");
+                halt(3);
+            }
             current = null;
             base.restore();
             send(channelOut, reply(result));
@@ -150,6 +160,19 @@ public final class WarmRunner {
                 }
             }
         }
+    }
+
+    /** The ids of the processes in the container (the program's children, and the
+     * ones they detach, appear here and nowhere else a JVM can look cheaply). */
+    private static Set<String> processes() {
+        String[] names = new File("/proc").list();
+        Set<String> pids = new HashSet<>();
+        for (String name : names == null ? new String[0] : names) {
+            if (!name.isEmpty() && Character.isDigit(name.charAt(0))) {
+                pids.add(name);
+            }
+        }
+        return pids;
     }
 
     private static void halt(int status) {
