@@ -21,7 +21,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -70,6 +70,22 @@ def subreaper() -> Iterator[None]:
     prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
 
 
+@pytest.fixture()
+def program_file() -> Iterator[Callable[[str], Path]]:
+    """Writes a program the candidate uid can read, in a folder of its own."""
+    folder = Path(tempfile.mkdtemp(prefix="rs-prog-"))
+    folder.chmod(0o755)
+
+    def write(text: str) -> Path:
+        program = folder / "main.py"
+        program.write_text(text)
+        program.chmod(0o644)
+        return program
+
+    yield write
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def _stat(pid: int) -> tuple[str, int, int]:
     """(state, parent pid, real uid) of a live process."""
     fields = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()
@@ -107,13 +123,9 @@ def _run(z: Zygote, program: Path, env: dict) -> dict:
 
 @needs_root
 def test_a_job_turns_the_active_process_into_the_candidate_and_the_spare_takes_over(
-    sandbox_tree, subreaper
+    sandbox_tree, subreaper, program_file
 ):
-    folder = Path(tempfile.mkdtemp(prefix="rs-prog-"))
-    folder.chmod(0o755)
-    program = folder / "main.py"
-    program.write_text("import os\nprint(os.getuid(), os.getpid(), os.getppid())\n")
-    program.chmod(0o644)
+    program = program_file("import os\nprint(os.getuid(), os.getpid(), os.getppid())\n")
     z = Zygote([sys.executable, "-I", str(sandbox_tree / "python" / "harness.py"), "zygote"])
     try:
         for _ in range(3):
@@ -131,19 +143,14 @@ def test_a_job_turns_the_active_process_into_the_candidate_and_the_spare_takes_o
             assert z.pid == spare and {spare} == cleanup.KEEP
     finally:
         z.close()
-        shutil.rmtree(folder, ignore_errors=True)
     assert not z.family(cleanup.scan()) and not cleanup.KEEP
 
 
 @needs_root
 def test_a_running_candidate_is_the_spare_s_parent_and_a_changed_spare_is_unhealthy(
-    sandbox_tree, subreaper
+    sandbox_tree, subreaper, program_file
 ):
-    folder = Path(tempfile.mkdtemp(prefix="rs-prog-"))
-    folder.chmod(0o755)
-    program = folder / "main.py"
-    program.write_text("import sys\nsys.stdin.read()\n")
-    program.chmod(0o644)
+    program = program_file("import sys\nsys.stdin.read()\n")
     z = Zygote([sys.executable, "-I", str(sandbox_tree / "python" / "harness.py"), "zygote"])
     try:
         _family(z)
@@ -164,7 +171,6 @@ def test_a_running_candidate_is_the_spare_s_parent_and_a_changed_spare_is_unheal
     finally:
         members = z.family(cleanup.scan())
         z.close()
-        shutil.rmtree(folder, ignore_errors=True)
     for p in members:
         with pytest.raises(ProcessLookupError):
             os.kill(p, 0)
