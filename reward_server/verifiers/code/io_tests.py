@@ -19,11 +19,12 @@ if TYPE_CHECKING:
 def run_io(ctx: Context, job: Job, write: dict | None) -> list[TestResult]:
     """Each io test in a fresh process (after the source `write`, in the first round
     trip, when given)."""
+    rule = _rule(ctx, job)
     results = []
     for case in job.task.io.cases:
         res = _run_case(ctx, job, case, write)
         write = None
-        results.append(verdicts.timed(_io_result(ctx, job, case, res), res))
+        results.append(verdicts.timed(_io_result(ctx, job, case, res, rule), res))
         if ctx.stops_after(job, results[-1]):
             break
     return results
@@ -32,16 +33,43 @@ def run_io(ctx: Context, job: Job, write: dict | None) -> list[TestResult]:
 def run_io_warm(
     ctx: Context, job: Job, write: dict | None, compile_step: Callable[[], TestResult | None]
 ) -> list[TestResult]:
-    """The io tests through the language's warm runner (warm_io.py); each failure it
-    reports is run again in a fresh process, as run_io runs every test."""
-    return warm_io.run_io(
-        ctx,
-        job,
-        write,
-        cold_run=lambda case: _run_case(ctx, job, case, None),
-        judge=lambda case, res: _io_result(ctx, job, case, res),
-        compile_step=compile_step,
-        stop=lambda result: ctx.stops_after(job, result),
+    """Every io test through the language's warm runner (warm_io.py), after the source
+    `write` when given; `compile_step` runs when the runner's hello would have stood for
+    it but the runner did not start. A test the runner does not pass, or cannot run, is
+    run in a fresh process as run_io runs it, and that result counts; time and output
+    limits in the runner are final."""
+    rule = _rule(ctx, job)
+    runner = warm_io.Runner(ctx, job)
+    diagnostics = runner.start(write)
+    if diagnostics is not None:
+        return [failed(Verdict.COMPILE_ERROR, diagnostics)]
+    if not runner.alive and ctx.runtime.io_serve_compiles:
+        bad = compile_step()
+        if bad is not None:
+            return [bad]
+    results: list[TestResult] = []
+    for case in job.task.io.cases:
+        res = runner.run(case) if runner.ready() else None
+        warm = res is not None
+        if res is None:
+            runner.stop()
+            res = _run_case(ctx, job, case, None)
+        result = _io_result(ctx, job, case, res, rule)
+        if warm and not result.passed and res["reason"] not in warm_io.FINAL:
+            runner.stop()  # a failure counts only as a fresh process shows it
+            res = _run_case(ctx, job, case, None)
+            result = _io_result(ctx, job, case, res, rule)
+        results.append(verdicts.timed(result, res))
+        if ctx.stops_after(job, results[-1]):
+            break
+    return results
+
+
+def _rule(ctx: Context, job: Job) -> verdicts.CompareRule:
+    """How the task's outputs are compared (IoTests.compare, else the server's default)."""
+    io = job.task.io
+    return verdicts.compare_rule(
+        io.compare if io.HasField("compare") else None, ctx.config.float_tolerance
     )
 
 
@@ -58,12 +86,10 @@ def _run_case(ctx: Context, job: Job, case: reward_pb2.IoCase, write: dict | Non
     return ctx.ops([write, req], job.time_limit_s + 5.0)[1]
 
 
-def _io_result(ctx: Context, job: Job, case: reward_pb2.IoCase, res: dict) -> TestResult:
+def _io_result(
+    ctx: Context, job: Job, case: reward_pb2.IoCase, res: dict, rule: verdicts.CompareRule
+) -> TestResult:
     """The result of one io test's run report: its failure, or the output's judgement."""
-    io = job.task.io
-    rule = verdicts.compare_rule(
-        io.compare if io.HasField("compare") else None, ctx.config.float_tolerance
-    )
     bad = verdicts.run_failure(res, job.memory_mb)
     peak_kb = res.get("maxrss_kb", 0)  # one-off runs report it; warm runs do not
     if bad is None and _held_by_peak_rss(ctx, job) and peak_kb > job.memory_mb * 1024:

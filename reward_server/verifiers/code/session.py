@@ -69,6 +69,16 @@ class Context:
             self.box.broken = f"supervisor rejected a request: {res.get('error')}"
             raise RuntimeError(self.box.broken)
 
+    def reset(self) -> None:
+        """Kills every candidate process and wipes the work dirs; a container the reset
+        does not leave clean, or that fails it, is retired."""
+        try:
+            res = self.box.request({"op": "reset"}, timeout=10.0)
+            if res.get("dirty") or res.get("leftover"):
+                self.box.broken = f"reset found leftovers: {res}"
+        except Exception as exc:  # any failure here retires the container
+            self.box.broken = f"reset failed: {exc}"
+
     def stops_after(self, job: Job, result: TestResult) -> bool:
         """After a failure: stop, unless every test counts (partial credit, or the task
         asks for per-test results) and the container is still fit to run the next one."""
@@ -137,36 +147,27 @@ def judge_completion(ctx: Context, job: Job) -> Outcome:
             results, total, ctx.config.partial_credit, job.code, job.task.report_tests
         )
     finally:
-        try:
-            res = ctx.box.request({"op": "reset"}, timeout=10.0)
-            if res.get("dirty") or res.get("leftover"):
-                ctx.box.broken = f"reset found leftovers: {res}"
-        except Exception as exc:  # any failure here retires the container
-            ctx.box.broken = f"reset failed: {exc}"
+        ctx.reset()
 
 
 def _run(ctx: Context, job: Job) -> list[TestResult]:
     rt = ctx.runtime
     kind = job.task.WhichOneof("tests")
-    write = {"op": "write", "name": rt.source_file, "data": job.code}
+    write: dict | None = {"op": "write", "name": rt.source_file, "data": job.code}
     warm = kind == "io" and warm_io.enabled(ctx)
-    if not rt.compile or (warm and rt.io_serve_compiles):
-        # The source goes in the same round trip as the first run (or the warm runner,
-        # whose hello then stands for the compile step).
-        if warm:
-            return io_tests.run_io_warm(ctx, job, write, lambda: _compile(ctx, job))
-        if kind == "io":
-            return io_tests.run_io(ctx, job, write)
-        return _run_calls(ctx, job, write, kind)
-    ctx.op(write, 5.0)
-    bad = _compile(ctx, job)
-    if bad is not None:
-        return [bad]
+    # A warm runner's hello may stand for the compile step (io_serve_compiles); else the
+    # source goes in the same round trip as the first run, or the runner's start.
+    if rt.compile and not (warm and rt.io_serve_compiles):
+        ctx.op(write, 5.0)
+        write = None
+        bad = _compile(ctx, job)
+        if bad is not None:
+            return [bad]
     if warm:
-        return io_tests.run_io_warm(ctx, job, None, lambda: _compile(ctx, job))
+        return io_tests.run_io_warm(ctx, job, write, lambda: _compile(ctx, job))
     if kind == "io":
-        return io_tests.run_io(ctx, job, None)
-    return _run_calls(ctx, job, None, kind)
+        return io_tests.run_io(ctx, job, write)
+    return _run_calls(ctx, job, write, kind)
 
 
 def _compile(ctx: Context, job: Job) -> TestResult | None:

@@ -46,9 +46,7 @@ def _ask(ctx: Context) -> str:
         req = ctx.run_args(rt.version_argv, PROBE_TIME_S, PROBE_MEMORY_MB)
         res = ctx.op({"op": "exec", **req}, PROBE_TIME_S)
     finally:
-        reset = ctx.box.request({"op": "reset"}, timeout=10.0)
-        if reset.get("dirty") or reset.get("leftover"):
-            ctx.box.broken = f"reset found leftovers: {reset}"
+        ctx.reset()
     if res.get("reason") != "exited" or res.get("exit_code") != 0:
         raise RuntimeError(f"{list(rt.version_argv)} ended with {res.get('reason')}")
     lines = (res.get("stdout", "") + "\n" + res.get("stderr", "")).strip().splitlines()

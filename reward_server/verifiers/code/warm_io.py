@@ -32,14 +32,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from reward_server.api import reward_pb2
-from reward_server.outcome import Verdict
-from reward_server.verifiers.code import verdicts
 from reward_server.verifiers.code.container import PROTOCOL_SLACK_S
-from reward_server.verifiers.code.verdicts import TestResult, failed
 
 if TYPE_CHECKING:
     from reward_server.verifiers.code.session import Context, Job
@@ -47,12 +43,6 @@ if TYPE_CHECKING:
 STDERR_CAP = 16 * 1024  # what the runner keeps of one test's stderr (as a one-off run)
 HELLO_WAIT_S = 10.0  # at least this long for the runtime to start, on a loaded machine
 FINAL = ("timeout", "output_limit")  # warm outcomes that are not run again
-
-# The old way, given to run_io by the session: one case in a fresh process, a run
-# report's test result, the compile step's failure.
-ColdRun = Callable[[reward_pb2.IoCase], dict]
-Judge = Callable[[reward_pb2.IoCase, dict], TestResult]
-Compile = Callable[[], "TestResult | None"]
 
 
 def enabled(ctx: Context) -> bool:
@@ -83,14 +73,12 @@ class Runner:
         )
         req["env"]["SANDBOX_MAX_OUTPUT"] = str(ctx.config.max_output_bytes)
         ops = [write, req] if write is not None else [req]
-        replies = ctx.box.requests(ops, timeout=wait + 5.0 + PROTOCOL_SLACK_S)
-        res = replies[-1]
-        for r in replies:
-            if r.get("reason") == "bad_request" or r is not res:
-                ctx._check(r)
+        *written, res = ctx.box.requests(ops, timeout=wait + 5.0 + PROTOCOL_SLACK_S)
+        for r in written:
+            ctx._check(r)
+        if res["reason"] in ("bad_request", "timeout"):
+            ctx._check(res)  # a runtime that did not start in time retires the box
         if res["reason"] != "ok":
-            if res["reason"] == "timeout":
-                ctx._check(res)  # a runtime that did not start in time: retire the box
             self.off = f"the runner did not start ({res['reason']})"
             return None
         self.spawned = True
@@ -176,42 +164,3 @@ def _parse_reply(res: dict, max_output: int, markers: tuple[str, ...]) -> dict |
         "out_of_memory": any(m in err for m in markers),
         "tainted": "tainted" in flags or over,
     }
-
-
-def run_io(
-    ctx: Context,
-    job: Job,
-    write: dict | None,
-    cold_run: ColdRun,
-    judge: Judge,
-    compile_step: Compile,
-    stop: Callable[[TestResult], bool],
-) -> list[TestResult]:
-    """Every io test of the job through the warm runner, falling back to `cold_run`
-    (see the module docstring); `write` is the source write when not yet done,
-    `compile_step` the compile step when the runner's hello stands for it."""
-    rt = ctx.runtime
-    runner = Runner(ctx, job)
-    diagnostics = runner.start(write)
-    if diagnostics is not None:
-        return [failed(Verdict.COMPILE_ERROR, diagnostics)]
-    if not runner.alive and rt.io_serve_compiles:  # the hello did not check it: compile
-        bad = compile_step()
-        if bad is not None:
-            return [bad]
-    results: list[TestResult] = []
-    for case in job.task.io.cases:
-        res = runner.run(case) if runner.ready() else None
-        warm = res is not None
-        if res is None:
-            runner.stop()
-            res = cold_run(case)
-        result = judge(case, res)
-        if warm and not result.passed and res["reason"] not in FINAL:
-            runner.stop()  # a failure counts only as a fresh process shows it
-            res = cold_run(case)
-            result = judge(case, res)
-        results.append(verdicts.timed(result, res))
-        if stop(results[-1]):
-            break
-    return results
