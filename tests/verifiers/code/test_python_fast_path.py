@@ -116,6 +116,11 @@ def _blocked_in(pid: int) -> int:
     return int(Path(f"/proc/{pid}/syscall").read_text().split()[0])
 
 
+def _zygote(tree: Path) -> Zygote:
+    """A warm interpreter family started from the sandbox tree's Python harness."""
+    return Zygote([sys.executable, "-I", str(tree / "python" / "harness.py"), "zygote"])
+
+
 def _run(z: Zygote, program: Path, env: dict) -> dict:
     req = {"zygote": z.argv, "path": str(program), "mode": "run", "time_limit": 20, "env": env}
     return processes.run_to_end(req, z.spawn, lambda: False)
@@ -126,7 +131,7 @@ def test_a_job_turns_the_active_process_into_the_candidate_and_the_spare_takes_o
     sandbox_tree, subreaper, program_file
 ):
     program = program_file("import os\nprint(os.getuid(), os.getpid(), os.getppid())\n")
-    z = Zygote([sys.executable, "-I", str(sandbox_tree / "python" / "harness.py"), "zygote"])
+    z = _zygote(sandbox_tree)
     try:
         for _ in range(3):
             active, spare = sorted(_family(z), key=lambda p: p != z.pid)
@@ -151,7 +156,7 @@ def test_a_running_candidate_is_the_spare_s_parent_and_a_changed_spare_is_unheal
     sandbox_tree, subreaper, program_file
 ):
     program = program_file("import sys\nsys.stdin.read()\n")
-    z = Zygote([sys.executable, "-I", str(sandbox_tree / "python" / "harness.py"), "zygote"])
+    z = _zygote(sandbox_tree)
     try:
         _family(z)
         req = {"zygote": z.argv, "path": str(program), "mode": "run", "env": {}}
@@ -178,7 +183,7 @@ def test_a_running_candidate_is_the_spare_s_parent_and_a_changed_spare_is_unheal
 
 @needs_root
 def test_the_spare_ends_with_an_active_process_that_dies_without_a_job(sandbox_tree, subreaper):
-    z = Zygote([sys.executable, "-I", str(sandbox_tree / "python" / "harness.py"), "zygote"])
+    z = _zygote(sandbox_tree)
     active, spare = sorted(_family(z), key=lambda p: p != z.pid)
     os.kill(active, signal.SIGKILL)
     os.waitpid(active, 0)
