@@ -251,20 +251,34 @@ final class TestRun {
 
     /** Whether threads the program started outside its group still run. The common
      * fork-join pool's idle workers (a parallel stream's) run none of its code. */
-    private static boolean leftThreads(Set<Thread> before) {
+    private static boolean leftThreads(Set<Thread> before) throws InterruptedException {
         ForkJoinPool common = ForkJoinPool.commonPool();
         for (Thread t : liveThreads()) {
             if (before.contains(t)) {
                 continue;
             }
-            boolean idleCommonWorker = t instanceof ForkJoinWorkerThread
-                    && ((ForkJoinWorkerThread) t).getPool() == common
-                    && common.isQuiescent();
-            if (!idleCommonWorker) {
+            boolean commonWorker = t instanceof ForkJoinWorkerThread
+                    && ((ForkJoinWorkerThread) t).getPool() == common;
+            if (!commonWorker || !quiesces(common)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** Whether the pool goes idle within the exit grace. Its workers still scan for a
+     * moment after the last task's result reaches the program, longer on a busy host, so
+     * one look could call a finished parallel stream a leftover. Polled rather than
+     * awaitQuiescence, which would run the program's queued tasks on this thread. */
+    private static boolean quiesces(ForkJoinPool pool) throws InterruptedException {
+        long deadline = System.nanoTime() + EXIT_GRACE_MS * 1_000_000;
+        while (!pool.isQuiescent()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(1);
+        }
+        return true;
     }
 
     /** Every live thread of the JVM (a program may start one outside its group). */
