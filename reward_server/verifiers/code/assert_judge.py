@@ -15,8 +15,9 @@ Protocol (JSON lines on private copies of stdin/stdout; the test code's prints g
 /dev/null): in {"op": "run", "test_code", "entry_point", "names", "stop_on_fail"};
 out {"op": "begin", "index"} before each test, {"op": "calls", "calls": [call, ...]} for
 one call, or for it and the calls known to follow it (see assert_predict.py and
-assert_lookahead.py), where a call is {"name", "args", "kwargs"?, "track": true} or a
-read of a top-level value {"get": name} (see harness.py), answered by {"replies":
+assert_lookahead.py), where a call is {"name", "args", "kwargs"?, "track": true} (a call
+made ahead also "guard", "refs" and "keep", see harness.py) or a read of a top-level
+value {"get": name} (see harness.py), answered by {"replies":
 [candidate reply line, ...]} plus {"fail": reason, "detail"} when a call did not answer;
 finally {"op": "done", "results": [{"passed", "kind", "detail"}], "retire": bool}
 (retire: the judge ran out of memory).
@@ -172,12 +173,17 @@ class Proxy:
                 self._state, self._name, (*args, *kwargs.values()), key
             )
             if ahead is None:  # in the look-ahead copy: this call's result is not known
-                return assert_lookahead.PENDING
+                return assert_lookahead.forked_result()
             calls = [call, *(json.loads(line) for line in ahead)]
+            assert_lookahead.keep_referred(calls)
             replies = _replies(self._channel.call(calls), len(calls))
             reply = replies[0]
             if ahead:
-                self._state["ahead"] = collections.deque(zip(ahead, replies[1:], strict=False))
+                entries, cut = assert_lookahead.expected_keys(calls, replies)
+                self._state["ahead"] = collections.deque(entries)
+                if cut:  # a call changed an argument: look-aheads from here go astray
+                    misses = self._state.setdefault("look_misses", {})
+                    misses[self._name] = assert_lookahead.LOOK_MISSES
         # Everything the test has seen so far, for the kept look-aheads (state_key).
         self._state["trace"] = hash(
             (self._state.get("trace"), key, reply.get("line"), reply.get("fail"))
@@ -199,8 +205,8 @@ class Proxy:
         self._state["raised"] = exc
         raise exc
 
-    def _encode(self, name: str, args: tuple, kwargs: dict) -> str:
-        return assert_calls.call_key(assert_calls.encode_call(name, args, kwargs, self._codec))
+    def _encode(self, name: str, args: tuple, kwargs: dict) -> dict:
+        return assert_calls.encode_call(name, args, kwargs, self._codec)
 
     def _fail(self, reason: str, detail: str) -> CandidateFailure:
         failure = CandidateFailure(reason, detail)

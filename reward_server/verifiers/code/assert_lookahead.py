@@ -6,28 +6,36 @@ cannot see, and would cost one round trip per call. Here a forked copy of the ju
 the rest of the test step as if the call had answered, and reports the calls it makes
 next, which then go in the same round trip as the call itself.
 
-In the copy a call's result is PENDING: an assert may test it (and passes), arithmetic
-and comparisons give PENDING again, and anything else done with it (a branch, a loop, a
-conversion, an argument of another call) ends the copy. So every call it reports is the
-one the real run makes next, with the same arguments, as long as the test code is
-deterministic: the copy starts from the judge's exact state, `random`'s global generator
-included. It also ends after a call with an argument that can change in place (the real
-call may change it), after MAX_CALLS calls, on any use of the channel to the server, and
-when WAIT_S is up. The judge (assert_judge.Proxy) still compares every actual call with
-the reported one and drops the rest of the replies at the first difference; then this job
-looks ahead no further, so a wrong look-ahead costs at most MAX_CALLS calls the candidate
-need not have answered, once per job. No candidate code or data runs here: the copy is
-the judge's own process image, as the uid the judge runs as. A copy's report is kept,
-keyed by everything it depends on (state_key), so the other samples of a group that
-reach the same state reuse it without a copy; one the actual calls did not follow is
-forgotten.
+In the copy a call's result is a stand-in (`_Result`): an assert may test it (and
+passes), arithmetic, comparisons and the math module's functions on it give PENDING, and
+it may be passed whole as an argument of a later call: that call is reported with a
+reference to the earlier one ("refs", see harness.py), so a chain such as
+`candidate(encode(s))` or `poly(xs, candidate(xs))` goes in one round trip too. Anything
+else done with it (a branch, a loop, a conversion, an item or attribute) ends the copy.
+Every call the copy reports is marked "guard": it assumes the calls before it in the
+batch changed no argument, and the call server skips it when one did (harness.py). So,
+up to the test's first failure, the program sees exactly the calls a one-at-a-time run
+makes, as long as the test code is deterministic: the copy starts from the judge's exact
+state, `random`'s global generator included. It also ends after MAX_CALLS calls, on any
+use of the channel to the server, and when WAIT_S is up. The judge (assert_judge.Proxy)
+still compares every actual call, references filled in from the replies (expected_keys),
+with the reported one and drops the rest of the replies at the first difference; then
+this job looks ahead no further, so a wrong look-ahead costs at most MAX_CALLS calls the
+candidate need not have answered, once per job. No candidate code or data runs here: the
+copy is the judge's own process image, as the uid the judge runs as. A copy's report is
+kept, keyed by everything it depends on (state_key), so the other samples of a group
+that reach the same state reuse it without a copy; one the actual calls did not follow
+is forgotten.
 """
 
 from __future__ import annotations
 
 import ast
+import cmath
 import contextlib
 import functools
+import json
+import math
 import os
 import select
 import signal
@@ -41,7 +49,9 @@ MAX_CALLS = 64  # calls reported by one look-ahead
 LOOK_BUDGET_S = 1.0
 # A proxy whose look-aheads reported fewer than LOOK_USEFUL calls this many times in a row
 # is not looked ahead from again in the job: a copy (a fork of the judge) costs more CPU
-# than the one round trip it would save (HumanEval 38/50 chain each call on the last).
+# than the one round trip it would save (a test that branches on every result). One whose
+# batch the call server cut short (a call changed an argument) is not looked ahead from
+# again either.
 LOOK_MISSES = 2
 LOOK_USEFUL = 2
 MAX_KEPT = 1024  # look-ahead results kept (see recall)
@@ -49,7 +59,6 @@ MAX_KEPT_CHARS = 1 << 16  # a bigger result is not kept
 WAIT_S = 0.25  # how long the judge waits for them; the copy usually needs well under 1 ms
 COPY_ALARM_S = 2  # the copy's own wall-clock bound, should the judge die first
 ASSERT_HOOK = "__judge_assert__"  # the name instrumented asserts call (see compile_step)
-_PLAIN = (int, float, complex, str, bytes, bool, type(None))
 
 _copy = {"fd": -1, "calls": 0}
 _kept: dict[int, list[str]] = {}  # oldest first
@@ -69,31 +78,70 @@ def _ends(*_args, **_kwargs):
     end_copy()
 
 
-def _same(self, *_args):
-    return self
+def _pending(*_args):
+    return PENDING
 
 
 class _Pending:
-    """A call's result in the look-ahead copy (only there: the real run never sees it)."""
+    """A value the copy cannot know (only there: the real run never sees one)."""
 
     __slots__ = ()
     # What a test's comparison needs keeps the copy going; what would decide on the value
     # (truth, iteration, conversion, hashing, attributes) ends it.
-    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _same
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _same
-    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = _same
-    __mod__ = __rmod__ = __pow__ = __rpow__ = __neg__ = __pos__ = __abs__ = __round__ = _same
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _pending
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _pending
+    __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = _pending
+    __mod__ = __rmod__ = __pow__ = __rpow__ = __neg__ = __pos__ = __abs__ = __round__ = _pending
     __bool__ = __len__ = __iter__ = __reversed__ = __contains__ = __hash__ = _ends
     __int__ = __float__ = __complex__ = __index__ = __str__ = __repr__ = __format__ = _ends
     __bytes__ = __getattr__ = __getitem__ = __call__ = _ends
+
+    def __copy__(self):  # a copy of a result has the result's value
+        return self
+
+    def __deepcopy__(self, _memo):
+        return self
+
+
+class _Result(_Pending):
+    """The result of the copy's call number `index` (0: the call it was forked at), which
+    a later call may take whole as an argument."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
 
 
 PENDING = _Pending()
 
 
 def assert_value(value: object) -> object:
-    """What an instrumented assert tests: the value itself, or True for PENDING."""
-    return True if value is PENDING else value
+    """What an instrumented assert tests: the value itself, or True for a stand-in."""
+    return True if isinstance(value, _Pending) else value
+
+
+def forked_result() -> object:
+    """In the copy: the result of the call the copy was forked at."""
+    return _Result(0)
+
+
+def _passes_pending(fn: Callable) -> Callable:
+    def wrapper(*args, **kwargs):
+        if any(isinstance(a, _Pending) for a in (*args, *kwargs.values())):
+            return PENDING
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _math_passes_pending() -> None:
+    """In the copy only: `math.fabs(poly(xs, x)) < 1e-6` and `math.isclose(r, 0.5)` give
+    PENDING, as the same test written with abs() does."""
+    for module in (math, cmath):
+        for name, fn in list(vars(module).items()):
+            if callable(fn) and not name.startswith("_"):
+                setattr(module, name, _passes_pending(fn))
 
 
 class _AssertHook(ast.NodeTransformer):
@@ -113,34 +161,13 @@ def compile_step(code: str) -> object:
     return compile(ast.fix_missing_locations(tree), "<test>", "exec")
 
 
-def plain(values: object, budget: int = 256) -> bool:
-    """True when no value can change in place: numbers, strings, bytes and tuples or
-    frozensets of them (at most `budget` items looked at)."""
-    stack = [values]
-    while stack:
-        budget -= 1
-        if budget < 0:
-            return False
-        v = stack.pop()
-        t = type(v)
-        if t in _PLAIN:
-            continue
-        if t is tuple or t is frozenset:
-            stack.extend(v)
-            continue
-        return False
-    return True
-
-
 def ahead_of(state: dict, name: str, args: tuple, key: str) -> list[str] | None:
     """For the judge's proxy `name` called with `args` (encoded as `key`) in a job whose
     `state` this keeps: the calls that come after this one (call_key lines), [] when not
     looked for, None in the look-ahead copy itself."""
     misses = state.setdefault("look_misses", {})
-    if state.get("no_look") or misses.get(name, 0) >= LOOK_MISSES:
+    if state.get("no_look") or misses.get(name, 0) >= LOOK_MISSES or not hasattr(os, "fork"):
         return []
-    if not hasattr(os, "fork") or not plain(args):
-        return []  # the call may change an argument: what follows may depend on it
     seen = state_key(state.get("trace"), key, state.get("random", True))
     state["ahead_key"] = seen
     ahead = recall(seen)
@@ -169,6 +196,7 @@ def look_ahead() -> list[str] | None:
         signal.alarm(COPY_ALARM_S)  # SIGALRM's default action ends it
         if saved is not None:  # random's at-fork hook reseeded its generator in the copy
             rnd.setstate(saved)
+        _math_passes_pending()
         return None
     os.close(w)
     try:
@@ -225,17 +253,79 @@ def _collect(fd: int) -> list[str]:
     return [line.decode() for line in lines[:MAX_CALLS]]
 
 
-def record(name: str, args: tuple, kwargs: dict, encode: Callable[..., str]) -> object:
-    """A proxy call in the copy: reports it and returns PENDING, or ends the copy when
-    its arguments are not known here (built on a result) or cannot be sent."""
+def record(name: str, args: tuple, kwargs: dict, encode: Callable[..., dict]) -> object:
+    """A proxy call in the copy: reports it and returns its stand-in result, or ends the
+    copy when its arguments are not known here (built on a result) or cannot be sent.
+    `encode(name, args, kwargs)` gives the call as a dict (assert_calls.encode_call)."""
+    index = _copy["calls"] + 1
+    refs: list[list] = []
+    args, kwargs = list(args), dict(kwargs)
+    for where, value in (*enumerate(args), *kwargs.items()):
+        if type(value) is _Result:  # a result passed whole: the call server fills it in
+            refs.append([where, index - value.index])
+            if type(where) is int:
+                args[where] = None
+            else:
+                kwargs[where] = None
     try:
-        line = encode(name, args, kwargs)
+        call = encode(name, tuple(args), kwargs)
+        call["guard"] = True
+        if refs:
+            call["refs"] = refs
+        line = json.dumps(call, separators=(",", ":"))
     except Exception:  # PENDING in the arguments, or not data: the real call decides
         end_copy()
     data = memoryview((line + "\n").encode())
     while data:
         data = data[os.write(_copy["fd"], data) :]
-    _copy["calls"] += 1
-    if _copy["calls"] >= MAX_CALLS or not plain((*args, *kwargs.values())):
-        end_copy()  # the real call may change that argument: what follows may differ
-    return PENDING
+    _copy["calls"] = index
+    if index >= MAX_CALLS:
+        end_copy()
+    return _Result(index)
+
+
+def keep_referred(calls: list[dict]) -> None:
+    """Marks the calls of a batch whose results a later one refers to, for the call
+    server to keep (calls[0] is the call the copy was forked at)."""
+    for i, call in enumerate(calls):
+        for _where, back in call.get("refs", ()):
+            calls[i - back]["keep"] = True
+
+
+def expected_keys(calls: list[dict], replies: list[dict]) -> tuple[list[tuple], bool]:
+    """For the calls after the first of a batch: (the call key the test's actual call must
+    have for the reply to be its answer, or None when no call can match, the reply), up
+    to the first call the call server skipped; and whether one was skipped."""
+    results: dict[int, object] = {}  # index -> wire of the result a call returned
+    entries: list[tuple] = []
+    for i, (call, reply) in enumerate(zip(calls, replies, strict=False)):
+        msg = _parsed(reply)
+        if msg.get("skipped") is True:
+            return entries, True
+        if i:
+            entries.append((_filled_key(call, i, results), reply))
+        if "ok" in msg:
+            results[i] = msg["ok"]
+    return entries, False
+
+
+def _parsed(reply: dict) -> dict:
+    try:
+        msg = json.loads(reply.get("line", "{}"))
+    except (ValueError, RecursionError):
+        return {}
+    return msg if isinstance(msg, dict) else {}
+
+
+def _filled_key(call: dict, index: int, results: dict) -> str | None:
+    plain = {k: v for k, v in call.items() if k not in ("guard", "keep", "refs")}
+    if call.get("refs"):
+        plain["args"] = list(plain["args"])
+        plain["kwargs"] = dict(plain.get("kwargs", {}))
+        for where, back in call["refs"]:
+            if index - back not in results:
+                return None  # that call raised or failed: the test went another way
+            plain["args" if type(where) is int else "kwargs"][where] = results[index - back]
+        if not plain["kwargs"]:
+            del plain["kwargs"]
+    return json.dumps(plain, separators=(",", ":"))

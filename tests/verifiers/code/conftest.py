@@ -146,22 +146,29 @@ def asserts_task(test_code: str, entry: str = "f") -> reward_pb2.CodeTask:
     )
 
 
+SKIPPED = '{"skipped":true}'  # the call server's reply to a call made ahead in vain
+
+
 class SandboxTraffic:
     """Counts what the verifier sends to its sandboxes: `requests` (round trips),
-    `calls_ops` (the `calls` ops among them) and `lines` (call lines in those ops)."""
+    `calls_ops` (the `calls` ops among them), `lines` (call lines in those ops) and `ran`
+    (the lines the program ran: answered, and not skipped as made ahead in vain)."""
 
     def __init__(self, monkeypatch) -> None:
-        self.requests = self.calls_ops = self.lines = 0
+        self.requests = self.calls_ops = self.lines = self.ran = 0
         self._lock = threading.Lock()
         real = container.Sandbox.requests
 
         def counted(box, msgs, timeout):
+            replies = real(box, msgs, timeout)
             with self._lock:
                 self.requests += 1
-                for m in msgs:
+                for m, res in zip(msgs, replies, strict=False):
                     if m.get("op") == "calls":
                         self.calls_ops += 1
                         self.lines += len(m["lines"])
-            return real(box, msgs, timeout)
+                        answered = res.get("replies", [])
+                        self.ran += sum(r != SKIPPED for r in answered)
+            return replies
 
         monkeypatch.setattr(container.Sandbox, "requests", counted)

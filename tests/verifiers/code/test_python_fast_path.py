@@ -270,7 +270,7 @@ print(3)
 
 def _judge_job(test_code: str, program: str, entry: str = "f") -> tuple[dict, int]:
     """assert_judge.run_job with the call server's own answering code in this process
-    (harness._answer); returns the done message and the round trips it took."""
+    (harness.answer); returns the done message and the round trips it took."""
     from reward_server.verifiers.code import assert_judge
     from reward_server.verifiers.code.valuecodec_loader import valuecodec
 
@@ -281,6 +281,8 @@ def _judge_job(test_code: str, program: str, entry: str = "f") -> tuple[dict, in
     ns: dict = {"__name__": "solution"}
     exec(program, ns)  # the test's own program
 
+    answered = harness.Calls()
+
     class Channel:
         trips = 0
 
@@ -289,7 +291,7 @@ def _judge_job(test_code: str, program: str, entry: str = "f") -> tuple[dict, in
 
         def call(self, calls: list[dict]) -> dict:
             Channel.trips += 1
-            return {"replies": [json.dumps(harness._answer(ns, json.dumps(c))) for c in calls]}
+            return {"replies": [harness.answer(ns, json.dumps(c), answered) for c in calls]}
 
     job = {"test_code": test_code, "entry_point": entry, "names": harness._describe(ns)}
     return assert_judge.run_job({**job, "stop_on_fail": True}, Channel(), valuecodec), Channel.trips

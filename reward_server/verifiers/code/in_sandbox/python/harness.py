@@ -13,6 +13,14 @@ reply per request. A call {"name", "args": [wire...], "kwargs": {name: wire}, "t
 bool} answers {"ok": wire} | {"raise": type, "msg"}, plus with "track" "mutated": [[index or
 keyword, wire], ...] for the arguments whose contents the call changed; a read {"get":
 name} answers {"ok": wire} with that top-level value | {"raise": ...}.
+
+Calls the judge made ahead (see the judge's assert_lookahead.py) carry "guard": true: they
+assume no call since the last unguarded one changed an argument the test may read again,
+so after one that did they are answered {"skipped": true} without running. Such a call
+may take an earlier call's result as an argument, "refs": [[index or keyword, back], ...]
+(the value returned `back` calls before this one, by a call sent with "keep": true), so
+a chain like `candidate(encode(s))` needs no round trip per call; one whose result is
+not kept (that call raised) is skipped, and so are the guarded calls after it.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import json
 import os
 import sys
 import types
+from dataclasses import dataclass, field
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import valuecodec
@@ -33,6 +42,17 @@ EAGER_NODES = 256
 EAGER_TOTAL = 4096
 _SCALARS = (type(None), bool, int, float, complex, str, bytes)
 _IMMUTABLE = (type(None), bool, int, float, complex, str, bytes, range)
+KEPT_RESULTS = 256  # how far back a ref may reach (the judge's batches are shorter)
+_MISSING = object()
+
+
+@dataclass
+class Calls:
+    """What the calls answered so far mean for the ones made ahead after them."""
+
+    n: int = 0  # requests answered
+    kept: dict = field(default_factory=dict)  # request index -> its result's wire
+    spoiled: bool = False  # since the last unguarded call: one changed an argument
 
 
 def _describe(ns: dict) -> dict:
@@ -88,13 +108,12 @@ def _small(value: object, room: list[int], depth: int) -> bool:
     return False
 
 
-def _reply(out, msg: dict) -> None:
+def _text(msg: dict) -> tuple[str, bool]:
+    """A reply's line, and False when it could not be sent as it is (a TypeError goes)."""
     try:
-        text = json.dumps(msg, separators=(",", ":"), allow_nan=False)
+        return json.dumps(msg, separators=(",", ":"), allow_nan=False), True
     except (TypeError, ValueError, RecursionError) as exc:
-        text = json.dumps({"raise": "TypeError", "msg": f"unsendable reply: {exc}"})
-    out.write(text + "\n")
-    out.flush()
+        return json.dumps({"raise": "TypeError", "msg": f"unsendable reply: {exc}"}), False
 
 
 def serve(path: str) -> None:
@@ -109,17 +128,61 @@ def serve(path: str) -> None:
             source = f.read()
         exec(compile(source, path, "exec"), ns)
     except BaseException as exc:  # SystemExit included: loading failed
-        _reply(proto_out, {"loaded": False, "error": f"{type(exc).__name__}: {exc}"[:2000]})
+        error = {"loaded": False, "error": f"{type(exc).__name__}: {exc}"[:2000]}
+        proto_out.write(_text(error)[0] + "\n")
+        proto_out.flush()
         return
-    _reply(proto_out, {"loaded": True, "names": _describe(ns)})
+    proto_out.write(_text({"loaded": True, "names": _describe(ns)})[0] + "\n")
+    proto_out.flush()
+    calls = Calls()
     for line in proto_in:
-        _reply(proto_out, _answer(ns, line))
+        proto_out.write(answer(ns, line, calls) + "\n")
+        proto_out.flush()
 
 
-def _answer(ns: dict, line: str) -> dict:
-    """One request: a call of a top-level function, or a read of a top-level value."""
+def answer(ns: dict, line: str, calls: Calls) -> str:
+    """The reply line to one request line; `calls` is what the ones before it left."""
+    req, reply = _answer(ns, line, calls)
+    text, sent = _text(reply)
+    if "mutated" in reply or "skipped" in reply:
+        calls.spoiled = True
+    elif sent and "ok" in reply and req.get("keep"):
+        calls.kept[calls.n] = reply["ok"]
+        calls.kept.pop(calls.n - KEPT_RESULTS, None)
+    calls.n += 1
+    return text
+
+
+def _answer(ns: dict, line: str, calls: Calls) -> tuple[dict, dict]:
+    """One request and its reply: a call of a top-level function, or a read of a
+    top-level value; a call made ahead that no longer applies is skipped."""
+    req: dict = {}
     try:
-        req = json.loads(line)
+        parsed = json.loads(line)
+        if not isinstance(parsed, dict):
+            raise TypeError("a request is a JSON object")
+        req = parsed
+        if not req.get("guard"):
+            calls.spoiled = False
+        elif calls.spoiled or not _resolve(req, calls):
+            return req, {"skipped": True}
+        return req, _run(ns, req)
+    except BaseException as exc:  # a malformed request: answered, never fatal
+        return req, _raised(exc)
+
+
+def _resolve(req: dict, calls: Calls) -> bool:
+    """Puts the results a call refers to in its arguments; False if one is not kept."""
+    for where, back in req.get("refs", ()):
+        wire = calls.kept.get(calls.n - back, _MISSING) if type(back) is int else _MISSING
+        if wire is _MISSING:
+            return False
+        req["args" if type(where) is int else "kwargs"][where] = wire
+    return True
+
+
+def _run(ns: dict, req: dict) -> dict:
+    try:
         if "get" in req:
             return {"ok": valuecodec.to_wire(ns[req["get"]])}
         fn = ns[req["name"]]
