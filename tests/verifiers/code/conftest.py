@@ -23,7 +23,7 @@ import pytest
 from reward_server.api import reward_pb2
 from reward_server.outcome import Outcome
 from reward_server.verifiers.code import container, owners
-from reward_server.verifiers.code.config import SandboxConfig
+from reward_server.verifiers.code.config import DEFAULT_SANDBOXES_DIR, SandboxConfig
 from reward_server.verifiers.code.verifier import CodeVerifier
 
 HUMANEVAL = [
@@ -172,3 +172,42 @@ class SandboxTraffic:
             return replies
 
         monkeypatch.setattr(container.Sandbox, "requests", counted)
+
+
+def program_ns(program: str) -> dict:
+    """A program's top-level namespace, as the call server loads it."""
+    ns: dict = {"__name__": "solution"}
+    exec(program, ns)  # the test's own program
+    return ns
+
+
+def judge_in_process(
+    test_code: str, ns: dict, entry: str = "f", stop_on_fail: bool = True
+) -> tuple[dict, int]:
+    """assert_judge.run_job against the call server's own answering code (harness.answer)
+    on the program namespace `ns`, all in this process (the look-ahead copies are real
+    forks of it); returns the done message and the round trips it took."""
+    from reward_server.verifiers.code import assert_judge, assert_lookahead
+    from reward_server.verifiers.code.valuecodec_loader import valuecodec
+
+    sys.path.insert(0, str(Path(DEFAULT_SANDBOXES_DIR) / "python"))
+    import harness
+
+    sys.path.pop(0)
+    answered = harness.Calls()
+
+    class Channel:  # as assert_judge.Channel, a look-ahead copy ends where it would talk
+        trips = 0
+
+        def send(self, msg: dict) -> None:
+            if assert_lookahead.in_copy():
+                assert_lookahead.end_copy()
+
+        def call(self, calls: list[dict]) -> dict:
+            self.send({})
+            Channel.trips += 1
+            return {"replies": [harness.answer(ns, json.dumps(c), answered) for c in calls]}
+
+    job = {"test_code": test_code, "entry_point": entry, "names": harness._describe(ns)}
+    done = assert_judge.run_job({**job, "stop_on_fail": stop_on_fail}, Channel(), valuecodec)
+    return done, Channel.trips

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import json
 import os
 import platform
 import shutil
@@ -30,7 +29,7 @@ from reward_server.outcome import Verdict
 from reward_server.verifiers.code import owners
 from reward_server.verifiers.code.config import DEFAULT_SANDBOXES_DIR
 
-from .conftest import fenced, py_task_io, start_verifier
+from .conftest import fenced, judge_in_process, program_ns, py_task_io, start_verifier
 
 sys.path.insert(0, str(Path(DEFAULT_SANDBOXES_DIR) / "common"))
 import cleanup
@@ -268,35 +267,6 @@ print(3)
     assert boxes() == before  # wiped, not retired
 
 
-def _judge_job(test_code: str, program: str, entry: str = "f") -> tuple[dict, int]:
-    """assert_judge.run_job with the call server's own answering code in this process
-    (harness.answer); returns the done message and the round trips it took."""
-    from reward_server.verifiers.code import assert_judge
-    from reward_server.verifiers.code.valuecodec_loader import valuecodec
-
-    sys.path.insert(0, str(Path(DEFAULT_SANDBOXES_DIR) / "python"))
-    import harness
-
-    sys.path.pop(0)
-    ns: dict = {"__name__": "solution"}
-    exec(program, ns)  # the test's own program
-
-    answered = harness.Calls()
-
-    class Channel:
-        trips = 0
-
-        def send(self, msg: dict) -> None:
-            pass
-
-        def call(self, calls: list[dict]) -> dict:
-            Channel.trips += 1
-            return {"replies": [harness.answer(ns, json.dumps(c), answered) for c in calls]}
-
-    job = {"test_code": test_code, "entry_point": entry, "names": harness._describe(ns)}
-    return assert_judge.run_job({**job, "stop_on_fail": True}, Channel(), valuecodec), Channel.trips
-
-
 def test_a_kept_look_ahead_serves_the_next_sample_without_a_copy(monkeypatch):
     from reward_server.verifiers.code import assert_lookahead as la
 
@@ -305,13 +275,13 @@ def test_a_kept_look_ahead_serves_the_next_sample_without_a_copy(monkeypatch):
     real = la.look_ahead
     monkeypatch.setattr(la, "look_ahead", lambda: copies.append(1) or real())
     test = "def check(candidate):\n    for i in range(40):\n        assert candidate(i) == 2 * i\n"
-    first, trips = _judge_job(test, "def f(x):\n    return 2 * x\n")
+    first, trips = judge_in_process(test, program_ns("def f(x):\n    return 2 * x\n"))
     assert first["results"] == [{"passed": True, "kind": "ok", "detail": ""}]
     assert copies and trips < 10
     made = len(copies)
-    again, trips_again = _judge_job(test, "def f(x):\n    return 2 * x\n")
+    again, trips_again = judge_in_process(test, program_ns("def f(x):\n    return 2 * x\n"))
     assert again == first and trips_again == trips and len(copies) == made  # no new copy
-    wrong, _ = _judge_job(test, "def f(x):\n    return 2 * x if x < 20 else 0\n")
+    wrong, _ = judge_in_process(test, program_ns("def f(x):\n    return 2 * x if x < 20 else 0\n"))
     assert wrong["results"][0]["passed"] is False  # other answers: other states, own copies
 
 
