@@ -16,7 +16,7 @@ Protocol (JSON lines on private copies of stdin/stdout; the test code's prints g
 out {"op": "begin", "index"} before each test, {"op": "calls", "calls": [call, ...]} for
 one call, or for it and the calls known to follow it (see assert_predict.py and
 assert_lookahead.py), where a call is {"name", "args", "kwargs"?, "track": true} (a call
-made ahead also "guard", "refs" and "keep", see harness.py) or a read of a top-level
+made ahead also "guard", "refs", "assume" and "keep", see harness.py) or a read of a top-level
 value {"get": name} (see harness.py), answered by {"replies":
 [candidate reply line, ...]} plus {"fail": reason, "detail"} when a call did not answer;
 finally {"op": "done", "results": [{"passed", "kind", "detail"}], "retire": bool}
@@ -169,9 +169,7 @@ class Proxy:
         key = assert_calls.call_key(call)
         reply = self._ahead(key)
         if reply is None:
-            ahead = assert_lookahead.ahead_of(
-                self._state, self._name, (*args, *kwargs.values()), key
-            )
+            ahead = assert_lookahead.ahead_of(self._state, self._name, key, self._codec.to_wire)
             if ahead is None:  # in the look-ahead copy: this call's result is not known
                 return assert_lookahead.forked_result()
             calls = [call, *(json.loads(line) for line in ahead)]

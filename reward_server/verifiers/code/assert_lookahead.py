@@ -6,17 +6,19 @@ cannot see, and would cost one round trip per call. Here a forked copy of the ju
 the rest of the test step as if the call had answered, and reports the calls it makes
 next, which then go in the same round trip as the call itself.
 
-In the copy a call's result is a stand-in (`_Result`): an assert may test it (and
-passes), arithmetic, comparisons and the math module's functions on it give PENDING, and
-it may be passed whole as an argument of a later call: that call is reported with a
-reference to the earlier one ("refs", see harness.py), so a chain such as
-`candidate(encode(s))` or `poly(xs, candidate(xs))` goes in one round trip too. Anything
-else done with it (a branch, a loop, a conversion, an item or attribute) ends the copy.
-Every call the copy reports is marked "guard": it assumes the calls before it in the
-batch changed no argument, and the call server skips it when one did (harness.py). So,
-up to the test's first failure, the program sees exactly the calls a one-at-a-time run
-makes, as long as the test code is deterministic: the copy starts from the judge's exact
-state, `random`'s global generator included. It also ends after MAX_CALLS calls, on any
+In the copy a call's result is a stand-in (`_Result`). Compared with data by `==` or
+`!=` it is assumed equal (True, or False), and the calls reported after that carry the
+assumption ("assume"); other comparisons, arithmetic and the math module's functions on
+it give PENDING, which an assert passes. It may be passed whole as an argument of a later
+call: that call is reported with a reference to the earlier one ("refs"), so a chain
+such as `candidate(encode(s))` or `poly(xs, candidate(xs))` goes in one round trip too.
+Anything else done with it (a branch on PENDING, a loop, a conversion, an item or
+attribute) ends the copy. Every call the copy reports is marked "guard": the call server
+(harness.py) skips it, and the rest of the batch, when a call before it in the batch
+changed an argument or returned other than assumed. So the program sees exactly the
+calls a one-at-a-time run makes (short of a failed assert on PENDING or on a NaN), as
+long as the test code is deterministic: the copy starts from the judge's exact state,
+`random`'s global generator included. It also ends after MAX_CALLS calls, on any
 use of the channel to the server, and when WAIT_S is up. The judge (assert_judge.Proxy)
 still compares every actual call, references filled in from the replies (expected_keys),
 with the reported one and drops the rest of the replies at the first difference; then
@@ -54,13 +56,14 @@ LOOK_BUDGET_S = 1.0
 # again either.
 LOOK_MISSES = 2
 LOOK_USEFUL = 2
+MAX_ASSUMED_CHARS = 1 << 14  # a result is not assumed equal to bigger data (the line's size)
 MAX_KEPT = 1024  # look-ahead results kept (see recall)
 MAX_KEPT_CHARS = 1 << 16  # a bigger result is not kept
 WAIT_S = 0.25  # how long the judge waits for them; the copy usually needs well under 1 ms
 COPY_ALARM_S = 2  # the copy's own wall-clock bound, should the judge die first
 ASSERT_HOOK = "__judge_assert__"  # the name instrumented asserts call (see compile_step)
 
-_copy = {"fd": -1, "calls": 0}
+_copy: dict = {"fd": -1, "calls": 0, "to_wire": None, "assumed": []}
 _kept: dict[int, list[str]] = {}  # oldest first
 
 
@@ -108,9 +111,31 @@ class _Result(_Pending):
     a later call may take whole as an argument."""
 
     __slots__ = ("index",)
+    __hash__ = _ends
 
     def __init__(self, index: int) -> None:
         self.index = index
+
+    def __eq__(self, other: object) -> object:
+        return _assume_equal(self, other, True)
+
+    def __ne__(self, other: object) -> object:
+        return _assume_equal(self, other, False)
+
+
+def _assume_equal(result: _Result, other: object, equal: bool) -> object:
+    """`result == other` in the copy: `equal` (what a passing test sees) when `other` is
+    data, and the calls reported next carry the assumption; PENDING otherwise."""
+    if isinstance(other, _Pending):
+        return PENDING
+    try:
+        wire = _copy["to_wire"](other)
+        if len(json.dumps(wire, separators=(",", ":"))) > MAX_ASSUMED_CHARS:
+            return PENDING
+    except Exception:  # not data
+        return PENDING
+    _copy["assumed"].append([result.index, wire])
+    return equal
 
 
 PENDING = _Pending()
@@ -161,10 +186,12 @@ def compile_step(code: str) -> object:
     return compile(ast.fix_missing_locations(tree), "<test>", "exec")
 
 
-def ahead_of(state: dict, name: str, args: tuple, key: str) -> list[str] | None:
-    """For the judge's proxy `name` called with `args` (encoded as `key`) in a job whose
-    `state` this keeps: the calls that come after this one (call_key lines), [] when not
-    looked for, None in the look-ahead copy itself."""
+def ahead_of(
+    state: dict, name: str, key: str, to_wire: Callable[[object], object]
+) -> list[str] | None:
+    """For the judge's proxy `name` called as `key` in a job whose `state` this keeps: the
+    calls that come after this one (call lines), [] when not looked for, None in the
+    look-ahead copy itself. `to_wire` encodes the data a result is assumed equal to."""
     misses = state.setdefault("look_misses", {})
     if state.get("no_look") or misses.get(name, 0) >= LOOK_MISSES or not hasattr(os, "fork"):
         return []
@@ -173,7 +200,7 @@ def ahead_of(state: dict, name: str, args: tuple, key: str) -> list[str] | None:
     ahead = recall(seen)
     if ahead is None:
         t0 = time.monotonic()
-        ahead = look_ahead()
+        ahead = look_ahead(to_wire)
         if ahead is None:
             return None
         remember(seen, ahead)
@@ -183,16 +210,16 @@ def ahead_of(state: dict, name: str, args: tuple, key: str) -> list[str] | None:
     return ahead
 
 
-def look_ahead() -> list[str] | None:
-    """Forks the copy. In the judge: the calls the copy made next (call_key lines, in
-    order, possibly none). In the copy: None (its caller returns PENDING)."""
+def look_ahead(to_wire: Callable[[object], object] = repr) -> list[str] | None:
+    """Forks the copy. In the judge: the calls the copy made next (call lines, in order,
+    possibly none). In the copy: None (its caller returns forked_result())."""
     rnd = sys.modules.get("random")
     saved = rnd.getstate() if rnd is not None else None
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(r)
-        _copy["fd"], _copy["calls"] = w, 0
+        _copy.update(fd=w, calls=0, to_wire=to_wire, assumed=[])
         signal.alarm(COPY_ALARM_S)  # SIGALRM's default action ends it
         if saved is not None:  # random's at-fork hook reseeded its generator in the copy
             rnd.setstate(saved)
@@ -272,6 +299,9 @@ def record(name: str, args: tuple, kwargs: dict, encode: Callable[..., dict]) ->
         call["guard"] = True
         if refs:
             call["refs"] = refs
+        if _copy["assumed"]:  # checked once, before this call: each holds or the rest go
+            call["assume"] = [[index - i, wire] for i, wire in _copy["assumed"]]
+            _copy["assumed"] = []
         line = json.dumps(call, separators=(",", ":"))
     except Exception:  # PENDING in the arguments, or not data: the real call decides
         end_copy()
@@ -285,10 +315,11 @@ def record(name: str, args: tuple, kwargs: dict, encode: Callable[..., dict]) ->
 
 
 def keep_referred(calls: list[dict]) -> None:
-    """Marks the calls of a batch whose results a later one refers to, for the call
-    server to keep (calls[0] is the call the copy was forked at)."""
+    """Marks the calls of a batch whose results a later one refers to or assumes, for the
+    call server to keep (calls[0] is the call the copy was forked at)."""
     for i, call in enumerate(calls):
-        for _where, back in call.get("refs", ()):
+        backs = [back for _where, back in call.get("refs", ())]
+        for back in backs + [back for back, _wire in call.get("assume", ())]:
             calls[i - back]["keep"] = True
 
 
@@ -318,7 +349,7 @@ def _parsed(reply: dict) -> dict:
 
 
 def _filled_key(call: dict, index: int, results: dict) -> str | None:
-    plain = {k: v for k, v in call.items() if k not in ("guard", "keep", "refs")}
+    plain = {k: v for k, v in call.items() if k not in ("guard", "keep", "refs", "assume")}
     if call.get("refs"):
         plain["args"] = list(plain["args"])
         plain["kwargs"] = dict(plain.get("kwargs", {}))

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from reward_server.verifiers.code.checkers import Checker
 
 BREAKS_CONTAINER = ("timeout", "output_limit", "died")
-CALL_FIELDS = ("name", "args", "kwargs", "track", "guard", "refs", "keep")
+CALL_FIELDS = ("name", "args", "kwargs", "track", "guard", "refs", "assume", "keep")
 LIMIT_VERDICTS = (Verdict.TIME_LIMIT, Verdict.MEMORY_LIMIT, Verdict.OUTPUT_LIMIT)
 
 
@@ -236,7 +236,7 @@ def _spawn(
 
 def _call_line(call: dict) -> str:
     """A request line for the call server (see harness.py): a call {"name", "args",
-    "kwargs", "track"} (made ahead: "guard", "refs", "keep") or a read of a top-level
+    "kwargs", "track"} (made ahead: "guard", "refs", "assume", "keep") or a read of a top-level
     value {"get"}; no other field crosses."""
     keys = ("get",) if "get" in call else CALL_FIELDS
     return json.dumps({k: call[k] for k in keys if k in call}, separators=(",", ":"))

@@ -181,6 +181,16 @@ def program_ns(program: str) -> dict:
     return ns
 
 
+def python_harness():
+    """The Python call server's module (in_sandbox/python/harness.py), imported here."""
+    sys.path.insert(0, str(Path(DEFAULT_SANDBOXES_DIR) / "python"))
+    try:
+        import harness
+    finally:
+        sys.path.pop(0)
+    return harness
+
+
 def judge_in_process(
     test_code: str, ns: dict, entry: str = "f", stop_on_fail: bool = True
 ) -> tuple[dict, int]:
@@ -190,10 +200,7 @@ def judge_in_process(
     from reward_server.verifiers.code import assert_judge, assert_lookahead
     from reward_server.verifiers.code.valuecodec_loader import valuecodec
 
-    sys.path.insert(0, str(Path(DEFAULT_SANDBOXES_DIR) / "python"))
-    import harness
-
-    sys.path.pop(0)
+    harness = python_harness()
     answered = harness.Calls()
 
     class Channel:  # as assert_judge.Channel, a look-ahead copy ends where it would talk

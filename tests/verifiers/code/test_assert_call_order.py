@@ -12,12 +12,13 @@ follow it: the look-ahead copy assumes its asserts pass).
 from __future__ import annotations
 
 import itertools
+import json
 
 import pytest
 
 from reward_server.verifiers.code import assert_lookahead as la
 
-from .conftest import judge_in_process, program_ns
+from .conftest import judge_in_process, program_ns, python_harness
 
 TESTS = {
     "chain through a helper": (
@@ -141,3 +142,56 @@ def test_calls_made_ahead_change_nothing_the_program_or_the_judge_sees(test, pro
     else:
         assert ahead_log[: len(one_log)] == one_log
     assert trips_ahead <= trips_one
+
+
+EVALPLUS_STYLE = (
+    "def assertion(out, exp, atol):\n"
+    "    exact_match = out == exp\n"
+    "    if atol == 0 and isinstance(exp, float):\n"
+    "        atol = 1e-6\n"
+    "    if not exact_match and atol != 0:\n"
+    "        assert abs(out - exp) <= atol\n"
+    "    else:\n"
+    "        assert exact_match, f'out: {out}, exp: {exp}'\n"
+    "def check(candidate):\n"
+    "    inputs = [[i, i + 1] for i in range(150)]\n"
+    "    results = [2 * i + 1 for i in range(150)]\n"
+    "    for inp, exp in zip(inputs, results):\n"
+    "        assertion(candidate(*inp), exp, 0)\n"
+)
+
+
+def test_results_compared_by_a_helper_go_many_per_round_trip(monkeypatch):
+    # EvalPlus's shape: `exact_match = out == exp`, then branches on it. The look-ahead
+    # assumes the result equals what it is compared with; the call server checks that
+    # before the calls made on the assumption, so a wrong answer runs no call after it.
+    monkeypatch.setattr(la, "WAIT_S", 30.0)
+    ns, log = _logged("def f(a, b):\n    return a + b\n")
+    done, trips = judge_in_process(EVALPLUS_STYLE, ns)
+    assert done["results"][0]["passed"] and len(log) == 150 and trips <= 150 // la.MAX_CALLS + 2
+    ns, log = _logged("def f(a, b):\n    return a + b + (a == 100)\n")
+    done, trips = judge_in_process(EVALPLUS_STYLE, ns)
+    assert not done["results"][0]["passed"] and "out: 202, exp: 201" in done["results"][0]["detail"]
+    assert len(log) == 101 and trips <= 101 // la.MAX_CALLS + 2  # none after the wrong one
+    la._kept.clear()
+
+
+def test_the_call_server_runs_a_call_made_ahead_only_while_its_assumptions_hold():
+    harness, calls = python_harness(), None
+    calls = harness.Calls()
+    ns = {"f": lambda x: x + 1}
+
+    def ask(req: dict) -> dict:
+        return json.loads(harness.answer(ns, json.dumps(req), calls))
+
+    assert ask({"name": "f", "args": [4], "keep": True}) == {"ok": 5}
+    assert ask({"name": "f", "args": [1], "guard": True, "assume": [[1, 5]], "keep": True}) == {
+        "ok": 2
+    }
+    assert ask({"name": "f", "args": [None], "guard": True, "refs": [[0, 1]]}) == {"ok": 3}
+    assert ask({"name": "f", "args": [1], "guard": True, "assume": [[3, 6]]}) == {"skipped": True}
+    assert ask({"name": "f", "args": [1], "guard": True}) == {"skipped": True}  # and the rest
+    assert ask({"name": "f", "args": [1]}) == {"ok": 2}  # an unguarded call starts afresh
+    assert ask({"name": "f", "args": [1], "guard": True, "assume": [[1, 2]]}) == {
+        "skipped": True  # that result was not kept
+    }

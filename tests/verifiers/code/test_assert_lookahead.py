@@ -14,6 +14,7 @@ import pytest
 
 from reward_server.outcome import Verdict
 from reward_server.verifiers.code import assert_lookahead as la
+from reward_server.verifiers.code.valuecodec_loader import valuecodec
 
 from .conftest import SandboxTraffic, asserts_task, fenced
 
@@ -166,6 +167,27 @@ def test_a_reference_to_a_call_that_raised_is_never_used(verifier, monkeypatch):
     assert trips.ran == 40  # g(-1) after each raise, never g(<the failed result>)
 
 
+def test_a_wrong_answer_runs_no_call_after_its_failed_comparison(verifier, monkeypatch):
+    # The copy assumes `out == exp` holds; the sandbox checks each such assumption before
+    # the calls made on it, so the program stops where a one-by-one run would.
+    trips = SandboxTraffic(monkeypatch)
+    test = (
+        "def check(candidate):\n"
+        "    for i in range(150):\n"
+        "        exact = candidate(i) == 2 * i\n"
+        "        if not exact:\n"
+        "            assert abs(candidate(i) - 2 * i) < 1e-9\n"
+    )
+    wrong = "def f(x):\n    return 2 * x + (x == 90) * 0.5"
+    out = verifier.score(asserts_task(test), [fenced(wrong)])
+    assert out[0].verdict == Verdict.WRONG
+    assert trips.ran == 92 and trips.calls_ops <= 4  # calls 0..90, then f(90) once more
+    trips.ran = trips.calls_ops = 0
+    out = verifier.score(asserts_task(test), [fenced("def f(x):\n    return 2.0 * x")])
+    assert out[0].verdict == Verdict.CORRECT, out[0].detail
+    assert trips.ran == 150 and trips.calls_ops <= 150 // la.MAX_CALLS + 3
+
+
 def test_test_code_that_is_not_deterministic_still_judges_right(verifier):
     # os.urandom differs between the look-ahead copy and the real run: the look-ahead is
     # dropped at the first difference; the verdict stays what the calls say.
@@ -227,7 +249,7 @@ def _encode(name: str, args: tuple, kwargs: dict) -> dict:
 
 def _in_copy(body) -> list[dict] | None:
     """Runs body() in a look-ahead copy of this process; the calls it reported."""
-    ahead = la.look_ahead()
+    ahead = la.look_ahead(valuecodec.to_wire)
     if ahead is None:  # the copy: this process's own code from here on, then it ends
         try:
             body()
@@ -274,6 +296,27 @@ def test_a_result_passed_whole_is_a_reference(monkeypatch):
             "guard": True,
             "refs": [[1, 1], ["y", 2]],
         },
+    ]
+
+
+def test_a_result_compared_with_data_is_assumed_equal(monkeypatch):
+    monkeypatch.setattr(la, "WAIT_S", 30.0)
+
+    def body():
+        r = la.forked_result()
+        assert (r == [1, (2, 3)]) is True and (r != "x") is False
+        assert (r == la.PENDING) is la.PENDING and (r < 3) is la.PENDING
+        assert (r == "y" * la.MAX_ASSUMED_CHARS) is la.PENDING  # too big to send along
+        s = la.record("f", (1,), {}, _encode)
+        assert (4 == s) is True  # noqa: SIM300 (the reflected comparison)
+        la.record("g", (2,), {}, _encode)
+        hash(s)  # hashing a result: ends the copy
+        la.record("never", (3,), {}, _encode)
+
+    tup = valuecodec.to_wire((2, 3))
+    assert _in_copy(body) == [
+        {"name": "f", "args": [1], "guard": True, "assume": [[1, [1, tup]], [1, "x"]]},
+        {"name": "g", "args": [2], "guard": True, "assume": [[1, 4]]},
     ]
 
 

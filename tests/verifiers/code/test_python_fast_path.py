@@ -273,7 +273,7 @@ def test_a_kept_look_ahead_serves_the_next_sample_without_a_copy(monkeypatch):
     monkeypatch.setattr(la, "WAIT_S", 30.0)  # a loaded machine may start the copy late
     copies = []
     real = la.look_ahead
-    monkeypatch.setattr(la, "look_ahead", lambda: copies.append(1) or real())
+    monkeypatch.setattr(la, "look_ahead", lambda *a: copies.append(1) or real(*a))
     test = "def check(candidate):\n    for i in range(40):\n        assert candidate(i) == 2 * i\n"
     first, trips = judge_in_process(test, program_ns("def f(x):\n    return 2 * x\n"))
     assert first["results"] == [{"passed": True, "kind": "ok", "detail": ""}]

@@ -16,11 +16,13 @@ name} answers {"ok": wire} with that top-level value | {"raise": ...}.
 
 Calls the judge made ahead (see the judge's assert_lookahead.py) carry "guard": true: they
 assume no call since the last unguarded one changed an argument the test may read again,
-so after one that did they are answered {"skipped": true} without running. Such a call
-may take an earlier call's result as an argument, "refs": [[index or keyword, back], ...]
-(the value returned `back` calls before this one, by a call sent with "keep": true), so
-a chain like `candidate(encode(s))` needs no round trip per call; one whose result is
-not kept (that call raised) is skipped, and so are the guarded calls after it.
+and that earlier results equal what the test compared them with, "assume": [[back, wire],
+...] (the value returned `back` calls before this one). After a call that changed an
+argument, or at an assumption that does not hold, the rest are answered {"skipped":
+true} without running. A guarded call may take an earlier call's result as an argument,
+"refs": [[index or keyword, back], ...], so a chain like `candidate(encode(s))` needs no
+round trip per call. Only results of calls sent with "keep": true are kept for either;
+a call whose result is not kept (it raised) cannot be assumed or referred to.
 """
 
 from __future__ import annotations
@@ -172,7 +174,11 @@ def _answer(ns: dict, line: str, calls: Calls) -> tuple[dict, dict]:
 
 
 def _resolve(req: dict, calls: Calls) -> bool:
-    """Puts the results a call refers to in its arguments; False if one is not kept."""
+    """Puts the results a call refers to in its arguments; False if one is not kept or
+    an assumption does not hold."""
+    for back, wire in req.get("assume", ()):
+        if type(back) is not int or calls.kept.get(calls.n - back, _MISSING) != wire:
+            return False
     for where, back in req.get("refs", ()):
         wire = calls.kept.get(calls.n - back, _MISSING) if type(back) is int else _MISSING
         if wire is _MISSING:
