@@ -217,4 +217,5 @@ def judge_in_process(
 
     job = {"test_code": test_code, "entry_point": entry, "names": harness._describe(ns)}
     done = assert_judge.run_job({**job, "stop_on_fail": stop_on_fail}, Channel(), valuecodec)
+    Channel().send(done)  # as the judge's main loop: a copy that got this far ends here
     return done, Channel.trips
