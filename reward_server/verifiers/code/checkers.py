@@ -77,7 +77,10 @@ class Checker:
                     box = self._ensure_box()
                 writes, names = self._writes(texts)
                 argv = (*self.runtime.run, *names)
-                run = {**self._exec(box, argv, limit, memory_mb), **self._warm(names)}
+                run = {
+                    **self._exec(box, argv, limit, memory_mb),
+                    **self._warm(box, names, limit, memory_mb),
+                }
                 replies = box.requests(
                     [*writes, run],
                     timeout=limit + PROTOCOL_SLACK_S + WRITE_SLACK_S,
@@ -146,14 +149,12 @@ class Checker:
         ctx = Context(box=box, runtime=self.runtime, config=self.config, judges=None)
         return {"op": "exec", **ctx.run_args(argv, limit, memory_mb)}
 
-    def _warm(self, args: list[str]) -> dict:
+    def _warm(self, box: Sandbox, args: list[str], limit: float, memory_mb: int) -> dict:
         """Fork the run from the language's warm interpreter, when it has one (a Python
         checker then starts in ~1 ms instead of ~40); `argv` stays the fallback."""
-        rt = self.runtime
-        if not (rt.zygote and self.config.zygote):
-            return {}
-        path = f"/work/{rt.source_file}"
-        return {"zygote": list(rt.zygote), "path": path, "mode": "run", "args": args}
+        ctx = Context(box=box, runtime=self.runtime, config=self.config, judges=None)
+        warm = ctx.zygote_args("run", memory_mb, limit)
+        return {**warm, "args": args} if warm else {}
 
     def _drop_box(self) -> None:
         box, self._box = self._box, None

@@ -79,7 +79,7 @@ def _run_case(ctx: Context, job: Job, case: reward_pb2.IoCase, write: dict | Non
         "op": "exec",
         "stdin": case.stdin,
         **ctx.run_args(ctx.runtime.run, job.time_limit_s, job.memory_mb),
-        **ctx.zygote_args("run"),
+        **ctx.zygote_args("run", job.memory_mb, job.time_limit_s),
     }
     if write is None:
         return ctx.op(req, job.time_limit_s)

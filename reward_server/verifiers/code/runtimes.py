@@ -22,7 +22,10 @@ code names a language. The runtime.json fields:
 - run: argv of one io-test run (stdin in, stdout out).
 - serve (optional): argv of a call server for function tests (see python/harness.py for
   the line protocol); zygote (optional): argv of a warm process that forks call servers
-  and runs instead of starting a process per run.
+  and runs instead of starting a process per run ({memory_mb}, {heap_mb} filled in: a
+  task with other limits gets another one); zygote_modes (default ["serve", "run"]):
+  which starts it takes over, of "serve" (the call server), "run" (an io-test run) and
+  "io_serve" (the warm io runner).
 - io_serve (optional): argv of a warm io runner, for runtimes that cannot fork from a
   warm process (the JVM, Node.js): one runner per completion runs each of its io tests in
   a fresh program state, answering a line protocol (warm_io.py); io_serve_compiles: the
@@ -60,6 +63,7 @@ from pathlib import Path
 
 TEST_KINDS = ("io", "function", "asserts")
 MEMORY_RLIMITS = ("as", "data")
+ZYGOTE_MODES = ("serve", "run", "io_serve")
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,7 @@ class Runtime:
     version_argv: tuple[str, ...] | None = None  # prints the installed toolchain's version
     min_memory_mb: int = 0  # the smallest rlimit it starts under (session.run_args)
     min_memory_check: str = "heap"  # or "rss": how a smaller task limit is held (io_tests)
+    zygote_modes: tuple[str, ...] = ("serve", "run")  # the starts the zygote takes over
 
 
 def _argv(spec: dict, key: str) -> tuple[str, ...] | None:
@@ -131,6 +136,7 @@ def load_runtime(folder: Path) -> Runtime:
             version_argv=_argv(spec, "version_argv"),
             min_memory_mb=int(spec.get("min_memory_mb", 0)),
             min_memory_check=spec.get("min_memory_check", "heap"),
+            zygote_modes=tuple(spec.get("zygote_modes", ("serve", "run"))),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{path}: bad or missing field: {exc}") from None
@@ -156,6 +162,8 @@ def _check(rt: Runtime, path: Path) -> None:
         problems.append("io_serve_compiles needs an io_serve argv and a compile argv")
     if rt.io_serve and "io" not in rt.test_kinds:
         problems.append("io_serve is only for io tests, which test_kinds does not list")
+    if not set(rt.zygote_modes) <= set(ZYGOTE_MODES):
+        problems.append(f"zygote_modes {list(rt.zygote_modes)}: some of {list(ZYGOTE_MODES)}")
     if rt.min_memory_check not in ("heap", "rss"):
         problems.append(f"min_memory_check {rt.min_memory_check!r}; use 'heap' or 'rss'")
     if rt.memory_rlimit not in MEMORY_RLIMITS:

@@ -86,13 +86,15 @@ class Context:
         go_on = self.config.partial_credit or job.task.report_tests
         return not result.passed and (not go_on or self.box.broken is not None)
 
-    def zygote_args(self, mode: str) -> dict:
+    def zygote_args(self, mode: str, memory_mb: int = 0, limit: float = 0.0) -> dict:
         """Asks the supervisor to fork from the language's warm interpreter, if it has one
-        (the argv in run_args stays the fallback)."""
+        for this kind of start (the argv in run_args stays the fallback); a zygote sized
+        from the task's limits ({heap_mb}) serves tasks with those limits."""
         rt = self.runtime
-        if not (rt.zygote and self.config.zygote):
+        if not (rt.zygote and self.config.zygote and mode in rt.zygote_modes):
             return {}
-        return {"zygote": list(rt.zygote), "path": f"/work/{rt.source_file}", "mode": mode}
+        argv = expand(rt.zygote, memory_mb, rt.heap_percent, limit)
+        return {"zygote": argv, "path": f"/work/{rt.source_file}", "mode": mode}
 
     def run_args(self, argv: tuple[str, ...], limit: float, memory_mb: int) -> dict:
         """A run request: argv with the limits filled in (see runtimes.expand); the same
@@ -206,7 +208,7 @@ def _spawn(
     req = {
         "op": "spawn",
         **ctx.run_args(ctx.runtime.serve, job.time_limit_s, job.memory_mb),
-        **ctx.zygote_args("serve"),
+        **ctx.zygote_args("serve", job.memory_mb, job.time_limit_s),
     }
     ops, limit = [req], job.time_limit_s
     if write is not None:

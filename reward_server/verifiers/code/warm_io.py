@@ -72,6 +72,7 @@ class Runner:
             cpu_limit_s=wait + job.time_limit_s * max(len(job.task.io.cases), 1),
         )
         req["env"]["SANDBOX_MAX_OUTPUT"] = str(ctx.config.max_output_bytes)
+        req.update(ctx.zygote_args("io_serve", job.memory_mb, job.time_limit_s))
         ops = [write, req] if write is not None else [req]
         *written, res = ctx.box.requests(ops, timeout=wait + 5.0 + PROTOCOL_SLACK_S)
         for r in written:

@@ -15,6 +15,7 @@ const mapGet = Map.prototype.get;
 const mapSet = Map.prototype.set;
 const setHas = Set.prototype.has;
 const setAdd = Set.prototype.add;
+const setDelete = Set.prototype.delete;
 
 // Intrinsics no global names: their methods are as much shared state as Array.prototype's.
 function hiddenIntrinsics() {
@@ -158,6 +159,31 @@ class Realm {
   has(obj) {
     return ReflectApply(setHas, this.seen, [obj]);
   }
+
+  // Keeps `obj`'s own properties as they are now instead of as they were.
+  retake(obj) {
+    this.entries = this.entries.filter((entry) => entry.o !== obj);
+    ReflectApply(setDelete, this.seen, [obj]);
+    this.add(obj);
+  }
 }
 
-module.exports = { Realm };
+// A realm taken by the zygote (zygote.js) before it forks, so that a runner forked from it
+// need not walk every builtin again (~8 ms of CPU).
+let prepared = null;
+
+function prepareRealm(roots) {
+  prepared = new Realm(roots);
+}
+
+// The runner's realm: the prepared one, with `process` taken again (the runner has added
+// its listeners since, the zygote set pid and argv), or a new one.
+function takeRealm(roots) {
+  if (prepared === null) return new Realm(roots);
+  const realm = prepared;
+  prepared = null;
+  realm.retake(process);
+  return realm;
+}
+
+module.exports = { Realm, prepareRealm, takeRealm };

@@ -18,7 +18,7 @@
 
 const fs = require("fs");
 const { load, uncaught } = require("./io_program");
-const { Realm } = require("./io_realm");
+const { takeRealm } = require("./io_realm");
 const { Test, EXIT, MAIN, realFs } = require("./io_test");
 
 const realProcess = process;
@@ -240,7 +240,7 @@ function start() {
 // Ready before the realm is taken, which then overlaps the host's first request.
 send("ready");
 // Kept as they are now, and put back after every test.
-const realm = new Realm([Buffer, realProcess, require("util").inspect.defaultOptions]);
+const realm = takeRealm([Buffer, realProcess, require("util").inspect.defaultOptions]);
 // node's own stdout and stderr are made on first use, e.g. by the first console.log of a
 // program (util's colors look at stderr): made now, they are part of the baseline.
 void realProcess.stdout;
