@@ -16,11 +16,11 @@ Protocol (JSON lines on private copies of stdin/stdout; the test code's prints g
 out {"op": "begin", "index"} before each test, {"op": "calls", "calls": [call, ...]} for
 one call, or for it and the calls known to follow it (see assert_predict.py and
 assert_lookahead.py), where a call is {"name", "args", "kwargs"?, "track": true} (a call
-made ahead also "guard", "refs", "assume" and "keep", see harness.py) or a read of a top-level
-value {"get": name} (see harness.py), answered by {"replies":
-[candidate reply line, ...]} plus {"fail": reason, "detail"} when a call did not answer;
-finally {"op": "done", "results": [{"passed", "kind", "detail"}], "retire": bool}
-(retire: the judge ran out of memory).
+made ahead also "guard", "refs", "assume" and "keep") or a read of a top-level value
+{"get": name} (see harness.py), answered by {"replies": [candidate reply line, ...]}
+plus {"fail": reason, "detail"} when a call did not answer; finally {"op": "done",
+"results": [{"passed", "kind", "detail"}], "retire": bool} (retire: the judge ran out of
+memory).
 """
 
 from __future__ import annotations

@@ -86,7 +86,7 @@ class Context:
         go_on = self.config.partial_credit or job.task.report_tests
         return not result.passed and (not go_on or self.box.broken is not None)
 
-    def zygote_args(self, mode: str, memory_mb: int = 0, limit: float = 0.0) -> dict:
+    def zygote_args(self, mode: str, memory_mb: int, limit: float) -> dict:
         """Asks the supervisor to fork from the language's warm interpreter, if it has one
         for this kind of start (the argv in run_args stays the fallback); a zygote sized
         from the task's limits ({heap_mb}) serves tasks with those limits."""
@@ -238,8 +238,8 @@ def _spawn(
 
 def _call_line(call: dict) -> str:
     """A request line for the call server (see harness.py): a call {"name", "args",
-    "kwargs", "track"} (made ahead: "guard", "refs", "assume", "keep") or a read of a top-level
-    value {"get"}; no other field crosses."""
+    "kwargs", "track"} (made ahead also "guard", "refs", "assume", "keep") or a read of a
+    top-level value {"get"}; no other field crosses."""
     keys = ("get",) if "get" in call else CALL_FIELDS
     return json.dumps({k: call[k] for k in keys if k in call}, separators=(",", ":"))
 
