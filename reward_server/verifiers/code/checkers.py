@@ -77,10 +77,7 @@ class Checker:
                     box = self._ensure_box()
                 writes, names = self._writes(texts)
                 argv = (*self.runtime.run, *names)
-                run = {
-                    **self._exec(box, argv, limit, memory_mb),
-                    **self._warm(box, names, limit, memory_mb),
-                }
+                run = self._exec(box, argv, limit, memory_mb, warm_args=names)
                 replies = box.requests(
                     [*writes, run],
                     timeout=limit + PROTOCOL_SLACK_S + WRITE_SLACK_S,
@@ -143,18 +140,22 @@ class Checker:
             self._files.add(write["name"])
             self._bytes += len(write["data"].encode("utf-8", "surrogatepass"))
 
-    def _exec(self, box: Sandbox, argv: tuple[str, ...], limit: float, memory_mb: int) -> dict:
+    def _exec(
+        self,
+        box: Sandbox,
+        argv: tuple[str, ...],
+        limit: float,
+        memory_mb: int,
+        warm_args: list[str] | None = None,
+    ) -> dict:
         """An exec request built as the candidates' are (the language's argv placeholders,
-        limits and environment), so every sandbox language runs checkers too."""
+        limits and environment), so every sandbox language runs checkers too. With
+        `warm_args` the run is forked from the language's warm interpreter when it has one
+        (a Python checker then starts in ~1 ms instead of ~40); `argv` stays the fallback."""
         ctx = Context(box=box, runtime=self.runtime, config=self.config, judges=None)
-        return {"op": "exec", **ctx.run_args(argv, limit, memory_mb)}
-
-    def _warm(self, box: Sandbox, args: list[str], limit: float, memory_mb: int) -> dict:
-        """Fork the run from the language's warm interpreter, when it has one (a Python
-        checker then starts in ~1 ms instead of ~40); `argv` stays the fallback."""
-        ctx = Context(box=box, runtime=self.runtime, config=self.config, judges=None)
-        warm = ctx.zygote_args("run", memory_mb, limit)
-        return {**warm, "args": args} if warm else {}
+        req = {"op": "exec", **ctx.run_args(argv, limit, memory_mb)}
+        warm = ctx.zygote_args("run", memory_mb, limit) if warm_args is not None else {}
+        return {**req, **warm, "args": warm_args} if warm else req
 
     def _drop_box(self) -> None:
         box, self._box = self._box, None
