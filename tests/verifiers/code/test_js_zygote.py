@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import threading
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,12 +18,12 @@ import pytest
 
 from reward_server.api import reward_pb2
 from reward_server.outcome import Verdict
-from reward_server.verifiers.code import container
 from reward_server.verifiers.code.config import SandboxConfig
 from reward_server.verifiers.code.runtimes import load_runtime, load_runtimes
 from reward_server.verifiers.code.session import Context
 
 from .conftest import SyncVerifier, fenced, start_verifier
+from .test_warm_io import Ops
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -47,30 +45,13 @@ def task(cases: int = 2, memory_mb: int = 256) -> reward_pb2.CodeTask:
     )
 
 
-class Ops:
-    """The ops the verifier sends, and whether its spawns asked for the zygote."""
-
-    def __init__(self, monkeypatch) -> None:
-        self.count: Counter[str] = Counter()
-        self.zygote_spawns = 0
-        lock, real = threading.Lock(), container.Sandbox.requests
-
-        def counted(box, msgs, timeout):
-            with lock:
-                for m in msgs:
-                    self.count[m["op"]] += 1
-                    self.zygote_spawns += m["op"] == "spawn" and "zygote" in m
-            return real(box, msgs, timeout)
-
-        monkeypatch.setattr(container.Sandbox, "requests", counted)
-
-
 def judged_warm(js: SyncVerifier, monkeypatch, code: str, **kw) -> None:
     ops = Ops(monkeypatch)
     out = js.score(task(**kw), [fenced(code, "javascript")])[0]
     assert out.verdict == Verdict.CORRECT, out.detail
-    spawns = ops.count["spawn"]  # one runner per completion, or more after a heavy test
-    assert spawns == ops.zygote_spawns >= 1 and ops.count["exec"] == 0, dict(ops.count)
+    # One runner per completion, or more after a heavy test; each from the zygote.
+    from_zygote = sum("zygote" in m for m in ops.spawns)
+    assert len(ops.spawns) == from_zygote >= 1 and ops.kinds["exec"] == 0, dict(ops.kinds)
 
 
 # Built with string joins so the runner does not decline it for naming /proc/self/fd.

@@ -43,16 +43,19 @@ def warm(docker_client):
 
 
 class Ops:
-    """Counts the ops the verifier sends to its sandboxes, by kind."""
+    """Counts the ops the verifier sends to its sandboxes, by kind, and keeps the spawn
+    requests (which say whether a zygote was asked for)."""
 
     def __init__(self, monkeypatch) -> None:
         self.kinds: Counter[str] = Counter()
+        self.spawns: list[dict] = []
         self._lock = threading.Lock()
         real = container.Sandbox.requests
 
         def counted(box, msgs, timeout):
             with self._lock:
                 self.kinds.update(m["op"] for m in msgs)
+                self.spawns += [m for m in msgs if m["op"] == "spawn"]
             return real(box, msgs, timeout)
 
         monkeypatch.setattr(container.Sandbox, "requests", counted)
